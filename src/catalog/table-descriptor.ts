@@ -1,0 +1,17 @@
+/** What a connector is told about a catalog table. */
+import type { TableDescriptor } from '../connectors/connector.ts';
+import type { CatalogTable, ObjectIdentifier } from './objects.ts';
+import { plainName } from './objects.ts';
+
+export function tableDescriptor(id: ObjectIdentifier, t: CatalogTable): TableDescriptor {
+  return {
+    name: plainName(id),
+    physicalColumns: t.schema.columns.filter((c) => c.kind === 'physical').map((c) => ({ name: c.name, type: c.type })),
+    metadataColumns: t.schema.columns.filter((c) => c.kind === 'metadata').map((c) => ({
+      name: c.name, type: c.type, key: c.metadataKey ?? c.name, virtual: c.virtual ?? false,
+    })),
+    partitionKeys: t.partitionKeys,
+    primaryKey: t.schema.primaryKey?.columns ?? [],
+    options: t.options,
+  };
+}

@@ -1,0 +1,10 @@
+/** Registers the connectors that ship with Freshet. */
+import { registerConnector } from './registry.ts';
+import { valuesConnector } from './values.ts';
+import { datagenConnector } from './datagen.ts';
+import { printConnector, blackholeConnector } from './print.ts';
+
+registerConnector(valuesConnector);
+registerConnector(datagenConnector);
+registerConnector(printConnector);
+registerConnector(blackholeConnector);

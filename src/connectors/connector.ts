@@ -1,0 +1,108 @@
+/**
+ * The contract between the engine and connectors. A connector turns a table's options into a
+ * ScanSource (something that produces batches) and/or a SinkTarget (something that accepts them).
+ *
+ * Sources may be asked to read a subset of their columns and may use simple column predicates to skip
+ * data (partition directories, file statistics). Predicates a source evaluates exactly need not be
+ * re-applied by the engine.
+ */
+import type { Batch, Field } from '../types/batch.ts';
+import type { DataType } from '../types/data-type.ts';
+
+export type PredicateOp = '=' | '<>' | '<' | '<=' | '>' | '>=' | 'in' | 'isNull' | 'isNotNull';
+
+/** `column op values` over a source column; values are internal representations of the column's type. */
+export interface ColumnPredicate {
+  column: number;
+  op: PredicateOp;
+  values: unknown[];
+}
+
+export interface ScanRequest {
+  /** Source columns to produce, in this order. */
+  columns: number[];
+  /** Conjunctive predicates the source may use to skip data. */
+  predicates: ColumnPredicate[];
+}
+
+export interface ScanContext {
+  timeZone: string;
+  batchSize: number;
+  /** True once the consumer needs no more rows (LIMIT reached, query cancelled). Checked between batches. */
+  isCancelled(): boolean;
+  /** Counts a skipped bad record (with `*.ignore-parse-errors`); the count is reported with the result. */
+  countSkipped(where: string, reason: string): void;
+}
+
+export interface ScanSource {
+  /** Columns this source can produce (physical columns, then metadata columns). */
+  readonly fields: Field[];
+  readonly bounded: boolean;
+  /** One line for EXPLAIN, e.g. `filesystem(path=/data/orders, format=csv)`. */
+  describe(): string;
+  /** How the source treats a predicate: evaluates it exactly, uses it only to skip data, or ignores it. */
+  predicateSupport?(p: ColumnPredicate): 'exact' | 'prune' | 'none';
+  /** An estimate of the number of rows, for choosing join sides. */
+  estimatedRows?(): number | undefined;
+  open(request: ScanRequest, ctx: ScanContext): AsyncIterable<Batch>;
+}
+
+export interface SinkContext {
+  timeZone: string;
+}
+
+export interface SinkOpenOptions {
+  overwrite: boolean;
+  /** INSERT .. PARTITION (k = 'v'): values of partition columns not present in the rows. */
+  staticPartition: Record<string, string>;
+}
+
+export interface SinkWriter {
+  /** Accepts a batch with the sink's columns. May return a promise; the engine awaits it before the next batch. */
+  write(batch: Batch): void | Promise<void>;
+  /** Makes everything written visible (closes files, commits). Returns the number of rows written. */
+  finish(): Promise<number>;
+  /** Drops what was written and not yet finished. */
+  abort(): Promise<void>;
+}
+
+export interface SinkTarget {
+  /** Columns the sink takes, in order (partition columns included). */
+  readonly fields: Field[];
+  readonly partitionKeys: string[];
+  /** Whether the sink accepts retractions/updates (-U, +U, -D), not only inserts. */
+  readonly acceptsChanges: boolean;
+  describe(): string;
+  open(options: SinkOpenOptions, ctx: SinkContext): Promise<SinkWriter>;
+}
+
+export interface MetadataColumn {
+  name: string;
+  type: DataType;
+  /** The connector's metadata key (`FROM 'key'`), defaulting to the column name. */
+  key: string;
+  virtual: boolean;
+}
+
+/** What the catalog hands a connector factory. */
+export interface TableDescriptor {
+  /** Qualified name, for messages. */
+  name: string;
+  physicalColumns: Field[];
+  metadataColumns: MetadataColumn[];
+  partitionKeys: string[];
+  primaryKey: string[];
+  options: Record<string, string>;
+}
+
+export interface ConnectorFactory {
+  readonly identifier: string;
+  /** Options that must be present (besides `connector`). */
+  readonly requiredOptions: readonly string[];
+  /** Options that may be present; a trailing `*` matches a prefix (`fields.*`). */
+  readonly optionalOptions: readonly string[];
+  /** Metadata keys this connector can produce, with their types. */
+  readonly metadataKeys?: Record<string, DataType>;
+  createSource?(table: TableDescriptor): ScanSource;
+  createSink?(table: TableDescriptor): SinkTarget;
+}

@@ -1,0 +1,189 @@
+/**
+ * `datagen`: generated rows. Bounded with `number-of-rows`; reproducible with `seed`.
+ * Per field: `fields.<f>.kind` = random | sequence; random numbers between `min` and `max`, strings of
+ * `length`, timestamps up to `max-past` before now; sequences from `start` to `end`; `null-rate`.
+ *
+ *   CREATE TABLE orders (id BIGINT, amount DOUBLE) WITH (
+ *     'connector' = 'datagen', 'number-of-rows' = '1000', 'seed' = '42',
+ *     'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '1000');
+ */
+import type { Batch, Field } from '../types/batch.ts';
+import { ColumnBuilder } from '../types/batch.ts';
+import type { DataType } from '../types/data-type.ts';
+import { physicalOf, isInteger, typeToString } from '../types/data-type.ts';
+import type { ConnectorFactory, ScanContext, ScanRequest, ScanSource, TableDescriptor } from './connector.ts';
+import { FreshetError, SqlState } from '../util/errors.ts';
+import { parseDuration } from './options.ts';
+
+/** A small, fast, seedable generator (mulberry32). */
+export class Random {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+}
+
+interface FieldGen {
+  next(row: number): unknown;
+}
+
+const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+function opt(desc: TableDescriptor, field: string, key: string): string | undefined {
+  return desc.options[`fields.${field}.${key}`];
+}
+
+function num(desc: TableDescriptor, field: string, key: string, fallback: number): number {
+  const v = opt(desc, field, key);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new FreshetError(SqlState.invalidParameterValue, `option 'fields.${field}.${key}' of table ${desc.name} must be a number, got '${v}'`);
+  return n;
+}
+
+function fieldGenerator(desc: TableDescriptor, f: Field, rnd: Random, now: number): FieldGen {
+  const kind = opt(desc, f.name, 'kind') ?? 'random';
+  const t = f.type;
+  if (kind === 'sequence') {
+    if (!isInteger(t) && t.kind !== 'VARCHAR' && t.kind !== 'CHAR' && t.kind !== 'DECIMAL') {
+      throw new FreshetError(SqlState.invalidParameterValue, `a sequence field must be an integer or string; ${f.name} is ${typeToString(t, false)}`);
+    }
+    const start = num(desc, f.name, 'start', NaN);
+    const end = num(desc, f.name, 'end', NaN);
+    if (Number.isNaN(start) || Number.isNaN(end)) {
+      throw new FreshetError(SqlState.invalidParameterValue, `sequence field ${f.name} of table ${desc.name} needs 'fields.${f.name}.start' and 'fields.${f.name}.end'`);
+    }
+    return { next: (row) => (t.kind === 'VARCHAR' || t.kind === 'CHAR' ? String(start + row) : start + row) };
+  }
+  if (kind !== 'random') {
+    throw new FreshetError(SqlState.invalidParameterValue, `option 'fields.${f.name}.kind' must be 'random' or 'sequence', got '${kind}'`);
+  }
+  const nullRate = num(desc, f.name, 'null-rate', 0);
+  const gen = randomGenerator(desc, f, t, rnd, now);
+  if (nullRate <= 0) return gen;
+  return { next: (row) => (rnd.next() < nullRate ? null : gen.next(row)) };
+}
+
+function randomGenerator(desc: TableDescriptor, f: Field, t: DataType, rnd: Random, now: number): FieldGen {
+  switch (t.kind) {
+    case 'BOOLEAN': return { next: () => rnd.next() < 0.5 };
+    case 'TINYINT': case 'SMALLINT': case 'INT': case 'BIGINT': {
+      const [dlo, dhi] = t.kind === 'TINYINT' ? [-128, 127] : t.kind === 'SMALLINT' ? [-32768, 32767] : t.kind === 'INT' ? [-2147483648, 2147483647] : [-(2 ** 53) + 1, 2 ** 53 - 1];
+      const lo = num(desc, f.name, 'min', dlo);
+      const hi = num(desc, f.name, 'max', dhi);
+      return { next: () => rnd.int(lo, hi) };
+    }
+    case 'FLOAT': case 'DOUBLE': {
+      const lo = num(desc, f.name, 'min', 0);
+      const hi = num(desc, f.name, 'max', 1_000_000);
+      return { next: () => lo + rnd.next() * (hi - lo) };
+    }
+    case 'DECIMAL': {
+      const s = t.scale ?? 0;
+      const lo = num(desc, f.name, 'min', 0);
+      const hi = num(desc, f.name, 'max', Math.min(10 ** ((t.precision ?? 10) - s) - 1, 1e12));
+      return { next: () => Math.round((lo + rnd.next() * (hi - lo)) * 10 ** s) };
+    }
+    case 'CHAR': case 'VARCHAR': {
+      const len = num(desc, f.name, 'length', 100);
+      return {
+        next: () => {
+          let s = '';
+          for (let i = 0; i < len; i++) s += ALNUM[Math.floor(rnd.next() * ALNUM.length)];
+          return s;
+        },
+      };
+    }
+    case 'DATE': return { next: () => Math.floor(now / 86_400_000) - rnd.int(0, 365) };
+    case 'TIMESTAMP': case 'TIMESTAMP_LTZ': {
+      const past = parseDuration(opt(desc, f.name, 'max-past') ?? '0') ?? 0;
+      return { next: () => Math.floor(now - rnd.next() * past) };
+    }
+    case 'TIME': return { next: () => rnd.int(0, 86_399_999) };
+    default:
+      throw new FreshetError(SqlState.featureNotSupported, `datagen cannot generate ${typeToString(t, false)} (column ${f.name})`);
+  }
+}
+
+class DatagenSource implements ScanSource {
+  readonly fields: Field[];
+  readonly bounded: boolean;
+  private readonly desc: TableDescriptor;
+  private readonly rows: number;
+
+  constructor(desc: TableDescriptor) {
+    this.desc = desc;
+    this.fields = desc.physicalColumns;
+    const n = desc.options['number-of-rows'];
+    this.rows = n === undefined ? Infinity : Number(n);
+    if (n !== undefined && !(Number.isInteger(this.rows) && this.rows >= 0)) {
+      throw new FreshetError(SqlState.invalidParameterValue, `option 'number-of-rows' of table ${desc.name} must be a non-negative integer, got '${n}'`);
+    }
+    this.bounded = Number.isFinite(this.rows);
+    // sequences bound the row count too
+    for (const f of this.fields) {
+      if (opt(desc, f.name, 'kind') === 'sequence') {
+        const len = num(desc, f.name, 'end', 0) - num(desc, f.name, 'start', 0) + 1;
+        if (len < this.rows || !this.bounded) {
+          this.rows = Math.min(this.rows, len);
+          this.bounded = true;
+        }
+      }
+    }
+    for (const f of this.fields) fieldGenerator(desc, f, new Random(0), 0);
+  }
+
+  describe(): string {
+    return `datagen(rows=${this.bounded ? this.rows : 'unbounded'})`;
+  }
+
+  estimatedRows(): number {
+    return this.bounded ? this.rows : 1e9;
+  }
+
+  async *open(req: ScanRequest, ctx: ScanContext): AsyncIterable<Batch> {
+    if (!this.bounded) {
+      throw new FreshetError(SqlState.featureNotSupported, `table ${this.desc.name} is unbounded (datagen without 'number-of-rows') and cannot be read in batch mode`, {
+        hint: "Add 'number-of-rows' to the table, or query it in streaming mode.",
+      });
+    }
+    const seed = Number(this.desc.options['seed'] ?? Date.now() % 2 ** 31);
+    const now = Date.now();
+    // one generator per field so a field's values do not depend on which other columns are read
+    const gens = this.fields.map((f, i) => fieldGenerator(this.desc, f, new Random((seed * 31 + i * 7919) >>> 0), now));
+    let row = 0;
+    while (row < this.rows && !ctx.isCancelled()) {
+      const n = Math.min(ctx.batchSize, this.rows - row);
+      const columns = req.columns.map((c) => {
+        const b = new ColumnBuilder(physicalOf(this.fields[c]!.type), n);
+        const g = gens[c]!;
+        for (let i = 0; i < n; i++) b.append(g.next(row + i));
+        return b.build();
+      });
+      // advance generators of unread columns so values stay reproducible
+      for (let c = 0; c < this.fields.length; c++) if (!req.columns.includes(c)) for (let i = 0; i < n; i++) gens[c]!.next(row + i);
+      row += n;
+      yield { columns, length: n, kinds: null };
+    }
+  }
+}
+
+export const datagenConnector: ConnectorFactory = {
+  identifier: 'datagen',
+  requiredOptions: [],
+  optionalOptions: ['number-of-rows', 'rows-per-second', 'seed', 'fields.*'],
+  createSource: (d) => new DatagenSource(d),
+};

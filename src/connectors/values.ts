@@ -1,0 +1,142 @@
+/**
+ * `values`: an in-memory table for tests and demos. Rows come from the `data` option (a JSON array of
+ * rows, each an array of values in column order or an object by column name) plus whatever was
+ * inserted into the table while the engine runs. INSERT OVERWRITE replaces the inserted rows.
+ *
+ *   CREATE TABLE t (id INT, name STRING) WITH ('connector' = 'values', 'data' = '[[1, "a"], [2, "b"]]');
+ */
+import type { Batch, Field } from '../types/batch.ts';
+import { batchFromRows, concatBatches, sliceBatch } from '../types/batch.ts';
+import type { DataType } from '../types/data-type.ts';
+import { T, isCharacter } from '../types/data-type.ts';
+import { makeCast } from '../types/cast.ts';
+import type { ConnectorFactory, ScanSource, SinkTarget, TableDescriptor, ScanRequest, ScanContext } from './connector.ts';
+import { FreshetError, SqlState } from '../util/errors.ts';
+import { gatherColumn } from '../types/batch.ts';
+import { physicalOf } from '../types/data-type.ts';
+
+/**
+ * Rows inserted per table. Keyed by the table's options object, which lives exactly as long as the
+ * catalog entry: a table dropped and created again under the same name starts empty.
+ */
+let inserted = new WeakMap<object, Batch[]>();
+
+/** Converts a JSON value to the internal representation of `type`. */
+function fromJson(v: unknown, type: DataType, where: string): unknown {
+  if (v === null || v === undefined) return null;
+  try {
+    if (type.kind === 'BOOLEAN' && typeof v === 'boolean') return v;
+    if (typeof v === 'number' && (type.kind === 'DOUBLE' || type.kind === 'FLOAT')) return v;
+    if (type.kind === 'ARRAY' && Array.isArray(v)) return v.map((x) => fromJson(x, type.element!, where));
+    if (type.kind === 'MAP' && typeof v === 'object') return new Map(Object.entries(v as object).map(([k, x]) => [fromJson(k, type.key!, where), fromJson(x, type.value!, where)]));
+    if (type.kind === 'ROW' && Array.isArray(v)) return type.fields!.map((f, i) => fromJson(v[i], f.type, where));
+    const text = typeof v === 'string' ? v : String(v);
+    return makeCast(T.string(), type, { timeZone: 'UTC' })(text);
+  } catch (e) {
+    if (e instanceof FreshetError) throw new FreshetError(e.sqlState, `${where}: ${e.message}`, { hint: e.hint });
+    throw e;
+  }
+}
+
+function parseData(desc: TableDescriptor): unknown[][] {
+  const text = desc.options['data'];
+  if (text === undefined) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new FreshetError(SqlState.invalidParameterValue, `option 'data' of table ${desc.name} is not valid JSON: ${(e as Error).message}`, {
+      hint: `Write rows as a JSON array: '[[1, "a"], [2, "b"]]'.`,
+    });
+  }
+  if (!Array.isArray(json)) throw new FreshetError(SqlState.invalidParameterValue, `option 'data' of table ${desc.name} must be a JSON array of rows`);
+  const cols = desc.physicalColumns;
+  return json.map((row, r) => {
+    const values = Array.isArray(row) ? row : cols.map((c) => (row as Record<string, unknown>)[c.name]);
+    if (Array.isArray(row) && row.length !== cols.length) {
+      throw new FreshetError(SqlState.invalidParameterValue, `row ${r + 1} of 'data' in table ${desc.name} has ${row.length} values, the table has ${cols.length} columns`);
+    }
+    return cols.map((c, i) => fromJson(values[i], c.type, `row ${r + 1}, column ${c.name} of table ${desc.name}`));
+  });
+}
+
+class ValuesSource implements ScanSource {
+  readonly fields: Field[];
+  readonly bounded = true;
+  private readonly desc: TableDescriptor;
+
+  constructor(desc: TableDescriptor) {
+    this.desc = desc;
+    this.fields = desc.physicalColumns;
+  }
+
+  describe(): string {
+    return 'values';
+  }
+
+  estimatedRows(): number {
+    return parseData(this.desc).length + (inserted.get(this.desc.options) ?? []).reduce((s, b) => s + b.length, 0);
+  }
+
+  async *open(req: ScanRequest, ctx: ScanContext): AsyncIterable<Batch> {
+    const types = this.fields.map((f) => f.type);
+    const rows = parseData(this.desc);
+    const all = concatBatches([batchFromRows(types, rows), ...(inserted.get(this.desc.options) ?? [])], types);
+    for (let s = 0; s < all.length; s += ctx.batchSize) {
+      const b = sliceBatch(all, s, Math.min(all.length, s + ctx.batchSize));
+      yield { columns: req.columns.map((c) => b.columns[c]!), length: b.length, kinds: null };
+    }
+  }
+}
+
+class ValuesSink implements SinkTarget {
+  readonly fields: Field[];
+  readonly partitionKeys: string[];
+  readonly acceptsChanges = false;
+  private readonly key: object;
+
+  constructor(desc: TableDescriptor) {
+    this.fields = desc.physicalColumns;
+    this.partitionKeys = desc.partitionKeys;
+    this.key = desc.options;
+  }
+
+  describe(): string {
+    return 'values';
+  }
+
+  async open(opts: { overwrite: boolean }) {
+    const pending: Batch[] = [];
+    const types = this.fields.map((f) => f.type);
+    return {
+      write: (b: Batch) => {
+        // keep only the columns' own arrays: the batch may be a view into larger buffers
+        const idx = Int32Array.from({ length: b.length }, (_, i) => i);
+        pending.push({ columns: b.columns.map((c, i) => gatherColumn(c, physicalOf(types[i]!), idx)), length: b.length, kinds: null });
+      },
+      finish: async () => {
+        const rows = pending.reduce((s, b) => s + b.length, 0);
+        inserted.set(this.key, opts.overwrite ? pending : [...(inserted.get(this.key) ?? []), ...pending]);
+        return rows;
+      },
+      abort: async () => {
+        pending.length = 0;
+      },
+    };
+  }
+}
+
+export const valuesConnector: ConnectorFactory = {
+  identifier: 'values',
+  requiredOptions: [],
+  optionalOptions: ['data'],
+  createSource: (d) => new ValuesSource(d),
+  createSink: (d) => new ValuesSink(d),
+};
+
+/** Forgets rows inserted into values tables (tests). */
+export function clearValuesTables(): void {
+  inserted = new WeakMap();
+}
+
+void isCharacter;

@@ -1,0 +1,127 @@
+/**
+ * Turns a physical plan into running operators wired by emitters, and lists its sources in the order
+ * they must run: a hash join's build input before its probe input, so probes never wait in memory.
+ */
+import type { PhysicalPlan } from './physical-plan.ts';
+import type { Emitter, ExecContext, Operator } from './operator.ts';
+import { into } from './operator.ts';
+import { CalcOperator } from './operators/calc.ts';
+import { ExpandOperator } from './operators/expand.ts';
+import { HashAggregateOperator } from './operators/hash-aggregate.ts';
+import { HashJoinOperator } from './operators/hash-join.ts';
+import { SortOperator } from './operators/sort.ts';
+import { SortLimitOperator } from './operators/sort-limit.ts';
+import { LimitOperator } from './operators/limit.ts';
+import { UnionOperator } from './operators/union.ts';
+import { HashSetOpOperator } from './operators/set-op.ts';
+import { OverAggregateOperator } from './operators/over-aggregate.ts';
+import { CorrelateOperator } from './operators/correlate.ts';
+import { ScanRunner, ValuesRunner, type SourceRunner, type DriverHooks } from './operators/sources.ts';
+import { SinkOperator } from './operators/sink.ts';
+import type { SinkWriter } from '../connectors/connector.ts';
+import { internalError } from '../util/errors.ts';
+
+export interface BuiltPipeline {
+  sources: SourceRunner[];
+  sinks: SinkOperator[];
+}
+
+export interface BuildOptions {
+  ctx: ExecContext;
+  hooks: DriverHooks;
+  /** Writers opened for Sink nodes, in plan order (pre-order). */
+  writers: SinkWriter[];
+}
+
+export function buildPipeline(plan: PhysicalPlan, out: Emitter, opts: BuildOptions): BuiltPipeline {
+  const sources: SourceRunner[] = [];
+  const sinks: SinkOperator[] = [];
+  let nextSource = 0;
+  let nextWriter = 0;
+  const { ctx, hooks } = opts;
+
+  const typesOf = (p: PhysicalPlan) => p.schema.map((f) => f.type);
+  const namesOf = (p: PhysicalPlan) => p.schema.map((f) => f.name);
+
+  /** Builds `p` so that it emits into `emitter`; returns the ids of the sources below it. */
+  const build = (p: PhysicalPlan, emitter: Emitter): number[] => {
+    const sub = (child: PhysicalPlan, op: Operator, port: number) => build(child, into(op, port));
+    switch (p.kind) {
+      case 'TableSourceScan': {
+        const id = nextSource++;
+        sources.push(new ScanRunner(id, p.source, p.columns, p.predicates, emitter, ctx, hooks));
+        return [id];
+      }
+      case 'Values': {
+        const id = nextSource++;
+        sources.push(new ValuesRunner(id, typesOf(p), p.rows, emitter));
+        return [id];
+      }
+      case 'Calc': {
+        const op = new CalcOperator(emitter, ctx, typesOf(p.input), p.projection, p.condition, namesOf(p.input));
+        return sub(p.input, op, 0);
+      }
+      case 'Expand':
+        return sub(p.input, new ExpandOperator(emitter, ctx, typesOf(p.input), p.projections), 0);
+      case 'HashAggregate':
+        return sub(p.input, new HashAggregateOperator(emitter, ctx, typesOf(p.input), p.groupKeys, p.aggs), 0);
+      case 'HashJoin': case 'NestedLoopJoin': {
+        const hash = p.kind === 'HashJoin';
+        const op = new HashJoinOperator(emitter, ctx, {
+          joinType: p.joinType,
+          leftTypes: typesOf(p.left),
+          rightTypes: typesOf(p.right),
+          leftKeys: hash ? p.leftKeys : [],
+          rightKeys: hash ? p.rightKeys : [],
+          nullSafe: hash ? p.nullSafe : [],
+          residual: hash ? p.residual : p.condition,
+          buildSide: hash ? p.buildSide : 'right',
+          nullAware: p.nullAware,
+        });
+        const buildLeft = hash && p.buildSide === 'left';
+        // the build side's sources run first
+        const first = buildLeft ? sub(p.left, op, 0) : sub(p.right, op, 1);
+        const second = buildLeft ? sub(p.right, op, 1) : sub(p.left, op, 0);
+        return [...first, ...second];
+      }
+      case 'Sort':
+        return sub(p.input, new SortOperator(emitter, ctx, typesOf(p.input), p.keys), 0);
+      case 'SortLimit':
+        return sub(p.input, new SortLimitOperator(emitter, ctx, typesOf(p.input), p.keys, p.limit, p.offset), 0);
+      case 'Limit': {
+        // the limit needs to know its sources before they are built; wire through a forwarding emitter
+        let op: LimitOperator | null = null;
+        const forward: Operator = { push: (b) => op!.push(b), end: () => op!.end() };
+        const ids = build(p.input, into(forward, 0));
+        op = new LimitOperator(emitter, ctx, p.limit, p.offset, ids);
+        return ids;
+      }
+      case 'Union': {
+        const op = new UnionOperator(emitter, p.inputs.length);
+        return p.inputs.flatMap((i, port) => sub(i, op, port));
+      }
+      case 'HashSetOp': {
+        const op = new HashSetOpOperator(emitter, ctx, typesOf(p.left), p.op, p.all);
+        const right = sub(p.right, op, 1);
+        return [...right, ...sub(p.left, op, 0)];
+      }
+      case 'OverAggregate':
+        return sub(p.input, new OverAggregateOperator(emitter, ctx, typesOf(p.input), p.calls), 0);
+      case 'Correlate':
+        return sub(p.input, new CorrelateOperator(emitter, ctx, typesOf(p.input), p.exprs, typesOf(p), p.withOrdinality, p.outer), 0);
+      case 'Sink': {
+        const writer = opts.writers[nextWriter++];
+        if (!writer) throw internalError('sink writer missing');
+        const op = new SinkOperator(writer, ctx);
+        sinks.push(op);
+        const ids = sub(p.input, op, 0);
+        // a sink produces no rows for its parent
+        emitter.end();
+        return ids;
+      }
+    }
+  };
+
+  build(plan, out);
+  return { sources, sinks };
+}

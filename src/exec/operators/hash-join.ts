@@ -1,0 +1,304 @@
+/**
+ * Hash join (and nested-loop join, which is a hash join on no keys). The build input is hashed on its
+ * key columns; the probe input streams through, finds candidate rows by key, filters them with the
+ * residual condition, and emits according to the join type:
+ *
+ * - inner: matching pairs
+ * - left/right/full outer: also unmatched rows of the preserved side(s), NULL-padded
+ * - semi / anti: left rows with / without a match (build side must be the right input)
+ * - mark: every left row plus a BOOLEAN column: TRUE if matched; for NOT IN/IN (null-aware) NULL when
+ *   unknown, i.e. no match but the left key or some right key is NULL
+ * - single: left outer join that fails when a left row matches more than one right row (scalar subqueries)
+ *
+ * Output columns are always left columns then right columns, whichever side is hashed.
+ */
+import type { Batch, Column } from '../../types/batch.ts';
+import { concatBatches, emptyColumn, gatherColumn, gatherColumnOrNull } from '../../types/batch.ts';
+import type { DataType } from '../../types/data-type.ts';
+import { physicalOf } from '../../types/data-type.ts';
+import type { BoundExpr } from '../expr/expr.ts';
+import { compilePairPredicate, type PairPredicateKernel } from '../expr/compile.ts';
+import { keyEncoder, type KeyEncoder, type KeyValue } from '../hash/key-encoder.ts';
+import type { Emitter, ExecContext, Operator } from '../operator.ts';
+import type { PhysicalJoinType } from '../physical-plan.ts';
+import { FreshetError, SqlState } from '../../util/errors.ts';
+
+export interface JoinSpec {
+  joinType: PhysicalJoinType;
+  leftTypes: DataType[];
+  rightTypes: DataType[];
+  leftKeys: number[];
+  rightKeys: number[];
+  nullSafe: boolean[];
+  residual: BoundExpr | null;
+  buildSide: 'left' | 'right';
+  nullAware: boolean;
+}
+
+/** Growable pair buffers (probe row, build row). */
+class Pairs {
+  probe = new Int32Array(1024);
+  build = new Int32Array(1024);
+  n = 0;
+
+  push(p: number, b: number): void {
+    if (this.n === this.probe.length) {
+      const np = new Int32Array(this.n * 2);
+      np.set(this.probe);
+      this.probe = np;
+      const nb = new Int32Array(this.n * 2);
+      nb.set(this.build);
+      this.build = nb;
+    }
+    this.probe[this.n] = p;
+    this.build[this.n++] = b;
+  }
+}
+
+export class HashJoinOperator implements Operator {
+  private readonly out: Emitter;
+  private readonly ctx: ExecContext;
+  private readonly spec: JoinSpec;
+  private readonly buildPort: number;
+  private readonly buildTypes: DataType[];
+  private readonly probeTypes: DataType[];
+  private readonly buildKeyIdx: number[];
+  private readonly probeKeyIdx: number[];
+  private readonly buildEncode: KeyEncoder;
+  private readonly probeEncode: KeyEncoder;
+  private readonly residual: PairPredicateKernel | null;
+
+  private buildBatches: Batch[] = [];
+  private buildRows = 0;
+  private build: Batch | null = null;
+  private heads = new Map<KeyValue, number>();
+  private next = new Int32Array(0);
+  private buildHasNullKey = false;
+  private buildMatched: Uint8Array | null = null;
+  private waiting: Batch[] = [];
+  private probeEnded = false;
+  private ended = false;
+
+  constructor(out: Emitter, ctx: ExecContext, spec: JoinSpec) {
+    this.out = out;
+    this.ctx = ctx;
+    this.spec = spec;
+    const buildLeft = spec.buildSide === 'left';
+    this.buildPort = buildLeft ? 0 : 1;
+    this.buildTypes = buildLeft ? spec.leftTypes : spec.rightTypes;
+    this.probeTypes = buildLeft ? spec.rightTypes : spec.leftTypes;
+    this.buildKeyIdx = buildLeft ? spec.leftKeys : spec.rightKeys;
+    this.probeKeyIdx = buildLeft ? spec.rightKeys : spec.leftKeys;
+    const keyTypes = spec.leftKeys.map((k) => spec.leftTypes[k]!);
+    this.buildEncode = keyEncoder(this.buildKeyIdx.map((k) => this.buildTypes[k]!), spec.nullSafe);
+    this.probeEncode = keyEncoder(keyTypes.map((_, i) => this.probeTypes[this.probeKeyIdx[i]!]!), spec.nullSafe);
+    this.residual = spec.residual ? compilePairPredicate(spec.residual, spec.leftTypes, spec.rightTypes, ctx.env) : null;
+    const t = spec.joinType;
+    if ((t === 'semi' || t === 'anti' || t === 'mark' || t === 'single') && buildLeft) {
+      throw new FreshetError(SqlState.internalError, `internal error: ${t} join must hash its right input`);
+    }
+  }
+
+  private get preserveBuild(): boolean {
+    const t = this.spec.joinType;
+    return t === 'full' || (t === 'left' && this.spec.buildSide === 'left') || (t === 'right' && this.spec.buildSide === 'right');
+  }
+
+  private get preserveProbe(): boolean {
+    const t = this.spec.joinType;
+    return t === 'full' || (t === 'left' && this.spec.buildSide === 'right') || (t === 'right' && this.spec.buildSide === 'left');
+  }
+
+  push(batch: Batch, port: number): void {
+    if (port === this.buildPort) {
+      this.buildRows += batch.length;
+      this.ctx.reserveRows('HashJoin build side', this.buildRows);
+      this.buildBatches.push(batch);
+      return;
+    }
+    if (this.build === null) {
+      this.waiting.push(batch);
+      return;
+    }
+    this.probe(batch);
+  }
+
+  end(port: number): void {
+    if (port === this.buildPort) {
+      this.finishBuild();
+      for (const b of this.waiting) this.probe(b);
+      this.waiting = [];
+      if (this.probeEnded) this.finish();
+    } else {
+      this.probeEnded = true;
+      if (this.build !== null) this.finish();
+    }
+  }
+
+  private finishBuild(): void {
+    const b = concatBatches(this.buildBatches, this.buildTypes);
+    this.buildBatches = [];
+    this.build = b;
+    const n = b.length;
+    const next = new Int32Array(n).fill(-1);
+    const heads = this.heads;
+    const keyCols = this.buildKeyIdx.map((k) => b.columns[k]!);
+    // insert in reverse so chains list rows in input order
+    for (let i = n - 1; i >= 0; i--) {
+      const key = this.buildEncode(keyCols, i);
+      if (key === undefined) {
+        this.buildHasNullKey = true;
+        continue;
+      }
+      const h = heads.get(key);
+      if (h !== undefined) next[i] = h;
+      heads.set(key, i);
+    }
+    this.next = next;
+    if (this.preserveBuild) this.buildMatched = new Uint8Array(n);
+  }
+
+  private probe(batch: Batch): void {
+    const build = this.build!;
+    const t = this.spec.joinType;
+    const n = batch.length;
+    const keyCols = this.probeKeyIdx.map((k) => batch.columns[k]!);
+    const pairs = new Pairs();
+    const probeKeyNull = this.spec.nullAware || t === 'mark' ? new Uint8Array(n) : null;
+    for (let i = 0; i < n; i++) {
+      const key = this.probeEncode(keyCols, i);
+      if (key === undefined) {
+        if (probeKeyNull) probeKeyNull[i] = 1;
+        continue;
+      }
+      let j = this.heads.get(key);
+      while (j !== undefined && j >= 0) {
+        pairs.push(i, j);
+        j = this.next[j]!;
+      }
+    }
+    let pi = pairs.probe.subarray(0, pairs.n);
+    let bi = pairs.build.subarray(0, pairs.n);
+    let m = pairs.n;
+    if (this.residual !== null && m > 0) {
+      const buildLeft = this.spec.buildSide === 'left';
+      const r = buildLeft ? this.residual(build, batch, bi, pi, m) : this.residual(batch, build, pi, bi, m);
+      const sel = r.sel;
+      const np = new Int32Array(r.n);
+      const nb = new Int32Array(r.n);
+      for (let k = 0; k < r.n; k++) {
+        np[k] = pi[sel[k]!]!;
+        nb[k] = bi[sel[k]!]!;
+      }
+      pi = np;
+      bi = nb;
+      m = r.n;
+    }
+
+    if (t === 'semi' || t === 'anti' || t === 'mark' || t === 'single') {
+      this.emitLeftOnly(batch, pi, bi, m, probeKeyNull);
+      return;
+    }
+    if (this.buildMatched !== null) for (let k = 0; k < m; k++) this.buildMatched[bi[k]!] = 1;
+    if (this.preserveProbe) {
+      const matched = new Uint8Array(n);
+      for (let k = 0; k < m; k++) matched[pi[k]!] = 1;
+      let unmatched = 0;
+      for (let i = 0; i < n; i++) if (matched[i] === 0) unmatched++;
+      if (unmatched > 0) {
+        const np = new Int32Array(m + unmatched);
+        const nb = new Int32Array(m + unmatched);
+        np.set(pi.subarray(0, m));
+        nb.set(bi.subarray(0, m));
+        let o = m;
+        for (let i = 0; i < n; i++) if (matched[i] === 0) { np[o] = i; nb[o++] = -1; }
+        pi = np;
+        bi = nb;
+        m = o;
+      }
+    }
+    this.emitPairs(batch, pi, bi, m);
+  }
+
+  /** Emits joined rows; a build index of -1 means NULLs for the build side. */
+  private emitPairs(probe: Batch, pi: Int32Array, bi: Int32Array, m: number, probeIsNull = false): void {
+    if (m === 0) return;
+    const build = this.build!;
+    const size = this.ctx.batchSize;
+    for (let start = 0; start < m; start += size) {
+      const cnt = Math.min(size, m - start);
+      const ps = pi.subarray(start, start + cnt);
+      const bs = bi.subarray(start, start + cnt);
+      const probeCols: Column[] = probe.columns.map((c, i) => (probeIsNull ? gatherColumnOrNull(c, physicalOf(this.probeTypes[i]!), ps, cnt) : gatherColumn(c, physicalOf(this.probeTypes[i]!), ps, cnt)));
+      const buildCols: Column[] = build.columns.map((c, i) => gatherColumnOrNull(c, physicalOf(this.buildTypes[i]!), bs, cnt));
+      const columns = this.spec.buildSide === 'right' ? [...probeCols, ...buildCols] : [...buildCols, ...probeCols];
+      this.out.emit({ columns, length: cnt, kinds: null });
+    }
+  }
+
+  private emitLeftOnly(batch: Batch, pi: Int32Array, bi: Int32Array, m: number, probeKeyNull: Uint8Array | null): void {
+    const t = this.spec.joinType;
+    const n = batch.length;
+    const counts = new Int32Array(n);
+    for (let k = 0; k < m; k++) counts[pi[k]!]!++;
+    const buildEmpty = this.build!.length === 0;
+    if (t === 'semi' || t === 'anti') {
+      const keep = new Int32Array(n);
+      let o = 0;
+      for (let i = 0; i < n; i++) {
+        let pass = t === 'semi' ? counts[i]! > 0 : counts[i] === 0;
+        if (t === 'anti' && pass && this.spec.nullAware && !buildEmpty && (this.buildHasNullKey || probeKeyNull![i] === 1)) pass = false;
+        if (pass) keep[o++] = i;
+      }
+      if (o === 0) return;
+      const cols = batch.columns.map((c, i) => gatherColumn(c, physicalOf(this.probeTypes[i]!), keep, o));
+      this.out.emit({ columns: cols, length: o, kinds: null });
+      return;
+    }
+    if (t === 'mark') {
+      const vals = new Uint8Array(n);
+      let nulls: Uint8Array | null = null;
+      for (let i = 0; i < n; i++) {
+        if (counts[i]! > 0) vals[i] = 1;
+        else if (this.spec.nullAware && !buildEmpty && (this.buildHasNullKey || probeKeyNull![i] === 1)) {
+          nulls ??= new Uint8Array(n);
+          nulls[i] = 1;
+        }
+      }
+      this.out.emit({ columns: [...batch.columns, { values: vals, nulls }], length: n, kinds: null });
+      return;
+    }
+    // single: at most one match per left row
+    const match = new Int32Array(n).fill(-1);
+    for (let k = 0; k < m; k++) {
+      const i = pi[k]!;
+      if (counts[i]! > 1) {
+        throw new FreshetError(SqlState.cardinalityViolation, 'more than one row returned by a subquery used as an expression', {
+          hint: 'Make the subquery return one row per outer row (aggregate it, or add LIMIT 1), or join instead.',
+        });
+      }
+      match[i] = bi[k]!;
+    }
+    const all = new Int32Array(n);
+    for (let i = 0; i < n; i++) all[i] = i;
+    this.emitPairs(batch, all, match, n);
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.buildMatched !== null) {
+      const bm = this.buildMatched;
+      const rows: number[] = [];
+      for (let i = 0; i < bm.length; i++) if (bm[i] === 0) rows.push(i);
+      if (rows.length > 0) {
+        // NULLs on the probe side: emitPairs with the probe index -1 via a one-row dummy
+        const bi = Int32Array.from(rows);
+        const pi = new Int32Array(rows.length).fill(-1);
+        const empty: Batch = { columns: this.probeTypes.map((t) => emptyColumn(physicalOf(t))), length: 0, kinds: null };
+        this.emitPairs(empty, pi, bi, rows.length, true);
+      }
+    }
+    this.out.end();
+  }
+}

@@ -1,0 +1,56 @@
+/** LIMIT/OFFSET: passes rows through until enough have been seen, then stops the sources below. */
+import type { Batch } from '../../types/batch.ts';
+import { sliceBatch } from '../../types/batch.ts';
+import type { Emitter, ExecContext, Operator } from '../operator.ts';
+
+export class LimitOperator implements Operator {
+  private readonly out: Emitter;
+  private readonly ctx: ExecContext;
+  private readonly limit: number | null;
+  private toSkip: number;
+  private emitted = 0;
+  private done = false;
+  private readonly sources: readonly number[];
+
+  constructor(out: Emitter, ctx: ExecContext, limit: number | null, offset: number, sources: readonly number[]) {
+    this.out = out;
+    this.ctx = ctx;
+    this.limit = limit;
+    this.toSkip = offset;
+    this.sources = sources;
+    if (limit === 0) this.finish();
+  }
+
+  push(batch: Batch): void {
+    if (this.done) return;
+    let b = batch;
+    if (this.toSkip > 0) {
+      if (b.length <= this.toSkip) {
+        this.toSkip -= b.length;
+        return;
+      }
+      b = sliceBatch(b, this.toSkip, b.length);
+      this.toSkip = 0;
+    }
+    if (this.limit !== null && this.emitted + b.length >= this.limit) {
+      b = sliceBatch(b, 0, this.limit - this.emitted);
+      this.emitted += b.length;
+      if (b.length > 0) this.out.emit(b);
+      this.finish();
+      return;
+    }
+    this.emitted += b.length;
+    this.out.emit(b);
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.ctx.stopSources(this.sources);
+    this.out.end();
+  }
+
+  end(): void {
+    this.finish();
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Source runners: the only places that await. A scan pulls batches from a connector (one await per
+ * batch), pushes each through the operator pipeline synchronously, then waits for deferred sink I/O,
+ * which gives natural backpressure.
+ */
+import type { Batch } from '../../types/batch.ts';
+import { batchFromRows, BATCH_SIZE } from '../../types/batch.ts';
+import type { DataType } from '../../types/data-type.ts';
+import type { ColumnPredicate, ScanSource } from '../../connectors/connector.ts';
+import type { Emitter, ExecContext } from '../operator.ts';
+
+export interface SourceRunner {
+  readonly id: number;
+  run(): Promise<void>;
+}
+
+export interface DriverHooks {
+  /** Waits for deferred asynchronous work (sink writes). */
+  drain(): Promise<void>;
+}
+
+export class ScanRunner implements SourceRunner {
+  readonly id: number;
+  private readonly source: ScanSource;
+  private readonly columns: number[];
+  private readonly predicates: ColumnPredicate[];
+  private readonly out: Emitter;
+  private readonly ctx: ExecContext;
+  private readonly hooks: DriverHooks;
+
+  constructor(id: number, source: ScanSource, columns: number[], predicates: ColumnPredicate[], out: Emitter, ctx: ExecContext, hooks: DriverHooks) {
+    this.id = id;
+    this.source = source;
+    this.columns = columns;
+    this.predicates = predicates;
+    this.out = out;
+    this.ctx = ctx;
+    this.hooks = hooks;
+  }
+
+  async run(): Promise<void> {
+    if (this.ctx.isCancelled(this.id)) {
+      this.out.end();
+      return;
+    }
+    const scanCtx = {
+      timeZone: this.ctx.env.timeZone,
+      batchSize: this.ctx.batchSize,
+      isCancelled: () => this.ctx.isCancelled(this.id),
+      countSkipped: (where: string, reason: string) => this.ctx.countSkipped(where, reason),
+    };
+    const iterator = this.source.open({ columns: this.columns, predicates: this.predicates }, scanCtx)[Symbol.asyncIterator]();
+    try {
+      while (!this.ctx.isCancelled(this.id)) {
+        const r = await iterator.next();
+        if (r.done) break;
+        if (r.value.length > 0) this.out.emit(r.value);
+        await this.hooks.drain();
+      }
+    } finally {
+      await iterator.return?.();
+    }
+    this.out.end();
+  }
+}
+
+export class ValuesRunner implements SourceRunner {
+  readonly id: number;
+  private readonly batches: Batch[];
+  private readonly out: Emitter;
+
+  constructor(id: number, types: DataType[], rows: unknown[][], out: Emitter) {
+    this.id = id;
+    this.out = out;
+    this.batches = [];
+    for (let s = 0; s < rows.length; s += BATCH_SIZE) this.batches.push(batchFromRows(types, rows.slice(s, s + BATCH_SIZE)));
+  }
+
+  async run(): Promise<void> {
+    for (const b of this.batches) this.out.emit(b);
+    this.out.end();
+  }
+}

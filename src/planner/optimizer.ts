@@ -1,0 +1,21 @@
+/**
+ * The logical optimizer: a fixed sequence of rewrite rules, each in planner/rules/.
+ * Order matters: constants first (so filters simplify), then subquery joins become semi/anti joins,
+ * filters move down, columns are pruned, and projections merge.
+ */
+import type { LogicalPlan } from './logical-plan.ts';
+import { foldConstants } from './rules/constant-folding.ts';
+import { markJoinToSemi } from './rules/mark-join-to-semi.ts';
+import { pushDownPredicates } from './rules/predicate-pushdown.ts';
+import { pruneColumns } from './rules/column-pruning.ts';
+import { mergeProjects } from './rules/merge-projects.ts';
+
+export function optimize(plan: LogicalPlan): LogicalPlan {
+  let p = foldConstants(plan);
+  p = markJoinToSemi(p);
+  p = pushDownPredicates(p);
+  p = foldConstants(p);
+  p = pruneColumns(p);
+  p = mergeProjects(p);
+  return p;
+}

@@ -1,0 +1,201 @@
+/**
+ * Logical plan → physical plan for the batch runtime. Decisions made here:
+ * - filter and projection fuse into one Calc;
+ * - joins with equality terms become hash joins (key expressions are projected first), hashing the
+ *   side estimated smaller when the join type allows; joins without equalities are nested-loop joins;
+ * - ORDER BY + LIMIT becomes a Top-N (SortLimit);
+ * - GROUPING SETS expand each row once per set before a hash aggregate.
+ */
+import type { BoundExpr } from '../../exec/expr/expr.ts';
+import { conjuncts, inputRefs, inputRef, literal, remapInputs } from '../../exec/expr/expr.ts';
+import type { PhysicalPlan, PhysicalJoinType } from '../../exec/physical-plan.ts';
+import type { LogicalPlan, JoinNode } from '../logical-plan.ts';
+import { T, notNull, nullable } from '../../types/data-type.ts';
+import type { Field } from '../../types/batch.ts';
+import { andAll } from '../rules/util.ts';
+
+/** Rough row count of a plan, for choosing the build side of hash joins. */
+export function estimateRows(p: LogicalPlan): number {
+  switch (p.kind) {
+    case 'scan': return p.source.estimatedRows?.() ?? 1_000_000;
+    case 'values': return p.rows.length;
+    case 'filter': return Math.max(1, estimateRows(p.input) * 0.3);
+    case 'aggregate': return p.groupKeys.length === 0 ? 1 : Math.max(1, estimateRows(p.input) * 0.1);
+    case 'join': {
+      const l = estimateRows(p.left);
+      const r = estimateRows(p.right);
+      if (p.joinType === 'semi' || p.joinType === 'anti' || p.joinType === 'mark' || p.joinType === 'single') return l;
+      return p.condition ? Math.max(l, r) : l * r;
+    }
+    case 'limit': return Math.min(p.limit ?? Infinity, estimateRows(p.input));
+    case 'union': return p.inputs.reduce((s, i) => s + estimateRows(i), 0);
+    case 'setop': return estimateRows(p.left);
+    case 'unnest': return estimateRows(p.input) * 4;
+    case 'sink': return 0;
+    default: return estimateRows(p.input);
+  }
+}
+
+export function toPhysical(p: LogicalPlan): PhysicalPlan {
+  switch (p.kind) {
+    case 'scan':
+      return { kind: 'TableSourceScan', tableName: p.tableName, source: p.source, columns: p.projection, predicates: p.pushedFilters, schema: p.schema };
+    case 'values':
+      return { kind: 'Values', rows: p.rows, schema: p.schema };
+    case 'project': {
+      if (p.input.kind === 'filter') {
+        return { kind: 'Calc', input: toPhysical(p.input.input), projection: p.exprs, condition: p.input.predicate, schema: p.schema };
+      }
+      return { kind: 'Calc', input: toPhysical(p.input), projection: p.exprs, condition: null, schema: p.schema };
+    }
+    case 'filter':
+      return { kind: 'Calc', input: toPhysical(p.input), projection: p.schema.map((f, i) => inputRef(i, f.type)), condition: p.predicate, schema: p.schema };
+    case 'aggregate': return planAggregate(p);
+    case 'join': return planJoin(p);
+    case 'sort':
+      return { kind: 'Sort', input: toPhysical(p.input), keys: p.keys, schema: p.schema };
+    case 'limit':
+      if (p.input.kind === 'sort' && p.limit !== null) {
+        return { kind: 'SortLimit', input: toPhysical(p.input.input), keys: p.input.keys, limit: p.limit, offset: p.offset, schema: p.schema };
+      }
+      return { kind: 'Limit', input: toPhysical(p.input), limit: p.limit, offset: p.offset, schema: p.schema };
+    case 'union':
+      return { kind: 'Union', inputs: p.inputs.map(toPhysical), schema: p.schema };
+    case 'setop':
+      return { kind: 'HashSetOp', op: p.op, all: p.all, left: toPhysical(p.left), right: toPhysical(p.right), schema: p.schema };
+    case 'window':
+      return { kind: 'OverAggregate', input: toPhysical(p.input), calls: p.calls, schema: p.schema };
+    case 'unnest':
+      return { kind: 'Correlate', input: toPhysical(p.input), exprs: p.exprs, withOrdinality: p.withOrdinality, outer: p.outer, schema: p.schema };
+    case 'sink':
+      return { kind: 'Sink', input: toPhysical(p.input), tableName: p.tableName, target: p.target, overwrite: p.overwrite, staticPartition: p.staticPartition, schema: [] };
+  }
+}
+
+function planAggregate(p: Extract<LogicalPlan, { kind: 'aggregate' }>): PhysicalPlan {
+  const input = toPhysical(p.input);
+  if (p.groupingSets === null) {
+    return { kind: 'HashAggregate', input, groupKeys: p.groupKeys, aggs: p.aggs, schema: p.schema };
+  }
+  // Expand: per grouping set, the input row with absent keys set to NULL, plus the set's `$g` bits
+  const k = p.groupKeys.length;
+  const inSchema = p.input.schema;
+  const expandSchema: Field[] = [
+    ...inSchema.map((f, i) => (p.groupKeys.includes(i) ? { name: f.name, type: nullable(f.type) } : f)),
+    { name: '$g', type: notNull(T.bigint()) },
+  ];
+  const projections: BoundExpr[][] = p.groupingSets.map((set) => {
+    const present = new Set(set.map((pos) => p.groupKeys[pos]!));
+    let g = 0;
+    for (let pos = 0; pos < k; pos++) if (!set.includes(pos)) g |= 1 << (k - 1 - pos);
+    return [
+      ...inSchema.map((f, i) => (p.groupKeys.includes(i) && !present.has(i) ? literal(null, nullable(f.type)) : inputRef(i, expandSchema[i]!.type))),
+      literal(g, notNull(T.bigint())),
+    ];
+  });
+  const expand: PhysicalPlan = { kind: 'Expand', input, projections, schema: expandSchema };
+  const gCol = inSchema.length;
+  // aggregate on keys + $g; the output keeps keys, aggs, then $g
+  const agg: PhysicalPlan = {
+    kind: 'HashAggregate', input: expand, groupKeys: [...p.groupKeys, gCol], aggs: p.aggs,
+    schema: [...p.schema.slice(0, k), p.schema[p.schema.length - 1]!, ...p.schema.slice(k, p.schema.length - 1)],
+  };
+  // reorder to keys, aggs, $g
+  const exprs = [
+    ...p.schema.slice(0, k).map((f, i) => inputRef(i, f.type)),
+    ...p.aggs.map((a, i) => inputRef(k + 1 + i, a.type)),
+    inputRef(k, notNull(T.bigint())),
+  ];
+  return { kind: 'Calc', input: agg, projection: exprs, condition: null, schema: p.schema };
+}
+
+interface EquiKey {
+  left: BoundExpr;
+  right: BoundExpr;
+  nullSafe: boolean;
+}
+
+function splitCondition(j: JoinNode): { keys: EquiKey[]; residual: BoundExpr[] } {
+  const lw = j.left.schema.length;
+  const keys: EquiKey[] = [];
+  const residual: BoundExpr[] = [];
+  const side = (e: BoundExpr): 'l' | 'r' | 'both' | 'none' => {
+    const refs = [...inputRefs(e)];
+    if (refs.length === 0) return 'none';
+    if (refs.every((i) => i < lw)) return 'l';
+    if (refs.every((i) => i >= lw)) return 'r';
+    return 'both';
+  };
+  for (const c of conjuncts(j.condition)) {
+    if (c.kind === 'call' && (c.fn === '=' || c.fn === 'is_not_distinct_from')) {
+      const [a, b] = c.args as [BoundExpr, BoundExpr];
+      const sa = side(a);
+      const sb = side(b);
+      const nullSafe = c.fn === 'is_not_distinct_from';
+      if (sa === 'l' && sb === 'r') { keys.push({ left: a, right: remapInputs(b, (i) => i - lw), nullSafe }); continue; }
+      if (sa === 'r' && sb === 'l') { keys.push({ left: b, right: remapInputs(a, (i) => i - lw), nullSafe }); continue; }
+    }
+    residual.push(c);
+  }
+  return { keys, residual };
+}
+
+/** Projects key expressions that are not plain columns onto the end of a side. */
+function withKeyColumns(side: PhysicalPlan, exprs: BoundExpr[]): { plan: PhysicalPlan; indices: number[] } {
+  const width = side.schema.length;
+  const extra: BoundExpr[] = [];
+  const indices = exprs.map((e) => {
+    if (e.kind === 'input') return e.index;
+    extra.push(e);
+    return width + extra.length - 1;
+  });
+  if (extra.length === 0) return { plan: side, indices };
+  const projection = [...side.schema.map((f, i) => inputRef(i, f.type)), ...extra];
+  const schema = [...side.schema, ...extra.map((e, i) => ({ name: `$key${i}`, type: e.type }))];
+  return { plan: { kind: 'Calc', input: side, projection, condition: null, schema }, indices };
+}
+
+function planJoin(j: JoinNode): PhysicalPlan {
+  const left = toPhysical(j.left);
+  const right = toPhysical(j.right);
+  const t = j.joinType as PhysicalJoinType;
+  const { keys, residual } = splitCondition(j);
+  if (keys.length === 0) {
+    return { kind: 'NestedLoopJoin', joinType: t, left, right, condition: j.condition, nullAware: j.nullAware, schema: j.schema };
+  }
+  const l = withKeyColumns(left, keys.map((k) => k.left));
+  const r = withKeyColumns(right, keys.map((k) => k.right));
+  const lw = left.schema.length;
+  const lw2 = l.plan.schema.length;
+  // residual terms refer to the original layout; right columns move if key columns were added on the left
+  const res = residual.length > 0 ? remapInputs(andAll(residual), (i) => (i < lw ? i : i - lw + lw2)) : null;
+  const canBuildLeft = t === 'inner' || t === 'left' || t === 'right' || t === 'full';
+  const buildSide = canBuildLeft && estimateRows(j.left) < estimateRows(j.right) ? 'left' : 'right';
+  const widened = l.plan !== left || r.plan !== right;
+  const join: PhysicalPlan = {
+    kind: 'HashJoin', joinType: t, left: l.plan, right: r.plan, leftKeys: l.indices, rightKeys: r.indices,
+    nullSafe: keys.map((k) => k.nullSafe), residual: res, buildSide, nullAware: j.nullAware,
+    schema: widened ? joinSchemaOf(t, l.plan.schema, r.plan.schema) : j.schema,
+  };
+  if (!widened) return join;
+  // drop the added key columns again
+  const keep: number[] = [];
+  for (let i = 0; i < lw; i++) keep.push(i);
+  if (t !== 'semi' && t !== 'anti') {
+    const rw = right.schema.length;
+    if (t === 'mark') keep.push(lw2);
+    else for (let i = 0; i < rw; i++) keep.push(lw2 + i);
+  }
+  return { kind: 'Calc', input: join, projection: keep.map((i, k) => inputRef(i, j.schema[k]!.type)), condition: null, schema: j.schema };
+}
+
+function joinSchemaOf(t: PhysicalJoinType, l: Field[], r: Field[]): Field[] {
+  switch (t) {
+    case 'semi': case 'anti': return l;
+    case 'mark': return [...l, { name: '$mark', type: T.boolean() }];
+    case 'left': case 'single': return [...l, ...r.map((f) => ({ name: f.name, type: nullable(f.type) }))];
+    case 'right': return [...l.map((f) => ({ name: f.name, type: nullable(f.type) })), ...r];
+    case 'full': return [...l, ...r].map((f) => ({ name: f.name, type: nullable(f.type) }));
+    default: return [...l, ...r];
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The embedding API. `Engine.open()` starts an engine (catalogs, connectors); `engine.createSession()`
+ * gives a Session that executes SQL:
+ *
+ *   const engine = await Engine.open({ warehouse: './warehouse' });
+ *   const session = engine.createSession();
+ *   const result = await session.execute('SELECT 1');
+ */
+import type { Catalog } from '../catalog/objects.ts';
+import { InMemoryCatalog } from '../catalog/memory-catalog.ts';
+import { FreshetError, SqlState } from '../util/errors.ts';
+import { didYouMean } from '../util/suggest.ts';
+import { Session } from './session.ts';
+import '../connectors/builtin.ts';
+
+export interface EngineOptions {
+  /** Directory (or s3:// URI) of the warehouse: where the table store keeps data and metadata. */
+  warehouse?: string;
+  /** Options every session starts with (as if SET). */
+  config?: Record<string, string>;
+}
+
+export const DEFAULT_CATALOG = 'default_catalog';
+
+const CATALOG_TYPES = ['generic_in_memory'];
+
+export class Engine {
+  readonly catalogs = new Map<string, Catalog>();
+  readonly defaultCatalog: string;
+  readonly warehouse: string;
+  private readonly config: Record<string, string>;
+  private readonly sessions = new Set<Session>();
+
+  private constructor(opts: EngineOptions) {
+    this.warehouse = opts.warehouse ?? './warehouse';
+    this.config = opts.config ?? {};
+    const def = new InMemoryCatalog(DEFAULT_CATALOG);
+    this.catalogs.set(def.name, def);
+    this.defaultCatalog = def.name;
+  }
+
+  static async open(opts: EngineOptions = {}): Promise<Engine> {
+    return new Engine(opts);
+  }
+
+  createSession(config: Record<string, string> = {}): Session {
+    const s = new Session(this, { ...this.config, ...config });
+    this.sessions.add(s);
+    return s;
+  }
+
+  /** A new catalog of `type` (CREATE CATALOG). */
+  createCatalog(name: string, type: string | undefined, options: Record<string, string>): Catalog {
+    if (type === undefined) {
+      throw new FreshetError(SqlState.invalidParameterValue, `catalog ${name} needs a 'type' option`, { hint: `Types: ${CATALOG_TYPES.join(', ')}.` });
+    }
+    if (type === 'generic_in_memory') return new InMemoryCatalog(name, options['default-database'] ?? 'default_database', options);
+    throw new FreshetError(SqlState.invalidParameterValue, `unknown catalog type '${type}'${didYouMean(type, CATALOG_TYPES)}`, { hint: `Types: ${CATALOG_TYPES.join(', ')}.` });
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.catalogs.values()) await c.close?.();
+    this.sessions.clear();
+  }
+}

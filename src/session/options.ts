@@ -1,0 +1,114 @@
+/**
+ * Session options (`SET 'key' = 'value'`): the ones Freshet knows, their defaults, allowed values and
+ * validation. Unknown keys are kept (as Flink does) but the SET answers with a warning, so that a typo
+ * does not silently do nothing.
+ */
+import { checkTimeZone } from '../types/temporal.ts';
+import { parseDuration } from '../connectors/options.ts';
+
+export { parseDuration };
+import { FreshetError, SqlState } from '../util/errors.ts';
+import { nearMatches } from '../util/suggest.ts';
+
+export interface OptionDef {
+  key: string;
+  default: string;
+  description: string;
+  values?: string[];
+  validate?(value: string): string | undefined;
+}
+
+const duration = (v: string): string | undefined => (parseDuration(v) === undefined ? `'${v}' is not a duration; write e.g. '10 s', '5 min', '1 h' or a number of milliseconds` : undefined);
+const positiveInt = (v: string): string | undefined => (/^\d+$/.test(v.trim()) && Number(v) > 0 ? undefined : `'${v}' is not a positive integer`);
+const bool = ['true', 'false'];
+
+export function systemTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+export const OPTION_DEFS: OptionDef[] = [
+  { key: 'execution.runtime-mode', default: 'batch', values: ['batch', 'streaming'], description: 'Runtime for queries: batch (bounded inputs, final results) or streaming (continuous, changelog results).' },
+  { key: 'table.local-time-zone', default: 'default', description: "Session time zone for TIMESTAMP_LTZ and CURRENT_TIMESTAMP: an IANA name ('Europe/Berlin'), an offset ('+02:00') or 'default' (the machine's zone).",
+    validate: (v) => {
+      if (v === 'default') return undefined;
+      try { checkTimeZone(v); return undefined; } catch (e) { return (e as Error).message; }
+    } },
+  { key: 'table.dml-sync', default: 'false', values: bool, description: 'Whether INSERT waits for its job to finish.' },
+  { key: 'table.exec.resource.max-buffered-rows', default: '50000000', validate: positiveInt, description: 'Rows one buffering operator (sort, hash join build side, hash aggregate) may hold before the query fails with a clear error.' },
+  { key: 'table.exec.state.ttl', default: '0 ms', validate: duration, description: 'How long streaming operators keep state for a key that is not updated (0 = forever).' },
+  { key: 'table.exec.mini-batch.enabled', default: 'false', values: bool, description: 'Buffer input of streaming aggregates to fold updates of hot keys.' },
+  { key: 'table.exec.mini-batch.allow-latency', default: '0 ms', validate: duration, description: 'Longest time input is buffered with mini-batch.' },
+  { key: 'table.exec.mini-batch.size', default: '1000', validate: positiveInt, description: 'Most rows buffered with mini-batch.' },
+  { key: 'execution.checkpointing.interval', default: '0 ms', validate: duration, description: 'Checkpoint interval of streaming jobs (0 = none).' },
+  { key: 'parallelism.default', default: '1', validate: positiveInt, description: 'Parallelism of jobs.' },
+  { key: 'pipeline.name', default: '', description: 'Name of the next job.' },
+  { key: 'sql-client.verbose', default: 'false', values: bool, description: 'Show stack traces with errors in the SQL client.' },
+  { key: 'sql-client.execution.result-mode', default: 'table', values: ['table', 'changelog', 'tableau'], description: 'How the SQL client shows query results.' },
+  { key: 'sql-client.display.max-column-width', default: '40', validate: positiveInt, description: 'Widest column the SQL client prints before cutting values.' },
+  { key: 'sql-client.execution.max-table-result.rows', default: '10000', validate: positiveInt, description: 'Rows the SQL client keeps for a query result.' },
+];
+
+const byKey = new Map(OPTION_DEFS.map((d) => [d.key, d]));
+
+export function optionDef(key: string): OptionDef | undefined {
+  return byKey.get(key);
+}
+
+/** Validates a value for a known key; returns a warning for unknown keys. */
+export function checkOption(key: string, value: string): { warning?: string } {
+  const def = byKey.get(key);
+  if (!def) {
+    const near = nearMatches(key, byKey.keys());
+    return { warning: `'${key}' is not an option Freshet knows; it was stored but has no effect${near.length > 0 ? ` (did you mean '${near[0]}'?)` : ''}` };
+  }
+  if (def.values && !def.values.includes(value.toLowerCase())) {
+    throw new FreshetError(SqlState.invalidParameterValue, `invalid value '${value}' for '${key}'`, { hint: `Allowed values: ${def.values.join(', ')}.` });
+  }
+  const err = def.validate?.(value);
+  if (err) throw new FreshetError(SqlState.invalidParameterValue, `invalid value for '${key}': ${err}`);
+  return {};
+}
+
+export class SessionOptions {
+  private readonly values = new Map<string, string>();
+  private readonly base: Record<string, string>;
+
+  constructor(base: Record<string, string> = {}) {
+    this.base = base;
+  }
+
+  get(key: string): string {
+    return this.values.get(key) ?? this.base[key] ?? byKey.get(key)?.default ?? '';
+  }
+
+  set(key: string, value: string): { warning?: string } {
+    const r = checkOption(key, value);
+    this.values.set(key, byKey.get(key)?.values ? value.toLowerCase() : value);
+    return r;
+  }
+
+  reset(key?: string): void {
+    if (key === undefined) this.values.clear();
+    else this.values.delete(key);
+  }
+
+  /** Options set in this session or the engine config (not defaults). */
+  explicit(): Map<string, string> {
+    const m = new Map<string, string>(Object.entries(this.base));
+    for (const [k, v] of this.values) m.set(k, v);
+    return m;
+  }
+
+  timeZone(): string {
+    const v = this.get('table.local-time-zone');
+    return v === 'default' || v === '' ? systemTimeZone() : v;
+  }
+
+  bool(key: string): boolean {
+    return this.get(key).toLowerCase() === 'true';
+  }
+
+  int(key: string): number {
+    return Number(this.get(key));
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The binder: resolves an AST statement against the catalog into a typed logical plan. This file holds
+ * what every clause binder shares (environment, CTEs, positions in errors); the clauses live in
+ * query.ts, select.ts, relation.ts, expr.ts, aggregate.ts, window.ts, subquery.ts and insert.ts.
+ */
+import type { Loc, Cte } from '../ast.ts';
+import type { CatalogManager } from '../../catalog/catalog-manager.ts';
+import { FreshetError, positionOf } from '../../util/errors.ts';
+
+export interface BinderEnv {
+  catalogs: CatalogManager;
+  /** The text the AST locations refer to. */
+  source: string;
+  timeZone: string;
+  /** Statement start time (epoch ms) for CURRENT_TIMESTAMP. */
+  now: number;
+  /** Session options (`SET 'k' = 'v'`), for options that change binding. */
+  options: ReadonlyMap<string, string>;
+}
+
+export class Binder {
+  readonly env: BinderEnv;
+  /** Visible common table expressions, innermost last. */
+  readonly ctes: Array<Map<string, Cte>> = [];
+  /** Views being expanded, to detect a view that refers to itself. */
+  readonly viewStack: string[] = [];
+  /** Source text of the view being expanded (positions inside a view refer to its text). */
+  private sourceStack: string[] = [];
+
+  constructor(env: BinderEnv) {
+    this.env = env;
+  }
+
+  get source(): string {
+    return this.sourceStack.length > 0 ? this.sourceStack[this.sourceStack.length - 1]! : this.env.source;
+  }
+
+  /** Runs `f` with positions referring to another text (a view's query). */
+  withSource<T>(text: string, f: () => T): T {
+    this.sourceStack.push(text);
+    try {
+      return f();
+    } finally {
+      this.sourceStack.pop();
+    }
+  }
+
+  /** Attaches the position of `loc` to an error (unless it has one). */
+  at(e: FreshetError, loc: Loc | undefined): FreshetError {
+    if (loc !== undefined && e.position === undefined) {
+      e.position = positionOf(this.source, loc.start);
+      e.source = this.source;
+    }
+    return e;
+  }
+
+  /** Creates an error at `loc`. */
+  error(sqlState: string, message: string, loc: Loc | undefined, hint?: string): FreshetError {
+    return this.at(new FreshetError(sqlState, message, { hint }), loc);
+  }
+
+  /** Runs `f`, attaching `loc` to any positionless error it throws. */
+  located<T>(loc: Loc, f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof FreshetError) throw this.at(e, loc);
+      throw e;
+    }
+  }
+
+  /** The CTE called `name`, innermost first. */
+  findCte(name: { value: string; quoted: boolean }): Cte | undefined {
+    for (let i = this.ctes.length - 1; i >= 0; i--) {
+      const m = this.ctes[i]!;
+      const exact = m.get(name.value);
+      if (exact) return exact;
+      if (!name.quoted) {
+        for (const [k, v] of m) if (k.toLowerCase() === name.value.toLowerCase()) return v;
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,350 @@
+/**
+ * The FROM clause: catalog tables (their computed and metadata columns, the rowtime attribute), views,
+ * common table expressions, derived tables, joins (ON, USING, NATURAL) and lateral relations
+ * (UNNEST, LATERAL subqueries).
+ */
+import type * as A from '../ast.ts';
+import type { BoundExpr } from '../../exec/expr/expr.ts';
+import { inputRef, transformExpr, call, hasOuterRefs, visitExpr } from '../../exec/expr/expr.ts';
+import type { LogicalPlan } from '../../planner/logical-plan.ts';
+import * as L from '../../planner/logical-plan.ts';
+import type { DataType } from '../../types/data-type.ts';
+import { T, nullable, notNull, withTimeAttribute, typeToString, typesEqualIgnoringNull } from '../../types/data-type.ts';
+import type { CatalogTable, CatalogView, ObjectIdentifier } from '../../catalog/objects.ts';
+import { plainName } from '../../catalog/objects.ts';
+import type { ResolvedObject } from '../../catalog/catalog-manager.ts';
+import { matchName } from '../../catalog/catalog-manager.ts';
+import { tableDescriptor } from '../../catalog/table-descriptor.ts';
+import { createSource } from '../../connectors/registry.ts';
+import { FreshetError, SqlState } from '../../util/errors.ts';
+import { parseExpression, parseStatement } from '../parse.ts';
+import type { Binder } from './binder.ts';
+import { Scope, type ScopeColumn } from './scope.ts';
+import { andAll, bindExpr, coerce, requireBoolean, scalarCall, type ExprContext } from './expr.ts';
+import { bindQuery } from './query.ts';
+import { pullCorrelation } from './subquery.ts';
+
+export interface Bound {
+  plan: LogicalPlan;
+  scope: Scope;
+}
+
+function scopeOf(plan: LogicalPlan, qualifier: string | null, names: string[], parent: Scope | null): Scope {
+  return new Scope(plan.schema.map((f, i) => ({ qualifier, name: names[i] ?? f.name, index: i, type: f.type })), parent);
+}
+
+function applyAliases(b: Binder, plan: LogicalPlan, names: string[], aliases: A.Identifier[] | undefined, loc: A.Loc, what: string): string[] {
+  if (!aliases) return names;
+  if (aliases.length !== names.length) {
+    throw b.error(SqlState.syntaxError, `${what} has ${names.length} column(s) but ${aliases.length} alias(es) were given`, loc);
+  }
+  void plan;
+  return aliases.map((a) => a.value);
+}
+
+/** One row, no columns: the input of SELECT without FROM and of standalone UNNEST. */
+export function oneRow(): LogicalPlan {
+  return L.values([[]], []);
+}
+
+export function bindFrom(b: Binder, items: A.TableRef[], outer: Scope | null): Bound {
+  if (items.length === 0) return { plan: oneRow(), scope: new Scope([], outer) };
+  let acc = bindTableRef(b, items[0]!, outer, null);
+  for (const item of items.slice(1)) {
+    if (isLateral(item)) acc = bindLateral(b, acc, item, 'INNER', undefined, outer);
+    else {
+      const right = bindTableRef(b, item, outer, null);
+      acc = combine(b, acc, right, 'CROSS', null, outer);
+    }
+  }
+  return acc;
+}
+
+function isLateral(ref: A.TableRef): boolean {
+  return ref.kind === 'unnest' || (ref.kind === 'derived' && ref.lateral) || (ref.kind === 'tableFunction' && ref.lateral);
+}
+
+export function bindTableRef(b: Binder, ref: A.TableRef, outer: Scope | null, _left: Bound | null): Bound {
+  switch (ref.kind) {
+    case 'table': return bindNamedTable(b, ref, outer);
+    case 'derived': {
+      if (ref.lateral) throw b.error(SqlState.syntaxError, 'LATERAL needs a table to its left', ref.loc);
+      const r = bindQuery(b, ref.query, outer);
+      const names = applyAliases(b, r.plan, r.names, ref.columnAliases, ref.loc, 'the subquery');
+      return { plan: r.plan, scope: scopeOf(r.plan, ref.alias?.value ?? null, names, outer) };
+    }
+    case 'join': return bindJoin(b, ref, outer);
+    case 'unnest': {
+      const base: Bound = { plan: oneRow(), scope: new Scope([], outer) };
+      return bindLateral(b, base, ref, 'INNER', undefined, outer);
+    }
+    case 'tableFunction': {
+      const name = ref.call.name.parts.map((p) => p.value).join('.').toUpperCase();
+      if (['TUMBLE', 'HOP', 'CUMULATE', 'SESSION'].includes(name)) {
+        throw b.error(SqlState.featureNotSupported, `the window table function ${name} needs the streaming runtime, which is not available yet`, ref.loc,
+          'Group by FLOOR(ts TO MINUTE) or similar expressions for fixed windows in the meantime.');
+      }
+      throw b.error(SqlState.undefinedFunction, `unknown table function ${name}`, ref.loc);
+    }
+  }
+}
+
+function bindNamedTable(b: Binder, ref: A.NamedTableRef, outer: Scope | null): Bound {
+  if (ref.systemTime) {
+    throw b.error(SqlState.featureNotSupported, 'FOR SYSTEM_TIME AS OF needs a versioned table (table store or temporal join), which is not available yet', ref.systemTime.loc);
+  }
+  if (ref.hints.some((h) => h.name === 'OPTIONS')) {
+    throw b.error(SqlState.featureNotSupported, 'OPTIONS hints are not supported yet', ref.hints[0]!.loc, "Set the option on the table with ALTER TABLE .. SET ('k' = 'v').");
+  }
+  const parts = ref.name.parts;
+  if (parts.length === 1) {
+    const cte = b.findCte(parts[0]!);
+    if (cte) return bindCteRef(b, cte, ref, outer);
+  }
+  const resolved = b.located(ref.name.loc, () => b.env.catalogs.resolve(parts));
+  const qualifier = ref.alias?.value ?? resolved.id.name;
+  if (resolved.object.kind === 'view') {
+    const r = bindView(b, resolved, ref);
+    const names = applyAliases(b, r.plan, r.names, ref.columnAliases, ref.loc, `view ${resolved.id.name}`);
+    return { plan: r.plan, scope: scopeOf(r.plan, qualifier, names, outer) };
+  }
+  const r = bindTable(b, resolved.id, resolved.object, ref.loc);
+  const names = applyAliases(b, r.plan, r.names, ref.columnAliases, ref.loc, `table ${resolved.id.name}`);
+  return { plan: r.plan, scope: scopeOf(r.plan, qualifier, names, outer) };
+}
+
+const bindingCtes = new Set<A.Cte>();
+
+function bindCteRef(b: Binder, cte: A.Cte, ref: A.NamedTableRef, outer: Scope | null): Bound {
+  if (bindingCtes.has(cte)) {
+    throw b.error(SqlState.featureNotSupported, `the common table expression ${cte.name.value} refers to itself; recursive WITH is not supported`, ref.loc);
+  }
+  bindingCtes.add(cte);
+  try {
+    const r = bindQuery(b, cte.query, null);
+    let names = applyAliases(b, r.plan, r.names, cte.columns, cte.loc, `WITH ${cte.name.value}`);
+    names = applyAliases(b, r.plan, names, ref.columnAliases, ref.loc, cte.name.value);
+    return { plan: r.plan, scope: scopeOf(r.plan, ref.alias?.value ?? cte.name.value, names, outer) };
+  } finally {
+    bindingCtes.delete(cte);
+  }
+}
+
+const viewCache = new Map<string, A.Query>();
+
+function bindView(b: Binder, resolved: ResolvedObject, ref: A.NamedTableRef): { plan: LogicalPlan; names: string[] } {
+  const v = resolved.object as CatalogView;
+  const key = plainName(resolved.id);
+  if (b.viewStack.includes(key)) {
+    throw b.error(SqlState.invalidColumnReference, `view ${resolved.id.name} refers to itself (${[...b.viewStack, key].join(' -> ')})`, ref.loc);
+  }
+  let q = viewCache.get(v.query);
+  if (!q) {
+    const st = parseStatement(v.query);
+    if (st.kind !== 'queryStatement') throw b.error(SqlState.internalError, `view ${key} does not hold a query`, ref.loc);
+    q = st.query;
+    if (viewCache.size > 500) viewCache.clear();
+    viewCache.set(v.query, q);
+  }
+  const cm = b.env.catalogs;
+  const saved = [cm.currentCatalog, cm.currentDatabase] as const;
+  cm.currentCatalog = v.catalog;
+  cm.currentDatabase = v.database;
+  b.viewStack.push(key);
+  const savedCtes = b.ctes.splice(0, b.ctes.length);
+  try {
+    const r = b.withSource(v.query, () => bindQuery(b, q!, null));
+    if (r.plan.schema.length !== v.columns.length) {
+      throw b.error(SqlState.invalidColumnReference, `view ${key} is out of date: its query now returns ${r.plan.schema.length} columns, it was created with ${v.columns.length}`, ref.loc,
+        'Recreate the view with CREATE OR REPLACE VIEW.');
+    }
+    return { plan: r.plan, names: v.columns.map((c) => c.name) };
+  } catch (e) {
+    if (e instanceof FreshetError && e.detail === undefined && b.viewStack.length === 1) {
+      throw new FreshetError(e.sqlState, `in view ${key}: ${e.message}`, { hint: e.hint, position: undefined });
+    }
+    throw e;
+  } finally {
+    b.ctes.push(...savedCtes);
+    b.viewStack.pop();
+    cm.currentCatalog = saved[0];
+    cm.currentDatabase = saved[1];
+  }
+}
+
+/**
+ * A catalog table: a scan of its connector's physical and metadata columns, then a projection that
+ * computes computed columns and puts columns in declared order. The WATERMARK column becomes a rowtime
+ * attribute.
+ */
+export function bindTable(b: Binder, id: ObjectIdentifier, t: CatalogTable, loc: A.Loc): { plan: LogicalPlan; names: string[] } {
+  const desc = tableDescriptor(id, t);
+  const source = b.located(loc, () => createSource(desc, t.connector));
+  const scan = L.scan(plainName(id), source);
+  const physical = desc.physicalColumns.map((c) => c.name);
+  const metadata = desc.metadataColumns.map((c) => c.name);
+  const baseScope = new Scope([
+    ...physical.map((name, i) => ({ qualifier: id.name, name, index: i, type: source.fields[i]!.type })),
+    ...metadata.map((name, i) => ({ qualifier: id.name, name, index: physical.length + i, type: source.fields[physical.length + i]!.type })),
+  ]);
+  const ctx: ExprContext = { scope: baseScope, input: { plan: scan }, clause: 'a computed column' };
+  const rowtime = t.schema.watermark?.column;
+  const exprs: BoundExpr[] = [];
+  const names: string[] = [];
+  let identity = t.schema.columns.length === source.fields.length;
+  t.schema.columns.forEach((col, pos) => {
+    let e: BoundExpr;
+    if (col.kind === 'physical') e = inputRef(physical.indexOf(col.name), source.fields[physical.indexOf(col.name)]!.type);
+    else if (col.kind === 'metadata') e = inputRef(physical.length + metadata.indexOf(col.name), source.fields[physical.length + metadata.indexOf(col.name)]!.type);
+    else {
+      identity = false;
+      const ast = parseExpression(col.expr!);
+      e = b.withSource(col.expr!, () => bindExpr(b, ast, ctx));
+    }
+    if (rowtime === col.name) {
+      e = { ...e, type: withTimeAttribute(e.type, 'ROWTIME') } as BoundExpr;
+      identity = false;
+    }
+    if (e.kind !== 'input' || e.index !== pos) identity = false;
+    exprs.push(e);
+    names.push(col.name);
+  });
+  return { plan: identity ? scan : L.project(scan, exprs, names), names };
+}
+
+// ---------------------------------------------------------------- joins
+
+const JOIN_TYPES: Record<A.JoinRef['type'], L.JoinType> = { INNER: 'inner', CROSS: 'inner', LEFT: 'left', RIGHT: 'right', FULL: 'full' };
+
+function bindJoin(b: Binder, j: A.JoinRef, outer: Scope | null): Bound {
+  const left = bindTableRef(b, j.left, outer, null);
+  if (isLateral(j.right)) {
+    if (j.type === 'RIGHT' || j.type === 'FULL') throw b.error(SqlState.featureNotSupported, `${j.type} JOIN with a lateral relation is not supported`, j.loc);
+    return bindLateral(b, left, j.right, j.type, j.on, outer);
+  }
+  const right = bindTableRef(b, j.right, outer, null);
+  return combine(b, left, right, j.type, j, outer);
+}
+
+function combine(b: Binder, left: Bound, right: Bound, type: A.JoinRef['type'], j: A.JoinRef | null, outer: Scope | null): Bound {
+  const lw = left.plan.schema.length;
+  const jt = JOIN_TYPES[type];
+  const nullLeft = jt === 'right' || jt === 'full';
+  const nullRight = jt === 'left' || jt === 'full';
+  const cols: ScopeColumn[] = [
+    ...left.scope.columns.map((c) => ({ ...c, type: nullLeft ? nullable(c.type) : c.type })),
+    ...right.scope.columns.map((c) => ({ ...c, index: c.index + lw, type: nullRight ? nullable(c.type) : c.type })),
+  ];
+  const scope = new Scope(cols, outer);
+  let cond: BoundExpr | null = null;
+  let using: string[] = [];
+  if (j?.natural) {
+    const rightNames = right.scope.columns.filter((c) => !c.hidden).map((c) => c.name);
+    using = left.scope.columns.filter((c) => !c.hidden && rightNames.includes(c.name)).map((c) => c.name);
+  } else if (j?.using) {
+    using = j.using.map((u) => u.value);
+  }
+  if (using.length > 0) {
+    const eqs: BoundExpr[] = [];
+    for (const name of using) {
+      const id = { value: name, quoted: false };
+      const l = left.scope.columns.find((c) => !c.hidden && matchName(id, [c.name]) !== undefined);
+      const r = right.scope.columns.find((c) => !c.hidden && matchName(id, [c.name]) !== undefined);
+      const where = j!.using?.find((u) => u.value === name)?.loc ?? j!.loc;
+      if (!l) throw b.error(SqlState.undefinedColumn, `USING column \`${name}\` is not a column of the left side of the join`, where);
+      if (!r) throw b.error(SqlState.undefinedColumn, `USING column \`${name}\` is not a column of the right side of the join`, where);
+      eqs.push(b.located(where, () => scalarCall(b, '=', [inputRef(l.index, l.type), inputRef(lw + r.index, r.type)], where)));
+      // the preserved side's copy stays visible
+      const hide = jt === 'right' ? l.index : lw + r.index;
+      const c = cols.find((x) => x.index === hide)!;
+      c.hidden = true;
+    }
+    cond = andAll(eqs);
+  } else if (j?.on) {
+    const ctx: ExprContext = { scope, input: { plan: L.join(jt, left.plan, right.plan, null) }, clause: 'a JOIN condition' };
+    const before = ctx.input.plan;
+    cond = requireBoolean(b, bindExpr(b, j.on, ctx), 'a JOIN condition', j.on.loc);
+    if (ctx.input.plan !== before) {
+      throw b.error(SqlState.featureNotSupported, 'subqueries in a JOIN condition are not supported', j.on.loc, 'Move the subquery to WHERE.');
+    }
+  } else if (type !== 'CROSS' && j && !j.natural) {
+    throw b.error(SqlState.syntaxError, `${type} JOIN needs an ON or USING condition`, j.loc, 'Use CROSS JOIN for a cartesian product.');
+  }
+  let plan: LogicalPlan = L.join(jt, left.plan, right.plan, cond);
+  let outScope = scope;
+  if (jt === 'full' && using.length > 0) {
+    // FULL JOIN USING: the merged column is COALESCE(left, right)
+    const exprs: BoundExpr[] = plan.schema.map((f, i) => inputRef(i, f.type));
+    const names = cols.map((c) => c.name);
+    const extra: ScopeColumn[] = [];
+    for (const name of using) {
+      const l = cols.find((c) => c.index < lw && c.name === name)!;
+      const r = cols.find((c) => c.index >= lw && c.name === name)!;
+      l.hidden = true;
+      r.hidden = true;
+      const merged = scalarCall(b, 'coalesce', [inputRef(l.index, l.type), inputRef(r.index, r.type)], j!.loc);
+      exprs.push(merged);
+      names.push(name);
+      extra.push({ qualifier: null, name, index: exprs.length - 1, type: merged.type });
+    }
+    plan = L.project(plan, exprs, names);
+    outScope = new Scope([...extra, ...cols], outer);
+  }
+  return { plan, scope: outScope };
+}
+
+/** A relation that may read columns of the relations to its left: UNNEST(t.arr), LATERAL (subquery). */
+function bindLateral(b: Binder, left: Bound, ref: A.TableRef, type: A.JoinRef['type'], on: A.Expr | undefined, outer: Scope | null): Bound {
+  const lw = left.plan.schema.length;
+  if (ref.kind === 'unnest') {
+    const ctx: ExprContext = { scope: left.scope, input: { plan: left.plan }, clause: 'UNNEST' };
+    const exprs = ref.exprs.map((e) => {
+      const x = bindExpr(b, e, ctx);
+      if (x.type.kind !== 'ARRAY' && x.type.kind !== 'MAP' && x.type.kind !== 'MULTISET') {
+        throw b.error(SqlState.datatypeMismatch, `UNNEST needs an ARRAY or MAP, got ${typeToString(x.type, false)}`, e.loc);
+      }
+      return x;
+    });
+    if (ctx.input.plan !== left.plan) throw b.error(SqlState.featureNotSupported, 'subqueries inside UNNEST are not supported', ref.loc);
+    const outerJoin = type === 'LEFT';
+    if (on && !(on.kind === 'literal' && on.value === true)) {
+      throw b.error(SqlState.featureNotSupported, 'a join with UNNEST takes ON TRUE; filter in WHERE instead', on.loc);
+    }
+    const aliasNames = ref.columnAliases?.map((a) => a.value) ?? [];
+    const plan = L.unnest(left.plan, exprs, ref.withOrdinality, aliasNames, outerJoin);
+    const added = plan.schema.length - lw;
+    if (ref.columnAliases && ref.columnAliases.length !== added) {
+      throw b.error(SqlState.syntaxError, `UNNEST produces ${added} column(s) but ${ref.columnAliases.length} alias(es) were given`, ref.loc);
+    }
+    const q = ref.alias?.value ?? null;
+    const cols: ScopeColumn[] = [
+      ...left.scope.columns,
+      ...plan.schema.slice(lw).map((f, i) => ({ qualifier: q, name: f.name, index: lw + i, type: f.type })),
+    ];
+    return { plan, scope: new Scope(cols, outer) };
+  }
+  if (ref.kind === 'derived') {
+    const r = bindQuery(b, ref.query, left.scope);
+    const pulled = pullCorrelation(b, r.plan, ref.query.loc);
+    const names = applyAliases(b, r.plan, r.names, ref.columnAliases, ref.loc, 'the LATERAL subquery');
+    const jt: L.JoinType = type === 'LEFT' ? 'left' : 'inner';
+    const rightCols: ScopeColumn[] = pulled.plan.schema.slice(0, r.plan.schema.length).map((f, i) => ({
+      qualifier: ref.alias?.value ?? null, name: names[i]!, index: lw + i, type: jt === 'left' ? nullable(f.type) : f.type,
+    }));
+    const scope = new Scope([...left.scope.columns, ...rightCols], outer);
+    const conds = pulled.corr.map((c) => transformExpr(c, (x) => (x.kind === 'outer' ? inputRef(x.index, x.type) : x.kind === 'input' ? inputRef(lw + x.index, x.type) : undefined)));
+    if (on) {
+      const ctx: ExprContext = { scope, input: { plan: left.plan }, clause: 'a JOIN condition' };
+      conds.push(requireBoolean(b, bindExpr(b, on, ctx), 'a JOIN condition', on.loc));
+    }
+    const plan = L.join(jt, left.plan, pulled.plan, conds.length > 0 ? andAll(conds) : null);
+    // drop the correlation columns the pull added at the end
+    const width = lw + r.plan.schema.length;
+    const trimmed = plan.schema.length === width ? plan : L.project(plan, plan.schema.slice(0, width).map((f, i) => inputRef(i, f.type)), plan.schema.slice(0, width).map((f) => f.name));
+    return { plan: trimmed, scope };
+  }
+  throw b.error(SqlState.featureNotSupported, 'user-defined table functions are not available yet', ref.loc);
+}
+
+export { coerce, call, hasOuterRefs, visitExpr, T, notNull, typesEqualIgnoringNull };
+export type { DataType };

@@ -1,0 +1,309 @@
+/**
+ * Subqueries in expressions: EXISTS, IN, scalar subqueries and quantified comparisons (= ANY, > ALL).
+ * Each becomes a join onto the plan the expression is evaluated over:
+ * - EXISTS / IN → a mark join adding a BOOLEAN column (IN is null-aware: NULL when unknown); a mark
+ *   used as a WHERE term later becomes a semi or anti join;
+ * - scalar subquery → a single join (at most one row per outer row) adding the value column.
+ *
+ * Correlated subqueries are decorrelated by pulling predicates that mention outer columns up through
+ * projections, aggregates (equalities become grouping keys) and ORDER BY .. LIMIT (a per-key Top-N)
+ * until they can serve as the join condition.
+ */
+import type * as A from '../ast.ts';
+import type { BoundExpr } from '../../exec/expr/expr.ts';
+import { call, inputRef, literal, conjuncts, transformExpr, visitExpr, hasOuterRefs, exprEquals } from '../../exec/expr/expr.ts';
+import type { LogicalPlan, AggregateNode } from '../../planner/logical-plan.ts';
+import * as L from '../../planner/logical-plan.ts';
+import { T, notNull, withNullable, nullable } from '../../types/data-type.ts';
+import { SqlState } from '../../util/errors.ts';
+import { lookupAggregate } from '../../exec/functions/aggregate/registry.ts';
+import { evaluateConstant } from '../../exec/expr/compile.ts';
+import type { Binder } from './binder.ts';
+import type { ExprContext } from './expr.ts';
+import { andAll, bindExpr, coerce, scalarCall } from './expr.ts';
+import { bindQuery } from './query.ts';
+
+interface Pulled {
+  plan: LogicalPlan;
+  /** Predicates over (outer columns as OuterRef depth 1, this plan's columns as InputRef). */
+  corr: BoundExpr[];
+}
+
+function unsupported(b: Binder, loc: A.Loc, what: string): Error {
+  return b.error(SqlState.featureNotSupported, `correlated subquery: ${what} is not supported`, loc,
+    'Rewrite it as a join, or make the correlation an equality in the subquery\'s WHERE clause.');
+}
+
+/** Checks that outer references only reach one level up. */
+function checkDepth(b: Binder, plan: LogicalPlan, loc: A.Loc): void {
+  const check = (e: BoundExpr): void => visitExpr(e, (x) => {
+    if (x.kind === 'outer' && x.depth > 1) throw unsupported(b, loc, 'a reference to a column two or more query levels out');
+  });
+  walkExprs(plan, check);
+}
+
+function walkExprs(p: LogicalPlan, f: (e: BoundExpr) => void): void {
+  switch (p.kind) {
+    case 'project': p.exprs.forEach(f); break;
+    case 'filter': f(p.predicate); break;
+    case 'join': if (p.condition) f(p.condition); break;
+    case 'unnest': p.exprs.forEach(f); break;
+    default: break;
+  }
+  for (const c of L.inputsOf(p)) walkExprs(c, f);
+}
+
+function planHasOuterRefs(p: LogicalPlan): boolean {
+  let found = false;
+  walkExprs(p, (e) => {
+    if (hasOuterRefs(e)) found = true;
+  });
+  return found;
+}
+
+/** Pulls correlated predicates to the top of `p`. */
+function pull(b: Binder, p: LogicalPlan, loc: A.Loc): Pulled {
+  if (!planHasOuterRefs(p)) return { plan: p, corr: [] };
+  switch (p.kind) {
+    case 'filter': {
+      const child = pull(b, p.input, loc);
+      const keep: BoundExpr[] = [];
+      const corr = [...child.corr];
+      for (const c of conjuncts(p.predicate)) (hasOuterRefs(c) ? corr : keep).push(c);
+      return { plan: keep.length > 0 ? L.filter(child.plan, andAll(keep)) : child.plan, corr };
+    }
+    case 'project': {
+      if (p.exprs.some(hasOuterRefs)) throw unsupported(b, loc, 'an outer column in the subquery\'s SELECT list');
+      const child = pull(b, p.input, loc);
+      if (child.corr.length === 0) return { plan: L.project(child.plan, p.exprs, p.schema.map((f) => f.name)), corr: [] };
+      // keep the child columns the predicates need, after the projected ones
+      const exprs = [...p.exprs];
+      const names = p.schema.map((f) => f.name);
+      const map = new Map<number, number>();
+      const need = (i: number): number => {
+        let at = exprs.findIndex((e) => e.kind === 'input' && e.index === i);
+        if (at < 0) {
+          exprs.push(inputRef(i, child.plan.schema[i]!.type));
+          names.push(`$corr${i}`);
+          at = exprs.length - 1;
+        }
+        map.set(i, at);
+        return at;
+      };
+      const corr = child.corr.map((c) => transformExpr(c, (x) => (x.kind === 'input' ? inputRef(need(x.index), x.type) : undefined)));
+      return { plan: L.project(child.plan, exprs, names), corr };
+    }
+    case 'aggregate': {
+      const child = pull(b, p.input, loc);
+      if (child.corr.length === 0) return { plan: { ...p, input: child.plan }, corr: [] };
+      if (p.groupingSets !== null) throw unsupported(b, loc, 'GROUPING SETS under a correlation');
+      // equality with an inner column: group by that column too
+      const keys = [...p.groupKeys];
+      const corr: BoundExpr[] = [];
+      for (const c of child.corr) {
+        const eq = innerEquality(c);
+        if (!eq) throw unsupported(b, loc, 'a non-equality correlation under an aggregate');
+        let pos = keys.indexOf(eq.inner);
+        if (pos < 0) {
+          keys.push(eq.inner);
+          pos = keys.length - 1;
+        }
+        corr.push(call('=', [inputRef(pos, child.plan.schema[eq.inner]!.type), eq.outer], withNullable(T.boolean(), true)));
+      }
+      // keys appended at the end of the key list shift the aggregate outputs; rebuild and keep the old layout on top
+      const agg = L.aggregate(child.plan, keys, p.aggs, null);
+      const oldKeys = p.groupKeys.length;
+      const reorder = [
+        ...p.groupKeys.map((_, i) => inputRef(i, agg.schema[i]!.type)),
+        ...p.aggs.map((_, i) => inputRef(keys.length + i, agg.schema[keys.length + i]!.type)),
+        ...keys.slice(oldKeys).map((_, i) => inputRef(oldKeys + i, agg.schema[oldKeys + i]!.type)),
+      ];
+      const names = [...p.schema.map((f) => f.name), ...keys.slice(oldKeys).map((k) => `$corr${k}`)];
+      const proj = L.project(agg, reorder, names);
+      const shift = (i: number): number => (i < oldKeys ? i : p.aggs.length + i);
+      const remapped = corr.map((c) => transformExpr(c, (x) => (x.kind === 'input' ? inputRef(shift(x.index), x.type) : undefined)));
+      return { plan: proj, corr: remapped };
+    }
+    case 'limit': {
+      const child = pull(b, p.input, loc);
+      if (child.corr.length === 0) return { plan: { ...p, input: child.plan }, corr: [] };
+      // ORDER BY .. LIMIT n per correlation key: ROW_NUMBER() OVER (PARTITION BY keys ORDER BY ..) <= n
+      let input = child.plan;
+      let order: L.SortKey[] = [];
+      if (input.kind === 'sort') {
+        order = input.keys;
+        input = input.input;
+      }
+      const parts: number[] = [];
+      for (const c of child.corr) {
+        const eq = innerEquality(c);
+        if (!eq) throw unsupported(b, loc, 'a non-equality correlation with LIMIT');
+        parts.push(eq.inner);
+      }
+      const width = input.schema.length;
+      const win = L.window(input, [{
+        fn: 'row_number', args: [], constArgs: [], partitionBy: parts, orderBy: order,
+        frame: { units: 'rows', start: { kind: 'unboundedPreceding' }, end: { kind: 'currentRow' } },
+        distinct: false, filter: null, ignoreNulls: false, type: notNull(T.bigint()), name: '$rn',
+      }]);
+      const rn = inputRef(width, notNull(T.bigint()));
+      const cond = andAll([
+        ...(p.offset > 0 ? [call('>', [rn, literal(p.offset, notNull(T.bigint()))], notNull(T.boolean()))] : []),
+        ...(p.limit !== null ? [call('<=', [rn, literal(p.offset + p.limit, notNull(T.bigint()))], notNull(T.boolean()))] : []),
+      ]);
+      const filtered = L.filter(win, cond);
+      const proj = L.project(filtered, input.schema.map((f, i) => inputRef(i, f.type)), input.schema.map((f) => f.name));
+      return { plan: proj, corr: child.corr };
+    }
+    case 'sort': {
+      const child = pull(b, p.input, loc);
+      return { plan: { ...p, input: child.plan }, corr: child.corr };
+    }
+    default:
+      break;
+  }
+  throw unsupported(b, loc, `an outer column reference inside ${p.kind === 'join' ? 'a join' : p.kind === 'union' || p.kind === 'setop' ? 'a set operation' : 'this part of the query'}`);
+}
+
+/** `inner = outer` (either side), as (inner column index, outer expression). */
+function innerEquality(c: BoundExpr): { inner: number; outer: BoundExpr } | undefined {
+  if (c.kind !== 'call' || c.fn !== '=') return undefined;
+  const [l, r] = c.args as [BoundExpr, BoundExpr];
+  const pure = (e: BoundExpr): boolean => !hasInputRefs(e) && hasOuterRefs(e);
+  if (l.kind === 'input' && pure(r)) return { inner: l.index, outer: r };
+  if (r.kind === 'input' && pure(l)) return { inner: r.index, outer: l };
+  return undefined;
+}
+
+function hasInputRefs(e: BoundExpr): boolean {
+  let found = false;
+  visitExpr(e, (x) => {
+    if (x.kind === 'input') found = true;
+  });
+  return found;
+}
+
+/** Rewrites a pulled predicate into a join condition over (outer columns, then subquery columns). */
+function toJoinCondition(c: BoundExpr, outerWidth: number): BoundExpr {
+  return transformExpr(c, (x) => {
+    if (x.kind === 'outer') return inputRef(x.index, x.type);
+    if (x.kind === 'input') return inputRef(outerWidth + x.index, x.type);
+    return undefined;
+  });
+}
+
+/** Shifts an expression bound in the outer scope into the join's layout (outer columns come first: unchanged). */
+function bindSubquery(b: Binder, q: A.Query, ctx: ExprContext): { original: LogicalPlan; plan: LogicalPlan; corr: BoundExpr[] } {
+  const r = bindQuery(b, q, ctx.scope);
+  checkDepth(b, r.plan, q.loc);
+  const pulled = pull(b, r.plan, q.loc);
+  if (planHasOuterRefs(pulled.plan)) throw unsupported(b, q.loc, 'this correlation');
+  return { original: r.plan, ...pulled };
+}
+
+export function bindSubqueryExpr(b: Binder, e: A.InSubqueryExpr | A.ExistsExpr | A.SubqueryExpr | A.QuantifiedExpr, ctx: ExprContext): BoundExpr {
+  const outer = ctx.input.plan;
+  const width = outer.schema.length;
+  switch (e.kind) {
+    case 'exists': {
+      const sub = bindSubquery(b, e.query, ctx);
+      const cond = sub.corr.length > 0 ? andAll(sub.corr.map((c) => toJoinCondition(c, width))) : null;
+      ctx.input.plan = L.join('mark', outer, sub.plan, cond);
+      return inputRef(width, notNull(T.boolean()));
+    }
+    case 'inSubquery': case 'quantified': {
+      const sub = bindSubquery(b, e.query, ctx);
+      const left = bindExpr(b, e.kind === 'inSubquery' ? e.expr : e.left, ctx);
+      const leftItems = left.kind === 'call' && left.fn === 'row_ctor' ? left.args : [left];
+      const subWidth = sub.original.schema.length;
+      if (subWidth !== leftItems.length) {
+        throw b.error(SqlState.syntaxError, `the subquery returns ${subWidth} column(s) but is compared with ${leftItems.length} value(s)`, e.query.loc);
+      }
+      const op = e.kind === 'inSubquery' ? '=' : e.op;
+      const quant = e.kind === 'inSubquery' ? 'ANY' : e.quantifier === 'SOME' ? 'ANY' : e.quantifier;
+      // x op ALL (S)  ≡  NOT (x NOT-op ANY S); with NULLs this is exact for = / <> (null-aware) and for
+      // the ordering operators in WHERE (where unknown and false both reject the row)
+      const negated: Record<string, string> = { '=': '<>', '<>': '=', '<': '>=', '<=': '>', '>': '<=', '>=': '<' };
+      const compareOp = quant === 'ALL' ? negated[op]! : op;
+      const comparisons = leftItems.map((x, i) => b.located(e.loc, () => scalarCall(b, compareOp, [x, inputRef(width + i, sub.plan.schema[i]!.type)], e.loc)));
+      const cond = andAll([...sub.corr.map((c) => toJoinCondition(c, width)), ...comparisons]);
+      const nullAware = (compareOp === '=' || compareOp === '<>') && sub.corr.length === 0 && leftItems.length === 1;
+      ctx.input.plan = L.join('mark', outer, sub.plan, cond, nullAware);
+      const mark = inputRef(width, withNullable(T.boolean(), nullAware));
+      const r = quant === 'ALL' ? call('not', [mark], mark.type) : mark;
+      return e.kind === 'inSubquery' && e.not ? call('not', [r], r.type) : r;
+    }
+    case 'subquery': {
+      const sub = bindSubquery(b, e.query, ctx);
+      if (sub.original.schema.length !== 1) {
+        throw b.error(SqlState.syntaxError, `a scalar subquery must return one column, this one returns ${sub.original.schema.length}`, e.loc);
+      }
+      const valueType = nullable(sub.plan.schema[0]!.type);
+      if (sub.corr.length === 0) {
+        ctx.input.plan = L.join('single', outer, sub.plan, null);
+        ctx.constantColumns?.add(width);
+        return inputRef(width, valueType);
+      }
+      const cond = andAll(sub.corr.map((c) => toJoinCondition(c, width)));
+      const empty = emptyAggregateValue(sub.original);
+      if (empty === undefined) {
+        ctx.input.plan = L.join('single', outer, sub.plan, cond);
+        return inputRef(width, valueType);
+      }
+      // a grouped-by-correlation aggregate has at most one row per outer row; a missing row means the
+      // aggregate saw no input, whose value (COUNT = 0) a marker column lets us restore
+      const marked = L.project(sub.plan, [...sub.plan.schema.map((f, i) => inputRef(i, f.type)), literal(true, notNull(T.boolean()))], [...sub.plan.schema.map((f) => f.name), '$present']);
+      ctx.input.plan = L.join('left', outer, marked, cond);
+      const value = inputRef(width, valueType);
+      if (empty === null) return value;
+      const present = inputRef(width + marked.schema.length - 1, T.boolean());
+      return {
+        kind: 'case',
+        whens: [[call('is_null', [present], notNull(T.boolean())), literal(empty, valueType)]],
+        else: value,
+        type: valueType,
+      };
+    }
+  }
+}
+
+/**
+ * For a (still correlated) subquery shaped Project?(Aggregate without GROUP BY): the value its output
+ * column has over no rows (COUNT → 0), null when that is NULL; undefined for other shapes, whose
+ * missing rows are NULL anyway.
+ */
+function emptyAggregateValue(p: LogicalPlan): unknown {
+  let proj: BoundExpr | null = null;
+  let node = p;
+  if (node.kind === 'project') {
+    proj = node.exprs[0]!;
+    node = node.input;
+  }
+  if (node.kind !== 'aggregate') return undefined;
+  const agg = node as AggregateNode;
+  if (agg.groupKeys.length > 0 || agg.groupingSets !== null) return undefined;
+  const keys = 0;
+  const empties = agg.aggs.map((a) => lookupAggregate(a.fn)?.emptyValue ?? null);
+  if (empties.every((v) => v === null) && (proj === null || !hasInputRefs(proj))) return null;
+  const expr = proj ?? inputRef(keys, agg.schema[keys]!.type);
+  const substituted = transformExpr(expr, (x) => {
+    if (x.kind !== 'input') return undefined;
+    const ai = x.index - keys;
+    return ai >= 0 && ai < empties.length ? literal(empties[ai], x.type) : literal(null, nullable(x.type));
+  });
+  try {
+    return evaluateConstant(substituted, { timeZone: 'UTC', now: 0 });
+  } catch {
+    return null;
+  }
+}
+
+export { exprEquals, coerce };
+
+/** Decorrelates a LATERAL subquery's plan: its correlated predicates become join conditions. */
+export function pullCorrelation(b: Binder, plan: LogicalPlan, loc: A.Loc): Pulled {
+  checkDepth(b, plan, loc);
+  const pulled = pull(b, plan, loc);
+  if (planHasOuterRefs(pulled.plan)) throw unsupported(b, loc, 'this correlation');
+  return pulled;
+}
