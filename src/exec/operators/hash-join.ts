@@ -19,6 +19,7 @@ import { physicalOf } from '../../types/data-type.ts';
 import type { BoundExpr } from '../expr/expr.ts';
 import { compilePairPredicate, type PairPredicateKernel } from '../expr/compile.ts';
 import { keyEncoder, type KeyEncoder, type KeyValue } from '../hash/key-encoder.ts';
+import { NumberTable } from '../hash/number-table.ts';
 import type { Emitter, ExecContext, Operator } from '../operator.ts';
 import type { PhysicalJoinType } from '../physical-plan.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
@@ -72,6 +73,9 @@ export class HashJoinOperator implements Operator {
   private buildRows = 0;
   private build: Batch | null = null;
   private heads = new Map<KeyValue, number>();
+  /** One numeric key column: heads live in a typed table instead of `heads`. */
+  private readonly numericKey: boolean;
+  private numberHeads: NumberTable | null = null;
   private next = new Int32Array(0);
   private buildHasNullKey = false;
   private buildMatched: Uint8Array | null = null;
@@ -93,6 +97,8 @@ export class HashJoinOperator implements Operator {
     this.buildEncode = keyEncoder(this.buildKeyIdx.map((k) => this.buildTypes[k]!), spec.nullSafe);
     this.probeEncode = keyEncoder(keyTypes.map((_, i) => this.probeTypes[this.probeKeyIdx[i]!]!), spec.nullSafe);
     this.residual = spec.residual ? compilePairPredicate(spec.residual, spec.leftTypes, spec.rightTypes, ctx.env) : null;
+    const p = keyTypes.length === 1 ? physicalOf(keyTypes[0]!) : null;
+    this.numericKey = (p === 'i32' || p === 'f64' || p === 'i64') && !spec.nullSafe[0];
     const t = spec.joinType;
     if ((t === 'semi' || t === 'anti' || t === 'mark' || t === 'single') && buildLeft) {
       throw new FreshetError(SqlState.internalError, `internal error: ${t} join must hash its right input`);
@@ -143,6 +149,10 @@ export class HashJoinOperator implements Operator {
     const next = new Int32Array(n).fill(-1);
     const heads = this.heads;
     const keyCols = this.buildKeyIdx.map((k) => b.columns[k]!);
+    if (this.numericKey && !Array.isArray(keyCols[0]!.values)) {
+      this.finishNumericBuild(keyCols[0]!, next);
+      return;
+    }
     // insert in reverse so chains list rows in input order
     for (let i = n - 1; i >= 0; i--) {
       const key = this.buildEncode(keyCols, i);
@@ -158,6 +168,28 @@ export class HashJoinOperator implements Operator {
     if (this.preserveBuild) this.buildMatched = new Uint8Array(n);
   }
 
+  /** Build side with one numeric key: heads in a typed hash table, chains in `next`. */
+  private finishNumericBuild(col: Column, next: Int32Array<ArrayBuffer>): void {
+    const n = next.length;
+    const table = new NumberTable(Math.max(16, n));
+    const vals = col.values as Float64Array | Int32Array;
+    const nulls = col.nulls;
+    for (let i = n - 1; i >= 0; i--) {
+      if (nulls !== null && nulls[i] === 1) {
+        this.buildHasNullKey = true;
+        continue;
+      }
+      const h = table.getOrInsert(vals[i]!, i);
+      if (h !== i) {
+        next[i] = h;
+        table.set(vals[i]!, i);
+      }
+    }
+    this.numberHeads = table;
+    this.next = next;
+    if (this.preserveBuild) this.buildMatched = new Uint8Array(n);
+  }
+
   private probe(batch: Batch): void {
     const build = this.build!;
     const t = this.spec.joinType;
@@ -165,7 +197,27 @@ export class HashJoinOperator implements Operator {
     const keyCols = this.probeKeyIdx.map((k) => batch.columns[k]!);
     const pairs = new Pairs();
     const probeKeyNull = this.spec.nullAware || t === 'mark' ? new Uint8Array(n) : null;
-    for (let i = 0; i < n; i++) {
+    if (this.numberHeads !== null) {
+      const col = keyCols[0]!;
+      const vals = col.values as ArrayLike<number | bigint>;
+      const nulls = col.nulls;
+      const table = this.numberHeads;
+      const next = this.next;
+      for (let i = 0; i < n; i++) {
+        if (nulls !== null && nulls[i] === 1) {
+          if (probeKeyNull) probeKeyNull[i] = 1;
+          continue;
+        }
+        const v = vals[i]!;
+        // a bigint probe key cannot equal a build key (all build keys were safe numbers)
+        if (typeof v !== 'number') continue;
+        let j = table.get(v);
+        while (j >= 0) {
+          pairs.push(i, j);
+          j = next[j]!;
+        }
+      }
+    } else for (let i = 0; i < n; i++) {
       const key = this.probeEncode(keyCols, i);
       if (key === undefined) {
         if (probeKeyNull) probeKeyNull[i] = 1;
