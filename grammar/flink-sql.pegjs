@@ -383,6 +383,10 @@ Primary
   / OverlayExpr
   / FloorCeilExpr
   / TimestampArithExpr
+  / JsonObjectExpr
+  / JsonArrayExpr
+  / JsonValueExpr
+  / JsonQueryExpr
   / ExistsExpr
   / ArrayCtor
   / MapCtor
@@ -449,6 +453,46 @@ TimestampArithExpr
 
 TimeUnitArg
   = u:TimeUnit { return { kind: 'timeUnit', unit: u, loc: L() }; }
+
+// SQL/JSON constructors and queries with their keyword clauses; each becomes a call of the function of
+// that name (JSON_OBJECT's keys and values alternate; the ON NULL choice is a field of the call).
+JsonObjectExpr
+  = JSON_OBJECT _ "(" _ entries:JsonObjectEntries? onNull:(_ n:JsonOnNull { return n; })? _ ")" {
+      const args = (entries ?? []).flatMap((e) => [e.key, e.value]);
+      return { kind: 'function', name: { parts: [{ value: 'JSON_OBJECT', quoted: false, loc: L() }], loc: L() }, args, distinct: false, star: false, onNull: onNull ?? 'NULL', loc: L() };
+    }
+
+JsonObjectEntries
+  = head:JsonObjectEntry tail:(_ "," _ e:JsonObjectEntry { return e; })* { return [head, ...tail]; }
+
+JsonObjectEntry
+  = (KEY __)? key:Concat __ VALUE __ value:Expression { return { key, value }; }
+
+JsonOnNull
+  = n:(NULL / ABSENT) __ ON __ NULL { return n; }
+
+JsonArrayExpr
+  = JSON_ARRAY _ "(" _ list:ExpressionList? onNull:(_ n:JsonOnNull { return n; })? _ ")" {
+      return { kind: 'function', name: { parts: [{ value: 'JSON_ARRAY', quoted: false, loc: L() }], loc: L() }, args: list ?? [], distinct: false, star: false, onNull: onNull ?? 'ABSENT', loc: L() };
+    }
+
+JsonValueExpr
+  = JSON_VALUE _ "(" _ j:Expression _ "," _ p:Expression __ RETURNING __ t:DataType _ ")" {
+      // NULL ON ERROR (Flink's default) also covers a value that does not convert to the RETURNING type
+      const call = { kind: 'function', name: { parts: [{ value: 'JSON_VALUE', quoted: false, loc: L() }], loc: L() }, args: [j, p], distinct: false, star: false, loc: L() };
+      return { kind: 'cast', expr: call, type: t, try: true, loc: L() };
+    }
+
+JsonQueryExpr
+  = JSON_QUERY _ "(" _ j:Expression _ "," _ p:Expression __ w:JsonWrapper _ ")" {
+      const mode = { kind: 'literal', type: 'string', value: w, loc: L() };
+      return { kind: 'function', name: { parts: [{ value: 'JSON_QUERY', quoted: false, loc: L() }], loc: L() }, args: [j, p, mode], distinct: false, star: false, loc: L() };
+    }
+
+JsonWrapper
+  = WITHOUT (__ ARRAY)? __ WRAPPER { return 'without'; }
+  / WITH __ CONDITIONAL (__ ARRAY)? __ WRAPPER { return 'conditional'; }
+  / WITH (__ UNCONDITIONAL)? (__ ARRAY)? __ WRAPPER { return 'with'; }
 
 ExistsExpr
   = EXISTS _ "(" _ q:Query _ ")" { return { kind: 'exists', query: q, loc: L() }; }
@@ -940,7 +984,13 @@ ALL = "ALL"i KW_END { return 'ALL'; }
 ALTER = "ALTER"i KW_END { return 'ALTER'; }
 AND = "AND"i KW_END { return 'AND'; }
 ANY = "ANY"i KW_END { return 'ANY'; }
+ABSENT = "ABSENT"i KW_END { return 'ABSENT'; }
 ARRAY = "ARRAY"i KW_END { return 'ARRAY'; }
+CONDITIONAL = "CONDITIONAL"i KW_END { return 'CONDITIONAL'; }
+RETURNING = "RETURNING"i KW_END { return 'RETURNING'; }
+UNCONDITIONAL = "UNCONDITIONAL"i KW_END { return 'UNCONDITIONAL'; }
+VALUE = "VALUE"i KW_END { return 'VALUE'; }
+WRAPPER = "WRAPPER"i KW_END { return 'WRAPPER'; }
 AS = "AS"i KW_END { return 'AS'; }
 ASC = "ASC"i KW_END { return 'ASC'; }
 ASYMMETRIC = "ASYMMETRIC"i KW_END { return 'ASYMMETRIC'; }
@@ -1040,6 +1090,10 @@ JOBS = "JOBS"i KW_END { return 'JOBS'; }
 JOIN = "JOIN"i KW_END { return 'JOIN'; }
 JSON_EXECUTION_PLAN = "JSON_EXECUTION_PLAN"i KW_END { return 'JSON_EXECUTION_PLAN'; }
 KEY = "KEY"i KW_END { return 'KEY'; }
+JSON_ARRAY = "JSON_ARRAY"i KW_END { return 'JSON_ARRAY'; }
+JSON_OBJECT = "JSON_OBJECT"i KW_END { return 'JSON_OBJECT'; }
+JSON_QUERY = "JSON_QUERY"i KW_END { return 'JSON_QUERY'; }
+JSON_VALUE = "JSON_VALUE"i KW_END { return 'JSON_VALUE'; }
 LANGUAGE = "LANGUAGE"i KW_END { return 'LANGUAGE'; }
 LAST = "LAST"i KW_END { return 'LAST'; }
 LAST_VALUE = "LAST_VALUE"i KW_END { return 'LAST_VALUE'; }

@@ -12,6 +12,7 @@ import { T, isCharacter } from '../types/data-type.ts';
 import { makeCast } from '../types/cast.ts';
 import type { ConnectorFactory, ScanSource, SinkTarget, TableDescriptor, ScanRequest, ScanContext } from './connector.ts';
 import { FreshetError, SqlState } from '../util/errors.ts';
+import { parseJsonExact } from '../util/json-exact.ts';
 import { gatherColumn } from '../types/batch.ts';
 import { physicalOf } from '../types/data-type.ts';
 
@@ -43,7 +44,8 @@ function parseData(desc: TableDescriptor): unknown[][] {
   if (text === undefined) return [];
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // exact: a BIGINT or DECIMAL written as a JSON number keeps every digit
+    json = parseJsonExact(text);
   } catch (e) {
     throw new FreshetError(SqlState.invalidParameterValue, `option 'data' of table ${desc.name} is not valid JSON: ${(e as Error).message}`, {
       hint: `Write rows as a JSON array: '[[1, "a"], [2, "b"]]'.`,

@@ -4,17 +4,20 @@
  * filters move down, columns are pruned, and projections merge.
  */
 import type { LogicalPlan } from './logical-plan.ts';
-import { foldConstants } from './rules/constant-folding.ts';
+import { foldConstants, type FoldEnv } from './rules/constant-folding.ts';
 import { markJoinToSemi } from './rules/mark-join-to-semi.ts';
 import { pushDownPredicates } from './rules/predicate-pushdown.ts';
 import { pruneColumns } from './rules/column-pruning.ts';
 import { mergeProjects } from './rules/merge-projects.ts';
 
-export function optimize(plan: LogicalPlan): LogicalPlan {
-  let p = foldConstants(plan);
+/** What the rules need to know about the statement (its session time zone, for folding). */
+export type OptimizerEnv = FoldEnv;
+
+export function optimize(plan: LogicalPlan, env: OptimizerEnv): LogicalPlan {
+  let p = foldConstants(plan, env);
   p = markJoinToSemi(p);
   p = pushDownPredicates(p);
-  p = foldConstants(p);
+  p = foldConstants(p, env);
   p = pruneColumns(p);
   p = mergeProjects(p);
   return p;

@@ -126,6 +126,8 @@ export interface FunctionExpr {
   /** LISTAGG(..) WITHIN GROUP (ORDER BY ..) / ARRAY_AGG(x ORDER BY ..) */
   orderBy?: OrderItem[];
   nullTreatment?: 'IGNORE' | 'RESPECT';
+  /** JSON_OBJECT(.. NULL ON NULL) / JSON_ARRAY(.. ABSENT ON NULL): set for the SQL/JSON constructor syntax. */
+  onNull?: 'NULL' | 'ABSENT';
   loc: Loc;
 }
 

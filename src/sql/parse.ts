@@ -112,11 +112,16 @@ function toFreshetError(e: PeggySyntaxError, text: string): FreshetError {
     if (near.length > 0) hint = `Did you mean ${near.join(' or ')}?`;
     else if (inExpr && /^[A-Za-z_]+$/.test(found) && !raw.includes('identifier')) hint = undefined;
   }
-  if (hint === undefined && /^[A-Za-z_]+$/.test(found) && isReservedWord(found) && raw.includes('identifier')) {
+  if (hint === undefined && /^[A-Za-z_]+$/.test(found) && isReservedWord(found) && raw.includes('identifier') && !CLAUSE_WORDS.has(found.toUpperCase())) {
     hint = `${found.toUpperCase()} is a reserved word; quote it with backquotes (\`${found}\`) to use it as a name.`;
   }
   return new FreshetError(SqlState.syntaxError, `syntax error at ${foundText}${expected}`, { position, source: text, hint });
 }
+
+/** Words that start or join clauses: finding one where a name was possible means a missing piece, not a name. */
+const CLAUSE_WORDS = new Set(['SELECT', 'FROM', 'WHERE', 'GROUP', 'HAVING', 'ORDER', 'LIMIT', 'OFFSET', 'FETCH', 'UNION', 'INTERSECT',
+  'EXCEPT', 'MINUS', 'JOIN', 'ON', 'USING', 'WINDOW', 'QUALIFY', 'AND', 'OR', 'NOT', 'THEN', 'ELSE', 'END', 'WHEN', 'AS', 'BY',
+  'INTO', 'VALUES', 'WITH', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'CROSS', 'NATURAL', 'IN', 'IS', 'BETWEEN', 'LIKE']);
 
 const RESERVED_PROBE = new Map<string, boolean>();
 

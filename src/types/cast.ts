@@ -31,6 +31,13 @@ export function unsupportedCast(from: DataType, to: DataType): FreshetError {
   return new FreshetError(SqlState.datatypeMismatch, `cannot cast ${typeToString(from, false)} to ${typeToString(to, false)}`);
 }
 
+/** Whether a cast reads the session time zone: one side holds a TIMESTAMP_LTZ (an instant). */
+export function castDependsOnTimeZone(from: DataType, to: DataType): boolean {
+  const ltz = (t: DataType): boolean => t.kind === 'TIMESTAMP_LTZ' || (t.element !== undefined && ltz(t.element))
+    || (t.key !== undefined && ltz(t.key)) || (t.value !== undefined && ltz(t.value)) || (t.fields ?? []).some((f) => ltz(f.type));
+  return ltz(from) || ltz(to);
+}
+
 /** Whether CAST(from AS to) is allowed at all (checked at plan time). */
 export function canCast(from: DataType, to: DataType): boolean {
   try {

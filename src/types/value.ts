@@ -21,7 +21,7 @@ export function comparatorFor(type: DataType): Comparator {
     case 'BIGINT': case 'DECIMAL':
       return cmpInt64 as Comparator;
     case 'CHAR': case 'VARCHAR':
-      return (a, b) => ((a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0);
+      return compareStrings as Comparator;
     case 'BINARY': case 'VARBINARY':
       return (a, b) => compareBytes(a as Uint8Array, b as Uint8Array);
     case 'ARRAY': case 'MULTISET': {
@@ -56,8 +56,26 @@ export function comparatorFor(type: DataType): Comparator {
   }
 }
 
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * Strings in code point order (the order of their UTF-8 bytes, as Flink compares them). JavaScript's `<`
+ * compares UTF-16 code units, which puts a character beyond U+FFFF (a surrogate pair, 0xD800..0xDFFF)
+ * before U+E000..U+FFFF; only that case needs fixing, at the first differing unit.
+ */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length - b.length;
+  const x = a.charCodeAt(i);
+  const y = b.charCodeAt(i);
+  if (x >= 0xd800 && y >= 0xd800) return codePointRank(x) - codePointRank(y);
+  return x - y;
+}
+
+/** Orders code units from 0xD800 up so that surrogates (characters beyond U+FFFF) come last. */
+function codePointRank(unit: number): number {
+  return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
 }
 
 export function compareDouble(a: number, b: number): number {

@@ -67,7 +67,8 @@ class CodeGen {
     switch (typeof value) {
       case 'boolean': return value ? 'true' : 'false';
       case 'number':
-        if (Number.isFinite(value) && !Object.is(value, -0)) return String(value);
+        // negative literals are parenthesised: generators splice operands after prefix operators (`-x`, `!x`)
+        if (Number.isFinite(value) && !Object.is(value, -0)) return value < 0 ? `(${value})` : String(value);
         return this.constant(value);
       case 'string': return JSON.stringify(value);
       default:

@@ -6,7 +6,7 @@ import { lookupAggregate } from '../functions/aggregate/registry.ts';
 import { DistinctAccumulators } from '../functions/aggregate/distinct.ts';
 import { internalError } from '../../util/errors.ts';
 
-export function createAccumulators(call: AggCall, inputTypes: readonly DataType[], _retractable: boolean): Accumulators {
+export function createAccumulators(call: AggCall, inputTypes: readonly DataType[], retractable: boolean): Accumulators {
   const fn = lookupAggregate(call.fn);
   if (!fn) throw internalError(`unknown aggregate ${call.fn}`);
   const acc = fn.create({
@@ -14,6 +14,7 @@ export function createAccumulators(call: AggCall, inputTypes: readonly DataType[
     resultType: call.type,
     constArgs: call.constArgs,
     ignoreNulls: call.ignoreNulls,
+    retractable,
   });
   return call.distinct ? new DistinctAccumulators(acc) : acc;
 }

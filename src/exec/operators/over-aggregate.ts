@@ -101,6 +101,7 @@ export class OverAggregateOperator implements Operator {
     const fn = call.fn;
     if (RANKING.has(fn)) {
       let dense = 0;
+      let nonNull: Int32Array | null = null;
       for (let r = 0; r < m; r++) {
         if (peerStart[r] === r) dense++;
         const row = part[r]!;
@@ -121,9 +122,17 @@ export class OverAggregateOperator implements Operator {
           }
           case 'lag': case 'lead': {
             const off = Number(call.constArgs[0] ?? 1);
-            const target = fn === 'lag' ? r - off : r + off;
             const col = all.columns[call.args[0]!]!;
-            if (target >= 0 && target < m) out[row] = valueAt(col, physicalOf(this.types[call.args[0]!]!), part[target]!);
+            const phys = physicalOf(this.types[call.args[0]!]!);
+            let target = fn === 'lag' ? r - off : r + off;
+            if (call.ignoreNulls) {
+              // IGNORE NULLS: count in non-NULL rows only; `before` non-NULL rows precede this one
+              nonNull ??= nonNullPositions(col, part);
+              const before = lowerBound(nonNull, r);
+              const at = fn === 'lag' ? before - off : before + (nonNull[before] === r ? off : off - 1);
+              target = at >= 0 && at < nonNull.length ? nonNull[at]! : -1;
+            }
+            if (target >= 0 && target < m) out[row] = valueAt(col, phys, part[target]!);
             else out[row] = call.constArgs.length > 1 ? call.constArgs[1] : null;
             break;
           }
@@ -228,6 +237,25 @@ export class OverAggregateOperator implements Operator {
     }
     return { start, end };
   }
+}
+
+/** Positions (within the partition) of the rows where `col` is not NULL, ascending. */
+function nonNullPositions(col: Column, part: Int32Array): Int32Array {
+  const out: number[] = [];
+  for (let q = 0; q < part.length; q++) if (col.nulls === null || col.nulls[part[q]!] !== 1) out.push(q);
+  return Int32Array.from(out);
+}
+
+/** The number of entries of sorted `a` below `x`. */
+function lowerBound(a: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function slice(c: Column, s: number, e: number): Column {

@@ -19,6 +19,17 @@ export interface DriverHooks {
   drain(): Promise<void>;
 }
 
+/** How long a source may keep the thread before letting timers, signals and other sessions run. */
+const YIELD_EVERY_MS = 25;
+
+/**
+ * A source whose batches are ready without I/O (generated or in memory) would otherwise never give the
+ * event loop a turn: Ctrl-C, cancel requests and other connections would wait for the whole statement.
+ */
+export function eventLoopTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export class ScanRunner implements SourceRunner {
   readonly id: number;
   private readonly source: ScanSource;
@@ -50,12 +61,18 @@ export class ScanRunner implements SourceRunner {
       countSkipped: (where: string, reason: string) => this.ctx.countSkipped(where, reason),
     };
     const iterator = this.source.open({ columns: this.columns, predicates: this.predicates }, scanCtx)[Symbol.asyncIterator]();
+    let lastTurn = performance.now();
     try {
       while (!this.ctx.isCancelled(this.id)) {
         const r = await iterator.next();
         if (r.done) break;
         if (r.value.length > 0) this.out.emit(r.value);
         await this.hooks.drain();
+        const now = performance.now();
+        if (now - lastTurn > YIELD_EVERY_MS) {
+          await eventLoopTurn();
+          lastTurn = performance.now();
+        }
       }
     } finally {
       await iterator.return?.();

@@ -6,7 +6,7 @@
 import type { Column } from '../../types/batch.ts';
 import type { DataType } from '../../types/data-type.ts';
 import { physicalOf, isCharacter } from '../../types/data-type.ts';
-import { comparatorFor } from '../../types/value.ts';
+import { comparatorFor, compareStrings } from '../../types/value.ts';
 import type { SortKey } from '../plan-types.ts';
 
 export type RowComparator = (i: number, j: number) => number;
@@ -31,7 +31,7 @@ export function rowComparator(columns: readonly Column[], types: readonly DataTy
     const sv = vals as ArrayLike<string>;
     if (nulls === null) {
       if (numeric) return (i, j) => dir * (nv[i]! - nv[j]!);
-      if (str) return (i, j) => { const a = sv[i]!, b = sv[j]!; return a < b ? -dir : a > b ? dir : 0; };
+      if (str) return (i, j) => dir * compareStrings(sv[i]!, sv[j]!);
       return (i, j) => dir * cmp(vals[i], vals[j]);
     }
     return (i, j) => {

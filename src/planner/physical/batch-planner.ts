@@ -132,8 +132,11 @@ function splitCondition(j: JoinNode): { keys: EquiKey[]; residual: BoundExpr[] }
       const sa = side(a);
       const sb = side(b);
       const nullSafe = c.fn === 'is_not_distinct_from';
-      if (sa === 'l' && sb === 'r') { keys.push({ left: a, right: remapInputs(b, (i) => i - lw), nullSafe }); continue; }
-      if (sa === 'r' && sb === 'l') { keys.push({ left: b, right: remapInputs(a, (i) => i - lw), nullSafe }); continue; }
+      // a constant compared with the subquery column (`5 IN (SELECT ..)`) is a left key like any other:
+      // null-aware joins need their comparison as a key to see NULL keys
+      const leftish = (s: string): boolean => s === 'l' || (s === 'none' && j.nullAware);
+      if (leftish(sa) && sb === 'r') { keys.push({ left: a, right: remapInputs(b, (i) => i - lw), nullSafe }); continue; }
+      if (sa === 'r' && leftish(sb)) { keys.push({ left: b, right: remapInputs(a, (i) => i - lw), nullSafe }); continue; }
     }
     residual.push(c);
   }

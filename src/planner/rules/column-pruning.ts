@@ -92,12 +92,14 @@ function prune(p: LogicalPlan, required: Set<number>): Pruned {
       const condRefs = p.condition ? inputRefs(p.condition) : new Set<number>();
       const leftReq = new Set<number>();
       const rightReq = new Set<number>();
-      for (const i of [...required, ...condRefs]) {
+      // output positions and condition positions differ past the left columns: a mark join outputs its
+      // mark at `lw` where its condition sees the first right column, semi/anti joins output no right columns
+      const rightInOutput = p.joinType !== 'mark' && p.joinType !== 'semi' && p.joinType !== 'anti';
+      for (const i of required) {
         if (i < lw) leftReq.add(i);
-        else if (p.joinType !== 'mark' || i !== lw) {
-          if (p.joinType !== 'semi' && p.joinType !== 'anti' || condRefs.has(i)) rightReq.add(i - lw);
-        }
+        else if (rightInOutput) rightReq.add(i - lw);
       }
+      for (const i of condRefs) (i < lw ? leftReq : rightReq).add(i < lw ? i : i - lw);
       const l = prune(p.left, leftReq);
       const r = prune(p.right, rightReq);
       const lw2 = l.plan.schema.length;

@@ -2,7 +2,8 @@
  * Folds constant subexpressions into literals (deterministic functions only; CURRENT_TIMESTAMP and
  * friends stay, their value is fixed per statement at run time anyway), simplifies AND/OR/NOT with
  * constants, and removes filters that are always TRUE. A filter that is always FALSE or NULL becomes an
- * empty input.
+ * empty input. Folding happens in the statement's session time zone, which casts to and from
+ * TIMESTAMP_LTZ and the time functions read.
  */
 import type { BoundExpr } from '../../exec/expr/expr.ts';
 import { literal, transformExpr, children } from '../../exec/expr/expr.ts';
@@ -28,7 +29,12 @@ function foldable(e: BoundExpr): boolean {
   }
 }
 
-export function foldExpr(e: BoundExpr): BoundExpr {
+export interface FoldEnv {
+  /** Session time zone of the statement. */
+  timeZone: string;
+}
+
+export function foldExpr(e: BoundExpr, env: FoldEnv): BoundExpr {
   return transformExpr(e, (x) => {
     if (x.kind === 'literal' || x.kind === 'input') return undefined;
     if (x.kind === 'call' && (x.fn === 'and' || x.fn === 'or')) return simplifyLogic(x.fn, x.args, x.type);
@@ -38,7 +44,7 @@ export function foldExpr(e: BoundExpr): BoundExpr {
     }
     if (!foldable(x)) return undefined;
     try {
-      return literal(evaluateConstant(x, { timeZone: 'UTC', now: 0 }), x.type);
+      return literal(evaluateConstant(x, { timeZone: env.timeZone, now: 0 }), x.type);
     } catch (err) {
       // leave failing expressions (1/0) to fail at run time, and only if a row reaches them
       if (err instanceof FreshetError) return undefined;
@@ -66,20 +72,20 @@ function simplifyLogic(fn: 'and' | 'or', args: BoundExpr[], type: import('../../
   return { kind: 'call', fn, args: rest, type };
 }
 
-export function foldConstants(plan: LogicalPlan): LogicalPlan {
+export function foldConstants(plan: LogicalPlan, env: FoldEnv): LogicalPlan {
   return mapPlan(plan, (p) => {
     switch (p.kind) {
-      case 'project': return { ...p, exprs: p.exprs.map(foldExpr) };
+      case 'project': return { ...p, exprs: p.exprs.map((e) => foldExpr(e, env)) };
       case 'filter': {
-        const pred = foldExpr(p.predicate);
+        const pred = foldExpr(p.predicate, env);
         if (pred.kind === 'literal') {
           if (pred.value === true) return p.input;
           return L.values([], p.schema);
         }
         return { ...p, predicate: pred };
       }
-      case 'join': return p.condition ? { ...p, condition: foldExpr(p.condition) } : p;
-      case 'unnest': return { ...p, exprs: p.exprs.map(foldExpr) };
+      case 'join': return p.condition ? { ...p, condition: foldExpr(p.condition, env) } : p;
+      case 'unnest': return { ...p, exprs: p.exprs.map((e) => foldExpr(e, env)) };
       default: return p;
     }
   });

@@ -1,9 +1,15 @@
 /**
  * A mark join whose mark column is only used as a WHERE term becomes a semi join (`WHERE mark`) or an
  * anti join (`WHERE NOT mark`, null-aware for NOT IN): cheaper, and it streams only the left rows.
+ *
+ * A filter keeps only rows where its condition is TRUE, so a three-valued subquery result (correlated
+ * IN, ANY, ALL: `CASE WHEN found THEN TRUE WHEN unknown THEN NULL ELSE FALSE END`) is first reduced to
+ * what decides that: `found` (IN), or `NOT found AND NOT unknown` (NOT IN). A mark join whose mark is
+ * then used nowhere only adds a column, and goes. Marks below a filter belong to its WHERE clause (the
+ * binder puts the SELECT list's subqueries above it), so nothing else reads them.
  */
 import type { BoundExpr } from '../../exec/expr/expr.ts';
-import { conjuncts, inputRefs, inputRef } from '../../exec/expr/expr.ts';
+import { conjuncts, inputRefs, inputRef, remapInputs } from '../../exec/expr/expr.ts';
 import type { LogicalPlan, JoinNode } from '../logical-plan.ts';
 import * as L from '../logical-plan.ts';
 import { mapPlan } from './rewrite.ts';
@@ -15,57 +21,67 @@ function isMarkRef(e: BoundExpr, mark: number): 'semi' | 'anti' | null {
   return null;
 }
 
+/** `CASE WHEN a THEN TRUE WHEN b THEN NULL ELSE FALSE END` as [a, b] (how the binder writes `x op ANY (..)`). */
+function threeValued(e: BoundExpr): [BoundExpr, BoundExpr] | undefined {
+  if (e.kind !== 'case' || e.whens.length !== 2 || e.else?.kind !== 'literal' || e.else.value !== false) return undefined;
+  const [[a, t], [b, n]] = e.whens as [[BoundExpr, BoundExpr], [BoundExpr, BoundExpr]];
+  return t.kind === 'literal' && t.value === true && n.kind === 'literal' && n.value === null ? [a, b] : undefined;
+}
+
+/** A filter term as the terms that decide whether it is TRUE. */
+function decidingTerms(t: BoundExpr): BoundExpr[] {
+  const direct = threeValued(t);
+  if (direct) return [direct[0]];
+  if (t.kind === 'call' && t.fn === 'not') {
+    const negated = threeValued(t.args[0]!);
+    if (negated) return negated.map((x) => ({ kind: 'call', fn: 'not', args: [x], type: x.type }) as BoundExpr);
+  }
+  return [t];
+}
+
+/** A rewritten plan and where each column of the original layout went (undefined: removed). */
+interface Rewritten {
+  plan: LogicalPlan;
+  map: (column: number) => number | undefined;
+}
+
 export function markJoinToSemi(plan: LogicalPlan): LogicalPlan {
   return mapPlan(plan, (p) => {
     if (p.kind !== 'filter') return p;
     // a filter over a chain of mark joins: each mark used once as a term can be replaced
-    let input = p.input;
-    let terms = conjuncts(p.predicate);
-    const rewrite = (node: LogicalPlan): LogicalPlan => {
-      if (node.kind !== 'join' || node.joinType !== 'mark') return node;
+    let terms = conjuncts(p.predicate).flatMap(decidingTerms);
+    let changed = false;
+    const rewrite = (node: LogicalPlan): Rewritten => {
+      if (node.kind !== 'join' || node.joinType !== 'mark') return { plan: node, map: (i) => i };
       const j = node as JoinNode;
       const left = rewrite(j.left);
-      const mark = j.left.schema.length;
+      const oldWidth = j.left.schema.length;
+      const newWidth = left.plan.schema.length;
+      // a mark removed further down shifts this join's right columns (and its own mark) to the left
+      const condition = j.condition === null ? null : remapInputs(j.condition, (i) => (i < oldWidth ? left.map(i)! : i - oldWidth + newWidth));
+      const mark = oldWidth;
       const uses = terms.filter((t) => inputRefs(t).has(mark));
-      if (uses.length === 1) {
-        const kind = isMarkRef(uses[0]!, mark);
-        if (kind !== null) {
-          terms = terms.filter((t) => t !== uses[0]);
-          // the mark column disappears: keep the layout with a placeholder for the columns above
-          return L.join(kind, left, j.right, j.condition, j.nullAware);
-        }
+      if (uses.length === 0) {
+        changed = true;
+        return { plan: left.plan, map: (i) => (i < oldWidth ? left.map(i) : undefined) };
       }
-      return { ...j, left };
+      const kind = uses.length === 1 ? isMarkRef(uses[0]!, mark) : null;
+      if (kind !== null) {
+        terms = terms.filter((t) => t !== uses[0]);
+        changed = true;
+        return { plan: L.join(kind, left.plan, j.right, condition, j.nullAware), map: (i) => (i < oldWidth ? left.map(i) : undefined) };
+      }
+      return { plan: L.join('mark', left.plan, j.right, condition, j.nullAware), map: (i) => (i < oldWidth ? left.map(i) : newWidth) };
     };
-    const rewritten = rewrite(input);
-    if (rewritten === input) return p;
-    // columns above the replaced marks shift down; re-expose the original layout with a projection
-    input = restoreLayout(rewritten, p.input);
+    const rewritten = rewrite(p.input);
+    if (!changed) return p;
+    // re-expose the original layout for the terms that remain and the nodes above (removed marks are unused)
+    const before = p.input.schema;
+    const exprs: BoundExpr[] = before.map((f, i) => {
+      const at = rewritten.map(i);
+      return at === undefined ? { kind: 'literal', value: false, type: f.type } : inputRef(at, rewritten.plan.schema[at]!.type);
+    });
+    const input = L.project(rewritten.plan, exprs, before.map((f) => f.name));
     return terms.length === 0 ? input : L.filter(input, andAll(terms));
   });
-}
-
-/** Projects `now` back to the column layout of `before` (removed mark columns become FALSE; they are unused). */
-function restoreLayout(now: LogicalPlan, before: LogicalPlan): LogicalPlan {
-  if (now.schema.length === before.schema.length) return now;
-  // walk the original join chain to find which positions were marks that disappeared
-  const removed: number[] = [];
-  const collect = (orig: LogicalPlan, rew: LogicalPlan): void => {
-    if (orig.kind !== 'join' || orig.joinType !== 'mark') return;
-    const r = rew as JoinNode;
-    collect(orig.left, r.left);
-    if (r.joinType !== 'mark') removed.push(orig.left.schema.length);
-  };
-  collect(before, now);
-  const exprs: BoundExpr[] = [];
-  let src = 0;
-  for (let i = 0; i < before.schema.length; i++) {
-    if (removed.includes(i)) {
-      exprs.push({ kind: 'literal', value: false, type: before.schema[i]!.type });
-    } else {
-      exprs.push(inputRef(src, now.schema[src]!.type));
-      src++;
-    }
-  }
-  return L.project(now, exprs, before.schema.map((f) => f.name));
 }

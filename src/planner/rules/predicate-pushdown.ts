@@ -113,9 +113,11 @@ function pushJoin(p: L.JoinNode, preds: BoundExpr[]): LogicalPlan {
     else if (t === 'inner') cond.push(c);
     else stay.push(c);
   }
-  // ON terms that mention one side only filter that side's rows before matching, unless that side is preserved
-  const onLeft = t === 'inner' || t === 'right' || t === 'semi';
-  const onRight = t === 'inner' || t === 'left' || t === 'semi' || t === 'anti' || t === 'mark' || t === 'single';
+  // ON terms that mention one side only filter that side's rows before matching, unless that side is
+  // preserved. A null-aware join's condition is the IN comparison itself: it must see the NULLs of the
+  // subquery (`5 IN (1, NULL)` is unknown, not false), so none of it moves into an input.
+  const onLeft = !p.nullAware && (t === 'inner' || t === 'right' || t === 'semi');
+  const onRight = !p.nullAware && (t === 'inner' || t === 'left' || t === 'semi' || t === 'anti' || t === 'mark' || t === 'single');
   for (const c of conjuncts(p.condition)) {
     if (!deterministic(c)) cond.push(c);
     else if (within(c, 0, lw) && onLeft) toLeft.push(c);

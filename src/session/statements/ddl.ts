@@ -142,8 +142,11 @@ export async function alterTable(session: Session, ctx: StatementContext, st: A.
   const cm = session.catalogs;
   const r = cm.lookup(st.name.parts);
   if (!r) {
-    if (st.ifExists) return ok('ALTER TABLE', 'table does not exist, nothing changed');
-    throw b.at(cm.resolve(st.name.parts) as never, st.name.loc);
+    const name = st.name.parts.map((p) => p.value).join('.');
+    if (st.ifExists) return ok('ALTER TABLE', `${st.objectType.toLowerCase()} ${name} does not exist, nothing changed`);
+    // resolving again raises the error that names what is missing (and suggests names); give it the position
+    b.located(st.name.loc, () => cm.resolve(st.name.parts));
+    throw b.error(SqlState.undefinedTable, `${st.objectType.toLowerCase()} ${name} does not exist`, st.name.loc);
   }
   if (r.object.kind !== st.objectType.toLowerCase() && !(st.objectType === 'TABLE' && r.object.kind === 'table')) {
     throw b.error(SqlState.wrongObjectType, `${r.id.name} is a ${objectKind(r.object)}`, st.name.loc, `Use ALTER ${objectKind(r.object).toUpperCase()}.`);

@@ -19,12 +19,12 @@ export function executeExplain(session: Session, ctx: StatementContext, st: Expl
     case 'statementSet': plans = st.statement.statements.map((i) => bindInsert(b, i)); break;
   }
   const bound = plans.length === 1 ? plans[0]! : L.union(plans, []);
-  const optimized = plans.map(optimize);
+  const optimized = plans.map((p) => optimize(p, { timeZone: ctx.timeZone }));
   const physical = optimized.map(toPhysical);
   let text = plans.map((p, i) => explainText(p, optimized[i]!, physical[i]!)).join('\n\n');
   if (st.details.includes('CHANGELOG_MODE')) {
     // the batch runtime produces final results only: every node is insert-only
-    text = text.replace(/^(.*\))$/gm, (line) => (/^\s*(?:[:+|]\s*-?\s*)*[A-Z][A-Za-z]*\(/.test(line) ? `${line.slice(0, -1)}, changelogMode=[I])` : line));
+    text = text.replace(/^(.*\))$/gm, (line) => (/^\s*(?:[:+|]\s*-?\s*)*[A-Z][A-Za-z]*\(/.test(line) ? `${line.slice(0, -1)}${line.endsWith('()') ? '' : ', '}changelogMode=[I])` : line));
   }
   void bound;
   return { kind: 'text', command: 'EXPLAIN', text, warnings: [] };

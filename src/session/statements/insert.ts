@@ -10,7 +10,7 @@ import { runPhysical, skippedWarnings } from './query.ts';
 export async function executeInsert(session: Session, ctx: StatementContext, st: InsertStatement): Promise<OkResult> {
   session.requireBatchMode(st.loc);
   const plan = bindInsert(session.binder(ctx), st);
-  const r = await runPhysical(session, ctx, toPhysical(optimize(plan)));
+  const r = await runPhysical(session, ctx, toPhysical(optimize(plan, { timeZone: ctx.timeZone })));
   const n = r.written[0] ?? 0;
   const target = plan.kind === 'sink' ? plan.tableName : '';
   return ok('INSERT', `${n} row${n === 1 ? '' : 's'} ${st.overwrite ? 'written (overwrite)' : 'inserted'} into ${target}`, { rowCount: n, warnings: skippedWarnings(r) });

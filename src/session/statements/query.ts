@@ -27,7 +27,7 @@ export async function executeQuery(session: Session, ctx: StatementContext, st: 
   session.requireBatchMode(st.loc);
   const b = session.binder(ctx);
   const q = bindQuery(b, st.query, null);
-  const physical = toPhysical(optimize(q.plan));
+  const physical = toPhysical(optimize(q.plan, { timeZone: ctx.timeZone }));
   const r = await runPhysical(session, ctx, physical);
   const types = q.plan.schema.map((f) => f.type);
   const rows: unknown[][] = [];

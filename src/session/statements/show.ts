@@ -74,7 +74,8 @@ export function show(session: Session, ctx: StatementContext, st: A.ShowStatemen
         const o = cm.lookup([{ value: catalog.name, quoted: true }, { value: database, quoted: true }, { value: n, quoted: true }])!.object;
         if (st.what === 'VIEWS') return o.kind === 'view';
         if (st.what === 'MATERIALIZED TABLES') return false;
-        return o.kind === 'table';
+        // as in Flink, SHOW TABLES lists every table-like object, views included
+        return true;
       });
       return listResult(st.what === 'VIEWS' ? 'view name' : 'table name', names, st.like);
     }

@@ -10,7 +10,7 @@ import type { DataType } from '../../types/data-type.ts';
 import {
   T, commonType, isCharacter, typeToString, typesEqualIgnoringNull, withNullable, isInteger, notNull, isNumeric, isInterval,
 } from '../../types/data-type.ts';
-import { canCast } from '../../types/cast.ts';
+import { canCast, castDependsOnTimeZone } from '../../types/cast.ts';
 import { groupKeyOf } from '../../types/value.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
 import { nearMatches } from '../../util/suggest.ts';
@@ -39,22 +39,29 @@ export interface ExprContext {
   agg?: AggCollector;
   /** Set where window calls (OVER) are allowed. */
   win?: WindowCollector;
-  /** Columns added by uncorrelated scalar subqueries: constant per query, so valid after GROUP BY too. */
-  constantColumns?: Set<number>;
+  /**
+   * Columns that subqueries in the expression added to `input`, with the outer columns each one depends
+   * on (none for an uncorrelated subquery). After GROUP BY such a column is usable when those columns are
+   * grouping keys: it is then one value per group.
+   */
+  subqueryColumns?: Map<number, BoundExpr[]>;
 }
 
-/** Casts `e` to `t` (keeping e's nullability) unless it already has that type. Constants fold. */
+/**
+ * Casts `e` to `t` (keeping e's nullability) unless it already has that type. Constants fold, except
+ * casts that need the session time zone, which the optimizer folds knowing it.
+ */
 export function coerce(e: BoundExpr, t: DataType): BoundExpr {
   if (typesEqualIgnoringNull(e.type, t)) return e;
   const target = withNullable(t, e.type.nullable);
   if (e.kind === 'literal' && e.value === null) return literal(null, withNullable(t, true));
   const cast: BoundExpr = { kind: 'cast', arg: e, safe: false, type: target };
-  return e.kind === 'literal' ? foldNow(cast) : cast;
+  return e.kind === 'literal' && !castDependsOnTimeZone(e.type, t) ? foldNow(cast, 'UTC') : cast;
 }
 
 /** Evaluates a constant expression to a literal (errors surface at bind time, with the position). */
-export function foldNow(e: BoundExpr): BoundExpr {
-  return literal(evaluateConstant(e, { timeZone: 'UTC', now: 0 }), e.type);
+export function foldNow(e: BoundExpr, timeZone: string): BoundExpr {
+  return literal(evaluateConstant(e, { timeZone, now: 0 }), e.type);
 }
 
 function argInfo(e: BoundExpr): ArgInfo {
@@ -145,7 +152,7 @@ function bindExprInner(b: Binder, e: A.Expr, ctx: ExprContext): BoundExpr {
       const target = withNullable(t, x.type.nullable || e.try);
       if (x.kind === 'literal' && x.value === null) return literal(null, withNullable(t, true));
       const c: BoundExpr = { kind: 'cast', arg: x, safe: e.try, type: target };
-      return x.kind === 'literal' && !e.try ? b.located(e.loc, () => foldNow(c)) : c;
+      return x.kind === 'literal' && !e.try ? b.located(e.loc, () => foldNow(c, b.env.timeZone)) : c;
     }
     case 'function': return bindFunction(b, e, ctx);
     case 'extract':
@@ -363,12 +370,14 @@ function bindFunction(b: Binder, e: A.FunctionExpr, ctx: ExprContext): BoundExpr
   if (e.star) throw b.error(SqlState.syntaxError, `${name.toUpperCase()}(*) is only valid for COUNT`, e.loc);
   if (e.distinct) throw b.error(SqlState.syntaxError, `DISTINCT is only valid in aggregate functions, not in ${name.toUpperCase()}`, e.loc);
   if (e.filter) throw b.error(SqlState.syntaxError, `FILTER (WHERE ..) is only valid for aggregate functions, not ${name.toUpperCase()}`, e.loc);
-  if (name === 'json_object' || name === 'json_array') {
-    throw b.error(SqlState.featureNotSupported, `${name.toUpperCase()} is written JSON_OBJECT(KEY 'k' VALUE v, ...) in Flink; use JSON_STRING or string functions for now`, e.loc);
+  if ((name === 'json_object' || name === 'json_array') && e.onNull === undefined) {
+    throw b.error(SqlState.syntaxError, name === 'json_object' ? "JSON_OBJECT takes KEY 'k' VALUE v pairs: JSON_OBJECT(KEY 'a' VALUE 1, KEY 'b' VALUE x)" : 'JSON_ARRAY takes values and an optional NULL ON NULL or ABSENT ON NULL', e.loc);
   }
   const def = lookupScalar(name);
   if (!def || name.startsWith('$')) throw unknownFunction(b, e);
   const args = e.args.map((a) => bindExpr(b, a, ctx));
+  // the constructors take their ON NULL choice as a last, literal argument
+  if (e.onNull !== undefined) args.push(literal(e.onNull, notNull(T.string())));
   return scalarCall(b, name, args, e.loc);
 }
 

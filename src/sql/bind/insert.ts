@@ -8,7 +8,7 @@ import type { BoundExpr } from '../../exec/expr/expr.ts';
 import { inputRef, literal, call } from '../../exec/expr/expr.ts';
 import type { LogicalPlan } from '../../planner/logical-plan.ts';
 import * as L from '../../planner/logical-plan.ts';
-import { canImplicitlyCast, typeToString, isCharacter, isNumeric, notNull, T } from '../../types/data-type.ts';
+import { canImplicitlyCast, typeToString, isCharacter, isExactNumeric, notNull, T } from '../../types/data-type.ts';
 import { canCast } from '../../types/cast.ts';
 import { formatValue } from '../../types/value.ts';
 import { plainName } from '../../catalog/objects.ts';
@@ -83,7 +83,9 @@ export function bindInsert(b: Binder, st: A.InsertStatement): LogicalPlan {
       e = literal(null, f.type);
     } else {
       const from = qTypes[q]!;
-      const ok = canImplicitlyCast(from, f.type) || (isCharacter(from) && isCharacter(f.type)) || (isNumeric(from) && isNumeric(f.type) && canCast(from, f.type) && from.kind === 'NULL');
+      // as in Flink, an exact number goes into any DECIMAL column: whether it fits the precision is
+      // checked per value when it is written
+      const ok = canImplicitlyCast(from, f.type) || (isCharacter(from) && isCharacter(f.type)) || (isExactNumeric(from) && f.type.kind === 'DECIMAL');
       if (!ok) {
         throw b.error(SqlState.datatypeMismatch, `column ${q + 1} of the query (\`${query.names[q]}\`, ${typeToString(from, false)}) cannot be written to ${f.name} ${typeToString(f.type, false)} of ${resolved.id.name}`, st.source.loc,
           canCast(from, f.type) ? `CAST it: CAST(${query.names[q]} AS ${typeToString(f.type, false)}).` : undefined);

@@ -244,6 +244,7 @@ function combine(b: Binder, left: Bound, right: Bound, type: A.JoinRef['type'], 
   } else if (j?.using) {
     using = j.using.map((u) => u.value);
   }
+  const merged: ScopeColumn[] = [];
   if (using.length > 0) {
     const eqs: BoundExpr[] = [];
     for (const name of using) {
@@ -258,6 +259,7 @@ function combine(b: Binder, left: Bound, right: Bound, type: A.JoinRef['type'], 
       const hide = jt === 'right' ? l.index : lw + r.index;
       const c = cols.find((x) => x.index === hide)!;
       c.hidden = true;
+      merged.push(cols.find((x) => x.index === (jt === 'right' ? lw + r.index : l.index))!);
     }
     cond = andAll(eqs);
   } else if (j?.on) {
@@ -271,7 +273,9 @@ function combine(b: Binder, left: Bound, right: Bound, type: A.JoinRef['type'], 
     throw b.error(SqlState.syntaxError, `${type} JOIN needs an ON or USING condition`, j.loc, 'Use CROSS JOIN for a cartesian product.');
   }
   let plan: LogicalPlan = L.join(jt, left.plan, right.plan, cond);
-  let outScope = scope;
+  // SELECT * lists the USING (or NATURAL) columns first, once, then the other columns of each side, as
+  // the SQL standard and Flink do; the plan's column order does not change, only the scope's
+  let outScope = merged.length > 0 ? new Scope([...merged, ...cols.filter((c) => !merged.includes(c))], outer) : scope;
   if (jt === 'full' && using.length > 0) {
     // FULL JOIN USING: the merged column is COALESCE(left, right)
     const exprs: BoundExpr[] = plan.schema.map((f, i) => inputRef(i, f.type));

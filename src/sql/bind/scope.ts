@@ -40,11 +40,11 @@ export class Scope {
     return [...new Set(this.columns.map((c) => c.qualifier).filter((q): q is string => q !== null))];
   }
 
-  /** Columns of relation `qualifier` (for `t.*`). */
+  /** Columns of relation `qualifier` (for `t.*`), in the relation's own order. */
   columnsOf(qualifier: Identifier): ScopeColumn[] | undefined {
     const q = matchName(qualifier, this.qualifiers());
     if (q === undefined) return undefined;
-    return this.columns.filter((c) => c.qualifier === q);
+    return this.columns.filter((c) => c.qualifier === q).sort((a, b) => a.index - b.index);
   }
 
   /** Local match of an unqualified or qualified column name, or undefined; throws if ambiguous. */
@@ -101,9 +101,11 @@ export class Scope {
       });
     }
     const inWhat = qualifier !== null ? `table \`${qualifier.value}\`` : this.qualifiers().length === 1 ? `table \`${this.qualifiers()[0]}\`` : 'any table in scope';
-    const near = nearMatches(name.value, qualifier !== null ? (this.columnsOf(qualifier) ?? []).map((c) => c.name) : all);
+    // a qualified name can only mean a column of that table: suggest and list only those
+    const candidates = qualifier !== null ? (this.columnsOf(qualifier) ?? []).map((c) => c.name) : all;
+    const near = nearMatches(name.value, candidates);
     return new FreshetError(SqlState.undefinedColumn, `unknown column \`${name.value}\` in ${inWhat}`, {
-      hint: near.length > 0 ? `Did you mean ${near.map((x) => '`' + x + '`').join(' or ')}?` : all.length > 0 && all.length <= 12 ? `Columns: ${[...new Set(all)].join(', ')}.` : undefined,
+      hint: near.length > 0 ? `Did you mean ${near.map((x) => '`' + x + '`').join(' or ')}?` : candidates.length > 0 && candidates.length <= 12 ? `Columns: ${[...new Set(candidates)].join(', ')}.` : undefined,
     });
   }
 }

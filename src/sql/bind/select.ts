@@ -108,7 +108,7 @@ function isOrdinal(e: A.Expr): number | undefined {
 export function bindSelect(b: Binder, sel: A.Select, outer: Scope | null, orderBy: A.OrderItem[]): SelectResult {
   const from = bindFrom(b, sel.from, outer);
   const scope = from.scope;
-  const ctx: ExprContext = { scope, input: { plan: from.plan }, clause: 'WHERE', constantColumns: new Set() };
+  const ctx: ExprContext = { scope, input: { plan: from.plan }, clause: 'WHERE', subqueryColumns: new Map() };
 
   // WHERE
   if (sel.where) {
@@ -185,11 +185,22 @@ export function bindSelect(b: Binder, sel: A.Select, outer: Scope | null, orderB
   let lift = (e: BoundExpr, _loc?: A.Loc): BoundExpr => e;
   if (isAgg) {
     const { keys, sets } = groupingSetsOf(groupElements);
-    // columns of uncorrelated scalar subqueries are constant: group by them so they stay usable
-    const consts = ctx.constantColumns!;
+    // a subquery's columns are one value per group when the outer columns it depends on are grouping
+    // keys: group by them too (in every grouping set) so that SELECT, HAVING and ORDER BY can use them
+    const dependent = ctx.subqueryColumns!;
     const post = [...items.map((i) => i.expr), ...(having ? [having] : []), ...(qualify ? [qualify] : []), ...orderRefs.flatMap((o) => ('expr' in o.ref ? [o.ref.expr] : []))];
+    const isKey = (e: BoundExpr): boolean => keys.some((k) => exprEquals(k, e));
     for (const e of post) visitExpr(e, (x) => {
-      if (x.kind === 'input' && consts.has(x.index) && !keys.some((k) => exprEquals(k, x))) keys.push(x);
+      const deps = x.kind === 'input' ? dependent.get(x.index) : undefined;
+      if (deps === undefined || isKey(x)) return;
+      const loose = deps.find((d) => !isKey(d));
+      if (loose !== undefined) {
+        const name = loose.kind === 'input' ? scope.columns.find((c) => c.index === loose.index)?.name : undefined;
+        throw b.error(SqlState.groupingError, `a subquery refers to column \`${name ?? '?'}\`, which must appear in the GROUP BY clause`, sel.loc,
+          'A subquery after GROUP BY may only use grouping columns of the outer query.');
+      }
+      keys.push(x);
+      sets?.forEach((s) => s.push(keys.length - 1));
     });
     const agg = planAggregation(b, plan, scope, keys, sets, aggs);
     plan = agg.plan;

@@ -194,22 +194,56 @@ function toJoinCondition(c: BoundExpr, outerWidth: number): BoundExpr {
 
 /** Shifts an expression bound in the outer scope into the join's layout (outer columns come first: unchanged). */
 function bindSubquery(b: Binder, q: A.Query, ctx: ExprContext): { original: LogicalPlan; plan: LogicalPlan; corr: BoundExpr[] } {
-  const r = bindQuery(b, q, ctx.scope);
-  checkDepth(b, r.plan, q.loc);
-  const pulled = pull(b, r.plan, q.loc);
-  if (planHasOuterRefs(pulled.plan)) throw unsupported(b, q.loc, 'this correlation');
-  return { original: r.plan, ...pulled };
+  return decorrelate(b, bindQuery(b, q, ctx.scope).plan, q.loc);
+}
+
+/**
+ * EXISTS only asks whether rows exist: the subquery's SELECT list, ORDER BY and a LIMIT of at least one
+ * row do not matter, and dropping them lets the list mention outer columns (`EXISTS (SELECT t.a FROM u
+ * WHERE ..)`) and the correlation be any predicate.
+ */
+function rowsOnly(p: LogicalPlan): LogicalPlan {
+  switch (p.kind) {
+    case 'project': return L.project(p.input, [], []);
+    case 'sort': return rowsOnly(p.input);
+    case 'limit': return p.offset === 0 && (p.limit === null || p.limit > 0) ? rowsOnly(p.input) : L.limit(rowsOnly(p.input), p.limit, p.offset);
+    default: return p;
+  }
+}
+
+/** A bound subquery with its correlated predicates pulled to the top. */
+function decorrelate(b: Binder, original: LogicalPlan, loc: A.Loc): { original: LogicalPlan; plan: LogicalPlan; corr: BoundExpr[] } {
+  checkDepth(b, original, loc);
+  const pulled = pull(b, original, loc);
+  if (planHasOuterRefs(pulled.plan)) throw unsupported(b, loc, 'this correlation');
+  return { original, ...pulled };
 }
 
 export function bindSubqueryExpr(b: Binder, e: A.InSubqueryExpr | A.ExistsExpr | A.SubqueryExpr | A.QuantifiedExpr, ctx: ExprContext): BoundExpr {
+  const width = ctx.input.plan.schema.length;
+  const r = bindSubqueryJoin(b, e, ctx);
+  // the columns the joins added depend on the outer columns of the correlation
+  const deps: BoundExpr[] = [];
+  for (const c of r.corr) visitExpr(c, (x) => {
+    if (x.kind === 'input' && x.index < width && !deps.some((d) => exprEquals(d, x))) deps.push(x);
+  });
+  for (let i = width; i < ctx.input.plan.schema.length; i++) ctx.subqueryColumns?.set(i, deps);
+  return r.value;
+}
+
+/**
+ * Joins the subquery onto `ctx.input.plan`; returns the expression's value over the result and the
+ * correlation conditions (over the outer columns, then the subquery's).
+ */
+function bindSubqueryJoin(b: Binder, e: A.InSubqueryExpr | A.ExistsExpr | A.SubqueryExpr | A.QuantifiedExpr, ctx: ExprContext): { value: BoundExpr; corr: BoundExpr[] } {
   const outer = ctx.input.plan;
   const width = outer.schema.length;
   switch (e.kind) {
     case 'exists': {
-      const sub = bindSubquery(b, e.query, ctx);
-      const cond = sub.corr.length > 0 ? andAll(sub.corr.map((c) => toJoinCondition(c, width))) : null;
-      ctx.input.plan = L.join('mark', outer, sub.plan, cond);
-      return inputRef(width, notNull(T.boolean()));
+      const sub = decorrelate(b, rowsOnly(bindQuery(b, e.query, ctx.scope).plan), e.query.loc);
+      const corr = sub.corr.map((c) => toJoinCondition(c, width));
+      ctx.input.plan = L.join('mark', outer, sub.plan, corr.length > 0 ? andAll(corr) : null);
+      return { value: inputRef(width, notNull(T.boolean())), corr };
     }
     case 'inSubquery': case 'quantified': {
       const sub = bindSubquery(b, e.query, ctx);
@@ -221,50 +255,136 @@ export function bindSubqueryExpr(b: Binder, e: A.InSubqueryExpr | A.ExistsExpr |
       }
       const op = e.kind === 'inSubquery' ? '=' : e.op;
       const quant = e.kind === 'inSubquery' ? 'ANY' : e.quantifier === 'SOME' ? 'ANY' : e.quantifier;
-      // x op ALL (S)  ≡  NOT (x NOT-op ANY S); with NULLs this is exact for = / <> (null-aware) and for
-      // the ordering operators in WHERE (where unknown and false both reject the row)
+      // x op ALL (S)  ≡  NOT (x NOT-op ANY S), exactly, in three-valued logic
       const negated: Record<string, string> = { '=': '<>', '<>': '=', '<': '>=', '<=': '>', '>': '<=', '>=': '<' };
       const compareOp = quant === 'ALL' ? negated[op]! : op;
       const comparisons = leftItems.map((x, i) => b.located(e.loc, () => scalarCall(b, compareOp, [x, inputRef(width + i, sub.plan.schema[i]!.type)], e.loc)));
-      const cond = andAll([...sub.corr.map((c) => toJoinCondition(c, width)), ...comparisons]);
-      const nullAware = (compareOp === '=' || compareOp === '<>') && sub.corr.length === 0 && leftItems.length === 1;
-      ctx.input.plan = L.join('mark', outer, sub.plan, cond, nullAware);
-      const mark = inputRef(width, withNullable(T.boolean(), nullAware));
-      const r = quant === 'ALL' ? call('not', [mark], mark.type) : mark;
-      return e.kind === 'inSubquery' && e.not ? call('not', [r], r.type) : r;
+      const corr = sub.corr.map((c) => toJoinCondition(c, width));
+      const anyMark = quantifiedMark(ctx, outer, sub.plan, corr, andAll(comparisons), compareOp === '=' && corr.length === 0 && leftItems.length === 1);
+      const r = quant === 'ALL' ? call('not', [anyMark], T.boolean()) : anyMark;
+      return { value: e.kind === 'inSubquery' && e.not ? call('not', [r], r.type) : r, corr };
     }
     case 'subquery': {
-      const sub = bindSubquery(b, e.query, ctx);
+      const bound = bindQuery(b, e.query, ctx.scope).plan;
+      const domain = bindDomainAggregate(b, bound, e.query.loc, ctx);
+      if (domain) return domain;
+      const sub = decorrelate(b, bound, e.query.loc);
       if (sub.original.schema.length !== 1) {
         throw b.error(SqlState.syntaxError, `a scalar subquery must return one column, this one returns ${sub.original.schema.length}`, e.loc);
       }
       const valueType = nullable(sub.plan.schema[0]!.type);
-      if (sub.corr.length === 0) {
+      const corr = sub.corr.map((c) => toJoinCondition(c, width));
+      if (corr.length === 0) {
         ctx.input.plan = L.join('single', outer, sub.plan, null);
-        ctx.constantColumns?.add(width);
-        return inputRef(width, valueType);
+        return { value: inputRef(width, valueType), corr };
       }
-      const cond = andAll(sub.corr.map((c) => toJoinCondition(c, width)));
+      const cond = andAll(corr);
       const empty = emptyAggregateValue(sub.original);
       if (empty === undefined) {
         ctx.input.plan = L.join('single', outer, sub.plan, cond);
-        return inputRef(width, valueType);
+        return { value: inputRef(width, valueType), corr };
       }
       // a grouped-by-correlation aggregate has at most one row per outer row; a missing row means the
       // aggregate saw no input, whose value (COUNT = 0) a marker column lets us restore
       const marked = L.project(sub.plan, [...sub.plan.schema.map((f, i) => inputRef(i, f.type)), literal(true, notNull(T.boolean()))], [...sub.plan.schema.map((f) => f.name), '$present']);
       ctx.input.plan = L.join('left', outer, marked, cond);
       const value = inputRef(width, valueType);
-      if (empty === null) return value;
+      if (empty === null) return { value, corr };
       const present = inputRef(width + marked.schema.length - 1, T.boolean());
       return {
-        kind: 'case',
-        whens: [[call('is_null', [present], notNull(T.boolean())), literal(empty, valueType)]],
-        else: value,
-        type: valueType,
+        value: {
+          kind: 'case',
+          whens: [[call('is_null', [present], notNull(T.boolean())), literal(empty, valueType)]],
+          else: value,
+          type: valueType,
+        },
+        corr,
       };
     }
   }
+}
+
+/**
+ * A scalar subquery that aggregates rows selected by a correlation other than equalities, e.g.
+ * `(SELECT COUNT(*) FROM u WHERE u.a > t.a)`. Equalities would become grouping keys; an inequality
+ * cannot, so the aggregate runs once per distinct value of the outer columns it reads (the "domain"):
+ *
+ *   outer LEFT JOIN (domain LEFT JOIN subquery rows ON correlation, aggregated per domain row)
+ *         ON outer columns IS NOT DISTINCT FROM domain columns
+ *
+ * Each aggregate ignores the padding row of a domain value without matches (it is filtered on a marker
+ * column), so COUNT gives 0 and SUM NULL, as over no rows. Returns undefined for other shapes.
+ */
+function bindDomainAggregate(b: Binder, original: LogicalPlan, loc: A.Loc, ctx: ExprContext): { value: BoundExpr; corr: BoundExpr[] } | undefined {
+  let node = original;
+  const top = node.kind === 'project' ? node : null;
+  if (top) node = top.input;
+  if (node.kind !== 'aggregate' || node.groupKeys.length > 0 || node.groupingSets !== null || original.schema.length !== 1) return undefined;
+  if (top && top.exprs.some(hasOuterRefs)) return undefined;
+  checkDepth(b, original, loc);
+  const inner = pull(b, node.input, loc);
+  if (inner.corr.length === 0 || inner.corr.every((c) => innerEquality(c) !== undefined) || planHasOuterRefs(inner.plan)) return undefined;
+
+  const outer = ctx.input.plan;
+  const width = outer.schema.length;
+  const outerCols: number[] = [];
+  for (const c of inner.corr) visitExpr(c, (x) => {
+    if (x.kind === 'outer' && !outerCols.includes(x.index)) outerCols.push(x.index);
+  });
+  const d = outerCols.length;
+  const domain = L.aggregate(L.project(outer, outerCols.map((i) => inputRef(i, outer.schema[i]!.type)), outerCols.map((i) => outer.schema[i]!.name)), outerCols.map((_, k) => k), []);
+  const cw = inner.plan.schema.length;
+  const rows = L.project(inner.plan, [...inner.plan.schema.map((f, i) => inputRef(i, f.type)), literal(true, notNull(T.boolean()))], [...inner.plan.schema.map((f) => f.name), '$present']);
+  const on = andAll(inner.corr.map((c) => transformExpr(c, (x) => {
+    if (x.kind === 'outer') return inputRef(outerCols.indexOf(x.index), x.type);
+    if (x.kind === 'input') return inputRef(d + x.index, nullable(x.type));
+    return undefined;
+  })));
+  const joined = L.join('left', domain, rows, on);
+  // the subquery's columns keep their positions after the domain columns; a padding row has no marker
+  const aggs = node.aggs.map((a) => ({
+    ...a,
+    args: a.args.map((i) => d + i),
+    filter: a.filter === null ? d + cw : d + a.filter,
+    orderBy: a.orderBy.map((o) => ({ ...o, index: d + o.index })),
+  }));
+  const grouped = L.aggregate(joined, outerCols.map((_, k) => k), aggs);
+  const value = top
+    ? transformExpr(top.exprs[0]!, (x) => (x.kind === 'input' ? inputRef(d + x.index, grouped.schema[d + x.index]!.type) : undefined))
+    : inputRef(d, grouped.schema[d]!.type);
+  const perDomain = L.project(grouped, [...outerCols.map((_, k) => inputRef(k, grouped.schema[k]!.type)), value], [...outerCols.map((i) => outer.schema[i]!.name), '$value']);
+  const match = outerCols.map((i, k) => scalarCall(b, 'is_not_distinct_from', [inputRef(i, outer.schema[i]!.type), inputRef(width + k, perDomain.schema[k]!.type)], loc));
+  ctx.input.plan = L.join('left', outer, perDomain, andAll(match));
+  return { value: inputRef(width + d, nullable(value.type)), corr: match };
+}
+
+/**
+ * `x op ANY (subquery)` in three-valued logic: TRUE if the comparison is TRUE for some row the
+ * correlation selects, else NULL if it is unknown for some such row, else FALSE (also over no rows).
+ *
+ * An uncorrelated `x = ANY` (IN) is one null-aware mark join, which hashes the comparison and knows
+ * the answer is unknown when a key is NULL. Every other shape is two plain mark joins over the same
+ * subquery, one finding a TRUE comparison and one an unknown one: the correlation terms stay join
+ * keys, and a NULL correlation key excludes a row as the subquery's WHERE would.
+ */
+function quantifiedMark(ctx: ExprContext, outer: LogicalPlan, sub: LogicalPlan, corr: BoundExpr[], comparison: BoundExpr, nullAwareHash: boolean): BoundExpr {
+  const width = outer.schema.length;
+  if (nullAwareHash) {
+    ctx.input.plan = L.join('mark', outer, sub, comparison, true);
+    return inputRef(width, T.boolean());
+  }
+  const found = L.join('mark', outer, sub, andAll([...corr, comparison]));
+  const unknown = andAll([...corr, call('is_null', [comparison], notNull(T.boolean()))]);
+  // the second join's input has the first mark column before the subquery's columns
+  const shifted = transformExpr(unknown, (x) => (x.kind === 'input' && x.index >= width ? inputRef(x.index + 1, x.type) : undefined));
+  ctx.input.plan = L.join('mark', found, sub, shifted);
+  const bool = notNull(T.boolean());
+  return {
+    kind: 'case',
+    whens: [[inputRef(width, bool), literal(true, bool)], [inputRef(width + 1, bool), literal(null, T.boolean())]],
+    else: literal(false, bool),
+    type: T.boolean(),
+  };
 }
 
 /**

@@ -14,6 +14,11 @@ export interface AccumulatorSpec {
   resultType: DataType;
   constArgs: unknown[];
   ignoreNulls: boolean;
+  /**
+   * The accumulators will see retractions (sliding OVER frames, streaming updates): keep from the first
+   * row whatever taking rows back needs. Without it, `retract` is never called.
+   */
+  retractable: boolean;
 }
 
 export interface Accumulators {

@@ -1,25 +1,28 @@
 /**
- * MIN and MAX over any orderable type. Without retractions a group keeps only its best value; once a row
- * is retracted, the group keeps a count per distinct value so the next best can be found (as Flink does).
+ * MIN and MAX over any orderable type. Without retractions a group keeps only its best value; with them
+ * (a retractable spec) every group keeps a count per distinct value from its first row on, so the next
+ * best can be found when the best one leaves (as Flink does).
  */
 import type { Column } from '../../../types/batch.ts';
 import type { DataType } from '../../../types/data-type.ts';
 import { physicalOf, typeToString } from '../../../types/data-type.ts';
 import type { AggregateFunction, Accumulators } from './aggregate.ts';
 import { comparatorFor, groupKeyOf, type Comparator } from '../../../types/value.ts';
+import { internalError } from '../../../util/errors.ts';
 
 class MinMaxAccumulators implements Accumulators {
   private best: unknown[] = [];
   private has: boolean[] = [];
   /** per group: value key → [value, count], kept once any retraction has happened */
   private bags: Array<Map<unknown, [unknown, number]> | undefined> = [];
-  private tracking = false;
+  private readonly tracking: boolean;
   private readonly cmp: Comparator;
   private readonly dir: 1 | -1;
   private readonly bool: boolean;
   private readonly primitive: boolean;
 
-  constructor(type: DataType, dir: 1 | -1) {
+  constructor(type: DataType, dir: 1 | -1, retractable: boolean) {
+    this.tracking = retractable;
     this.cmp = comparatorFor(type);
     this.dir = dir;
     this.bool = physicalOf(type) === 'bool';
@@ -70,12 +73,8 @@ class MinMaxAccumulators implements Accumulators {
   }
 
   retract(args: readonly Column[], rows: Int32Array, groups: Int32Array, count: number): void {
-    if (!this.tracking) {
-      // from now on every group remembers its values; groups seen so far only know their best value,
-      // which is all an add-only history needs (retractions arrive only after the matching adds)
-      this.tracking = true;
-      for (let g = 0; g < this.has.length; g++) if (this.has[g] && !this.bags[g]) this.bags[g] = new Map([[this.key(this.best[g]), [this.best[g], 1]]]);
-    }
+    // a group that kept only its best value cannot know the next best one
+    if (!this.tracking) throw internalError('MIN/MAX accumulators created without retraction support received a retraction');
     const col = args[0]!;
     const vals = col.values as ArrayLike<unknown>;
     const nulls = col.nulls;
@@ -127,7 +126,7 @@ function minMax(name: 'min' | 'max'): AggregateFunction {
       if (t.kind === 'MAP' || t.kind === 'MULTISET') return `${name.toUpperCase()} cannot order values of type ${typeToString(t, false)}`;
       return { type: { ...t, nullable: true, timeAttribute: undefined } as DataType };
     },
-    create: (spec) => new MinMaxAccumulators(spec.argTypes[0]!, name === 'min' ? 1 : -1),
+    create: (spec) => new MinMaxAccumulators(spec.argTypes[0]!, name === 'min' ? 1 : -1, spec.retractable),
   };
 }
 

@@ -15,7 +15,7 @@ import {
 } from '../../../types/int64.ts';
 import { checkPrecision, rescale, divRoundHalfUp, pow10Big } from '../../../types/decimal.ts';
 import { MS_PER_DAY, civilFromDays, daysFromCivil, daysInMonth } from '../../../types/temporal.ts';
-import { comparatorFor, valuesEqual } from '../../../types/value.ts';
+import { comparatorFor, compareStrings, valuesEqual } from '../../../types/value.ts';
 
 // ---------------------------------------------------------------- runtime helpers
 
@@ -34,6 +34,7 @@ function addMonthsToMillis(ms: number, months: number): number {
 }
 
 export const operatorHelpers = {
+  compareStrings,
   chkI8(v: number): number { if (v > 127 || v < -128) throw overflow('TINYINT'); return v; },
   chkI16(v: number): number { if (v > 32767 || v < -32768) throw overflow('SMALLINT'); return v; },
   chkI32(v: number): number { if (v > 2147483647 || v < -2147483648) throw overflow('INT'); return v; },
@@ -320,6 +321,8 @@ function compare(op: '=' | '<>' | '<' | '<=' | '>' | '>='): ScalarFunction {
       const primitive = phys !== 'obj' || t.kind === 'CHAR' || t.kind === 'VARCHAR';
       if (primitive) {
         const jsOp = op === '=' ? '===' : op === '<>' ? '!==' : op;
+        // strings order by code point, which JavaScript's `<` does not do beyond U+FFFF
+        if (isCharacter(t) && op !== '=' && op !== '<>') return `($.compareStrings(${a}, ${b}) ${op} 0)`;
         return `(${a} ${jsOp} ${b})`;
       }
       if (op === '=') return `$.eq(${a}, ${b})`;
