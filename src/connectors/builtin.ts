@@ -3,8 +3,10 @@ import { registerConnector } from './registry.ts';
 import { valuesConnector } from './values.ts';
 import { datagenConnector } from './datagen.ts';
 import { printConnector, blackholeConnector } from './print.ts';
+import { filesystemConnector } from './filesystem/factory.ts';
 
 registerConnector(valuesConnector);
 registerConnector(datagenConnector);
 registerConnector(printConnector);
 registerConnector(blackholeConnector);
+registerConnector(filesystemConnector);
