@@ -77,6 +77,7 @@ export function buildPipeline(plan: PhysicalPlan, out: Emitter, opts: BuildOptio
           residual: hash ? p.residual : p.condition,
           buildSide: hash ? p.buildSide : 'right',
           nullAware: p.nullAware,
+          outputColumns: p.outputColumns,
         });
         const buildLeft = hash && p.buildSide === 'left';
         // the build side's sources run first

@@ -23,9 +23,11 @@ export type PhysicalPlan =
     kind: 'HashJoin'; joinType: PhysicalJoinType; left: PhysicalPlan; right: PhysicalPlan;
     leftKeys: number[]; rightKeys: number[]; nullSafe: boolean[]; residual: BoundExpr | null;
     /** Which input is hashed; the other is streamed through. */
-    buildSide: 'left' | 'right'; nullAware: boolean; schema: Field[];
+    buildSide: 'left' | 'right'; nullAware: boolean;
+    /** The join's columns (left then right, or left and mark) that are materialized; null = all. */
+    outputColumns: number[] | null; schema: Field[];
   }
-  | { kind: 'NestedLoopJoin'; joinType: PhysicalJoinType; left: PhysicalPlan; right: PhysicalPlan; condition: BoundExpr | null; nullAware: boolean; schema: Field[] }
+  | { kind: 'NestedLoopJoin'; joinType: PhysicalJoinType; left: PhysicalPlan; right: PhysicalPlan; condition: BoundExpr | null; nullAware: boolean; outputColumns: number[] | null; schema: Field[] }
   | { kind: 'Sort'; input: PhysicalPlan; keys: SortKey[]; schema: Field[] }
   | { kind: 'SortLimit'; input: PhysicalPlan; keys: SortKey[]; limit: number; offset: number; schema: Field[] }
   | { kind: 'Limit'; input: PhysicalPlan; limit: number | null; offset: number; schema: Field[] }
@@ -93,11 +95,11 @@ export function describeNode(p: PhysicalPlan): string {
       const r = names(p.right);
       const eq = p.leftKeys.map((k, i) => `(${l[k]} ${p.nullSafe[i] ? 'IS NOT DISTINCT FROM' : '='} ${r[p.rightKeys[i]!]})`).join(' AND ');
       const residual = p.residual ? ` AND ${exprToString(p.residual, [...l, ...r])}` : '';
-      return `HashJoin(joinType=[${joinTypeName(p.joinType)}], where=[${eq}${residual}], build=[${p.buildSide}]${p.nullAware ? ', nullAware=[true]' : ''})`;
+      return `HashJoin(joinType=[${joinTypeName(p.joinType)}], where=[${eq}${residual}], select=[${out.join(', ')}], build=[${p.buildSide}]${p.nullAware ? ', nullAware=[true]' : ''})`;
     }
     case 'NestedLoopJoin': {
       const cond = p.condition ? exprToString(p.condition, [...names(p.left), ...names(p.right)]) : 'true';
-      return `NestedLoopJoin(joinType=[${joinTypeName(p.joinType)}], where=[${cond}], build=[right])`;
+      return `NestedLoopJoin(joinType=[${joinTypeName(p.joinType)}], where=[${cond}], select=[${out.join(', ')}], build=[right])`;
     }
     case 'Sort': return `Sort(orderBy=[${sortKeysText(p.keys, ins)}])`;
     case 'SortLimit': return `SortLimit(orderBy=[${sortKeysText(p.keys, ins)}], offset=[${p.offset}], fetch=[${p.limit}])`;

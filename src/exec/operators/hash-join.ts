@@ -34,6 +34,8 @@ export interface JoinSpec {
   residual: BoundExpr | null;
   buildSide: 'left' | 'right';
   nullAware: boolean;
+  /** Output columns to materialize (indices of the join's output), or null for all. */
+  outputColumns: number[] | null;
 }
 
 /** Growable pair buffers (probe row, build row). */
@@ -76,6 +78,12 @@ export class HashJoinOperator implements Operator {
   /** One numeric key column: heads live in a typed table instead of `heads`. */
   private readonly numericKey: boolean;
   private numberHeads: NumberTable | null = null;
+  /** Integer build keys in a small range: heads indexed directly by key - min (a perfect hash). */
+  private dense: { heads: Int32Array; min: number; range: number; unique: boolean } | null = null;
+  /** Output columns to materialize, or null for all. */
+  private readonly keep: number[] | null;
+  /** Pair buffers reused by every probe batch (emitted before the next batch arrives). */
+  private readonly pairs = new Pairs();
   private next = new Int32Array(0);
   private buildHasNullKey = false;
   private buildMatched: Uint8Array | null = null;
@@ -89,6 +97,7 @@ export class HashJoinOperator implements Operator {
     this.spec = spec;
     const buildLeft = spec.buildSide === 'left';
     this.buildPort = buildLeft ? 0 : 1;
+    this.keep = spec.outputColumns;
     this.buildTypes = buildLeft ? spec.leftTypes : spec.rightTypes;
     this.probeTypes = buildLeft ? spec.rightTypes : spec.leftTypes;
     this.buildKeyIdx = buildLeft ? spec.leftKeys : spec.rightKeys;
@@ -171,6 +180,7 @@ export class HashJoinOperator implements Operator {
   /** Build side with one numeric key: heads in a typed hash table, chains in `next`. */
   private finishNumericBuild(col: Column, next: Int32Array<ArrayBuffer>): void {
     const n = next.length;
+    if (this.tryDenseBuild(col, next)) return;
     const table = new NumberTable(Math.max(16, n));
     const vals = col.values as Float64Array | Int32Array;
     const nulls = col.nulls;
@@ -190,14 +200,80 @@ export class HashJoinOperator implements Operator {
     if (this.preserveBuild) this.buildMatched = new Uint8Array(n);
   }
 
+  /**
+   * When every build key is an integer and they span at most a few times as many values as there are
+   * rows (ids, dates, small codes), heads go in an array indexed by key - min: one memory access per probe.
+   */
+  private tryDenseBuild(col: Column, next: Int32Array<ArrayBuffer>): boolean {
+    const n = next.length;
+    const vals = col.values as Float64Array | Int32Array;
+    const nulls = col.nulls;
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < n; i++) {
+      if (nulls !== null && nulls[i] === 1) continue;
+      const v = vals[i]!;
+      if (!Number.isInteger(v)) return false;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    const range = max - min + 1;
+    if (!(range > 0) || range > Math.max(4 * n, 4096) || range > 1 << 27) return false;
+    const heads = new Int32Array(range).fill(-1);
+    let unique = true;
+    for (let i = n - 1; i >= 0; i--) {
+      if (nulls !== null && nulls[i] === 1) {
+        this.buildHasNullKey = true;
+        continue;
+      }
+      const d = vals[i]! - min;
+      const h = heads[d]!;
+      if (h >= 0) unique = false;
+      next[i] = h;
+      heads[d] = i;
+    }
+    this.dense = { heads, min, range, unique };
+    this.next = next;
+    if (this.preserveBuild) this.buildMatched = new Uint8Array(n);
+    return true;
+  }
+
   private probe(batch: Batch): void {
     const build = this.build!;
     const t = this.spec.joinType;
     const n = batch.length;
     const keyCols = this.probeKeyIdx.map((k) => batch.columns[k]!);
-    const pairs = new Pairs();
+    const pairs = this.pairs;
+    pairs.n = 0;
     const probeKeyNull = this.spec.nullAware || t === 'mark' ? new Uint8Array(n) : null;
-    if (this.numberHeads !== null) {
+    if (this.dense !== null) {
+      const col = keyCols[0]!;
+      const vals = col.values as ArrayLike<number | bigint>;
+      const nulls = col.nulls;
+      const { heads, min, range, unique } = this.dense;
+      const next = this.next;
+      for (let i = 0; i < n; i++) {
+        if (nulls !== null && nulls[i] === 1) {
+          if (probeKeyNull) probeKeyNull[i] = 1;
+          continue;
+        }
+        const v = vals[i]!;
+        if (typeof v !== 'number') continue;
+        const d = v - min;
+        // build keys are integers in [min, min + range): anything else cannot match
+        if (!(d >= 0 && d < range) || (d | 0) !== d) continue;
+        let j = heads[d]!;
+        if (unique) {
+          // a key join on the build side's primary key: no chain to follow
+          if (j >= 0) pairs.push(i, j);
+          continue;
+        }
+        while (j >= 0) {
+          pairs.push(i, j);
+          j = next[j]!;
+        }
+      }
+    } else if (this.numberHeads !== null) {
       const col = keyCols[0]!;
       const vals = col.values as ArrayLike<number | bigint>;
       const nulls = col.nulls;
@@ -272,21 +348,35 @@ export class HashJoinOperator implements Operator {
     this.emitPairs(batch, pi, bi, m);
   }
 
-  /** Emits joined rows; a build index of -1 means NULLs for the build side. */
+  /** Emits joined rows; a build index of -1 means NULLs for the build side. Gathers only the kept columns. */
   private emitPairs(probe: Batch, pi: Int32Array, bi: Int32Array, m: number, probeIsNull = false): void {
     if (m === 0) return;
     const build = this.build!;
     const size = this.ctx.batchSize;
+    // only outer joins pad the build side with NULLs (index -1)
+    const padded = this.preserveProbe || probeIsNull || this.spec.joinType === 'single';
+    const buildRight = this.spec.buildSide === 'right';
+    const leftWidth = this.spec.leftTypes.length;
+    const width = leftWidth + this.spec.rightTypes.length;
+    const wanted = this.keep ?? Array.from({ length: width }, (_, i) => i);
     for (let start = 0; start < m; start += size) {
       const cnt = Math.min(size, m - start);
       const ps = pi.subarray(start, start + cnt);
       const bs = bi.subarray(start, start + cnt);
-      const probeCols: Column[] = probe.columns.map((c, i) => (probeIsNull ? gatherColumnOrNull(c, physicalOf(this.probeTypes[i]!), ps, cnt) : gatherColumn(c, physicalOf(this.probeTypes[i]!), ps, cnt)));
-      const buildCols: Column[] = build.columns.map((c, i) => gatherColumnOrNull(c, physicalOf(this.buildTypes[i]!), bs, cnt));
-      const columns = this.spec.buildSide === 'right' ? [...probeCols, ...buildCols] : [...buildCols, ...probeCols];
+      const columns: Column[] = wanted.map((c) => {
+        const fromBuild = buildRight ? c >= leftWidth : c < leftWidth;
+        const local = c < leftWidth ? c : c - leftWidth;
+        if (fromBuild) {
+          const phys = physicalOf(this.buildTypes[local]!);
+          return padded ? gatherColumnOrNull(build.columns[local]!, phys, bs, cnt) : gatherColumn(build.columns[local]!, phys, bs, cnt);
+        }
+        const phys = physicalOf(this.probeTypes[local]!);
+        return probeIsNull ? gatherColumnOrNull(probe.columns[local]!, phys, ps, cnt) : gatherColumn(probe.columns[local]!, phys, ps, cnt);
+      });
       this.out.emit({ columns, length: cnt, kinds: null });
     }
   }
+
 
   private emitLeftOnly(batch: Batch, pi: Int32Array, bi: Int32Array, m: number, probeKeyNull: Uint8Array | null): void {
     const t = this.spec.joinType;
@@ -304,7 +394,7 @@ export class HashJoinOperator implements Operator {
       }
       if (o === 0) return;
       const cols = batch.columns.map((c, i) => gatherColumn(c, physicalOf(this.probeTypes[i]!), keep, o));
-      this.out.emit({ columns: cols, length: o, kinds: null });
+      this.out.emit({ columns: this.keep === null ? cols : this.keep.map((c) => cols[c]!), length: o, kinds: null });
       return;
     }
     if (t === 'mark') {
@@ -317,7 +407,8 @@ export class HashJoinOperator implements Operator {
           nulls[i] = 1;
         }
       }
-      this.out.emit({ columns: [...batch.columns, { values: vals, nulls }], length: n, kinds: null });
+      const cols = [...batch.columns, { values: vals, nulls }];
+      this.out.emit({ columns: this.keep === null ? cols : this.keep.map((c) => cols[c]!), length: n, kinds: null });
       return;
     }
     // single: at most one match per left row

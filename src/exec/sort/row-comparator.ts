@@ -8,6 +8,7 @@ import type { DataType } from '../../types/data-type.ts';
 import { physicalOf, isCharacter } from '../../types/data-type.ts';
 import { comparatorFor, compareStrings } from '../../types/value.ts';
 import type { SortKey } from '../plan-types.ts';
+import { radixPermutation, radixSortable } from './radix-sort.ts';
 
 export type RowComparator = (i: number, j: number) => number;
 
@@ -59,8 +60,14 @@ export function rowComparator(columns: readonly Column[], types: readonly DataTy
   };
 }
 
+/** Below this many rows a comparison sort is as fast as radix passes over 64K-entry histograms. */
+const RADIX_MIN_ROWS = 20_000;
+
 /** A stable permutation of rows 0..n-1 sorted by `keys`. */
 export function sortedPermutation(columns: readonly Column[], types: readonly DataType[], keys: readonly SortKey[], n: number): Int32Array {
+  if (n >= RADIX_MIN_ROWS && keys.length > 0 && keys.every((k) => radixSortable(columns[k.index]!, types[k.index]!.kind))) {
+    return radixPermutation(columns, keys, n);
+  }
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
   if (keys.length === 0 || n < 2) return perm;

@@ -44,8 +44,10 @@ export function toPhysical(p: LogicalPlan): PhysicalPlan {
       return { kind: 'Values', rows: p.rows, schema: p.schema };
     case 'project': {
       if (p.input.kind === 'filter') {
+        if (p.input.input.kind === 'join') return planCalcOverJoin(p.input.input, p.exprs, p.input.predicate, p.schema);
         return { kind: 'Calc', input: toPhysical(p.input.input), projection: p.exprs, condition: p.input.predicate, schema: p.schema };
       }
+      if (p.input.kind === 'join') return planCalcOverJoin(p.input, p.exprs, null, p.schema);
       return { kind: 'Calc', input: toPhysical(p.input), projection: p.exprs, condition: null, schema: p.schema };
     }
     case 'filter':
@@ -158,13 +160,19 @@ function withKeyColumns(side: PhysicalPlan, exprs: BoundExpr[]): { plan: Physica
   return { plan: { kind: 'Calc', input: side, projection, condition: null, schema }, indices };
 }
 
-function planJoin(j: JoinNode): PhysicalPlan {
+/**
+ * Plans a join. `needed` lists the join's output columns something above reads (null = all); the join
+ * then materializes only those, in ascending order, as its schema.
+ */
+function planJoin(j: JoinNode, needed: number[] | null = null): PhysicalPlan {
   const left = toPhysical(j.left);
   const right = toPhysical(j.right);
   const t = j.joinType as PhysicalJoinType;
+  const wanted = needed ?? j.schema.map((_, i) => i);
+  const schema = wanted.map((i) => j.schema[i]!);
   const { keys, residual } = splitCondition(j);
   if (keys.length === 0) {
-    return { kind: 'NestedLoopJoin', joinType: t, left, right, condition: j.condition, nullAware: j.nullAware, schema: j.schema };
+    return { kind: 'NestedLoopJoin', joinType: t, left, right, condition: j.condition, nullAware: j.nullAware, outputColumns: needed, schema };
   }
   const l = withKeyColumns(left, keys.map((k) => k.left));
   const r = withKeyColumns(right, keys.map((k) => k.right));
@@ -175,30 +183,23 @@ function planJoin(j: JoinNode): PhysicalPlan {
   const canBuildLeft = t === 'inner' || t === 'left' || t === 'right' || t === 'full';
   const buildSide = canBuildLeft && estimateRows(j.left) < estimateRows(j.right) ? 'left' : 'right';
   const widened = l.plan !== left || r.plan !== right;
-  const join: PhysicalPlan = {
+  // positions in the operator's full output (which includes key columns added on either side)
+  const outputColumns = widened || needed !== null ? wanted.map((i) => (i < lw ? i : i - lw + lw2)) : null;
+  return {
     kind: 'HashJoin', joinType: t, left: l.plan, right: r.plan, leftKeys: l.indices, rightKeys: r.indices,
-    nullSafe: keys.map((k) => k.nullSafe), residual: res, buildSide, nullAware: j.nullAware,
-    schema: widened ? joinSchemaOf(t, l.plan.schema, r.plan.schema) : j.schema,
+    nullSafe: keys.map((k) => k.nullSafe), residual: res, buildSide, nullAware: j.nullAware, outputColumns, schema,
   };
-  if (!widened) return join;
-  // drop the added key columns again
-  const keep: number[] = [];
-  for (let i = 0; i < lw; i++) keep.push(i);
-  if (t !== 'semi' && t !== 'anti') {
-    const rw = right.schema.length;
-    if (t === 'mark') keep.push(lw2);
-    else for (let i = 0; i < rw; i++) keep.push(lw2 + i);
-  }
-  return { kind: 'Calc', input: join, projection: keep.map((i, k) => inputRef(i, j.schema[k]!.type)), condition: null, schema: j.schema };
 }
 
-function joinSchemaOf(t: PhysicalJoinType, l: Field[], r: Field[]): Field[] {
-  switch (t) {
-    case 'semi': case 'anti': return l;
-    case 'mark': return [...l, { name: '$mark', type: T.boolean() }];
-    case 'left': case 'single': return [...l, ...r.map((f) => ({ name: f.name, type: nullable(f.type) }))];
-    case 'right': return [...l.map((f) => ({ name: f.name, type: nullable(f.type) })), ...r];
-    case 'full': return [...l, ...r].map((f) => ({ name: f.name, type: nullable(f.type) }));
-    default: return [...l, ...r];
-  }
+/** A Calc over a join: the join materializes only the columns the Calc reads. */
+function planCalcOverJoin(j: JoinNode, exprs: BoundExpr[], condition: BoundExpr | null, schema: Field[]): PhysicalPlan {
+  const refs = new Set<number>();
+  for (const e of exprs) inputRefs(e, refs);
+  if (condition) inputRefs(condition, refs);
+  const needed = [...refs].sort((a, b) => a - b);
+  const pos = new Map(needed.map((c, i) => [c, i]));
+  const remap = (e: BoundExpr): BoundExpr => remapInputs(e, (i) => pos.get(i)!);
+  const join = planJoin(j, needed);
+  return { kind: 'Calc', input: join, projection: exprs.map(remap), condition: condition ? remap(condition) : null, schema };
 }
+

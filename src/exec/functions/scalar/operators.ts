@@ -5,7 +5,7 @@
  */
 import type { DataType } from '../../../types/data-type.ts';
 import {
-  T, isNumeric, isInteger, isApproximate, isCharacter, decimalShapeOf, boundedDecimal, withNullable, commonType,
+  T, isNumeric, isInteger, isApproximate, isCharacter, decimalShapeOf, boundedDecimal, withNullable, commonType, isExactNumeric,
   typeToString, isTimestamp, isInterval, physicalOf, MAX_DECIMAL_PRECISION,
 } from '../../../types/data-type.ts';
 import type { ArgInfo, Resolved, ScalarFunction, GenContext, FunctionModule } from '../function.ts';
@@ -290,9 +290,36 @@ const negate: ScalarFunction = {
 // ---------------------------------------------------------------- comparison
 
 /** The type both sides of a comparison are cast to, or an error message. */
+/**
+ * Whether an exact numeric literal converts to `target` without changing its value. Comparing a column
+ * with such a literal can then convert the literal instead of the column, which keeps the column bare
+ * so the comparison can be pushed into scans (partition and file pruning).
+ */
+function literalFits(arg: ArgInfo, target: DataType): boolean {
+  if (!arg.isLiteral || arg.value === null || arg.value === undefined || !isExactNumeric(arg.type)) return false;
+  const from = decimalShapeOf(arg.type);
+  const v = arg.value as number | bigint;
+  if (isInteger(target)) {
+    if (from.scale !== 0) return false;
+    const [lo, hi] = target.kind === 'TINYINT' ? [-128n, 127n] : target.kind === 'SMALLINT' ? [-32768n, 32767n] : target.kind === 'INT' ? [-2147483648n, 2147483647n] : [-9223372036854775808n, 9223372036854775807n];
+    const big = BigInt(v);
+    return big >= lo && big <= hi;
+  }
+  if (target.kind === 'DECIMAL') {
+    const to = decimalShapeOf(target);
+    if (from.scale > to.scale) return false;
+    // integer digits actually used by the value, not by its type
+    const digits = (BigInt(v) < 0n ? -BigInt(v) : BigInt(v)).toString().length - from.scale;
+    return digits <= to.precision - to.scale;
+  }
+  return false;
+}
+
 export function comparisonType(a: ArgInfo, b: ArgInfo, op: string): DataType | string {
   const ta = a.type;
   const tb = b.type;
+  if (!b.isLiteral && literalFits(a, tb)) return tb;
+  if (!a.isLiteral && literalFits(b, ta)) return ta;
   const common = commonType(ta, tb);
   if (common) return common;
   // a string literal compared with a typed value takes the other side's type ('2024-01-01' = date_col)
