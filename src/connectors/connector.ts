@@ -103,6 +103,11 @@ export interface ConnectorFactory {
   readonly optionalOptions: readonly string[];
   /** Metadata keys this connector can produce, with their types. */
   readonly metadataKeys?: Record<string, DataType>;
+  /**
+   * Checks option values and columns without touching data (no I/O), so CREATE TABLE fails at once on a
+   * bad value instead of at the first query.
+   */
+  validate?(table: TableDescriptor): void;
   createSource?(table: TableDescriptor): ScanSource;
   createSink?(table: TableDescriptor): SinkTarget;
 }

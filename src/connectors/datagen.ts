@@ -185,5 +185,6 @@ export const datagenConnector: ConnectorFactory = {
   identifier: 'datagen',
   requiredOptions: [],
   optionalOptions: ['number-of-rows', 'rows-per-second', 'seed', 'fields.*'],
+  validate: (d) => void new DatagenSource(d),
   createSource: (d) => new DatagenSource(d),
 };

@@ -46,7 +46,10 @@ export function validateOptions(table: TableDescriptor, f: ConnectorFactory): vo
   const missing = f.requiredOptions.filter((k) => opts[k] === undefined);
   const allowed = [...COMMON_OPTIONS, ...f.requiredOptions, ...f.optionalOptions];
   const unknown = Object.keys(opts).filter((k) => !allowed.some((p) => matches(p, k)));
-  if (missing.length === 0 && unknown.length === 0) return;
+  if (missing.length === 0 && unknown.length === 0) {
+    f.validate?.(table);
+    return;
+  }
   const parts: string[] = [];
   if (missing.length > 0) parts.push(`missing required option${missing.length > 1 ? 's' : ''} ${missing.map((k) => `'${k}'`).join(', ')}`);
   if (unknown.length > 0) {

@@ -132,6 +132,7 @@ export const valuesConnector: ConnectorFactory = {
   identifier: 'values',
   requiredOptions: [],
   optionalOptions: ['data'],
+  validate: (d) => void parseData(d),
   createSource: (d) => new ValuesSource(d),
   createSink: (d) => new ValuesSink(d),
 };

@@ -10,6 +10,7 @@ import type { ColumnPredicate, ScanSource, SinkTarget } from '../connectors/conn
 import { exprToString } from './expr/print.ts';
 import { typeToString } from '../types/data-type.ts';
 import { renderTree } from '../util/tree.ts';
+import { formatValue } from '../types/value.ts';
 
 export type PhysicalJoinType = 'inner' | 'left' | 'right' | 'full' | 'semi' | 'anti' | 'mark' | 'single';
 
@@ -74,7 +75,12 @@ export function describeNode(p: PhysicalPlan): string {
   switch (p.kind) {
     case 'TableSourceScan': {
       const fields = p.columns.map((c) => p.source.fields[c]!.name);
-      const pred = p.predicates.length > 0 ? `, filter=[${p.predicates.map((x) => `${p.source.fields[x.column]!.name} ${x.op} ${x.values.map(String).join(',')}`).join(' AND ')}]` : '';
+      const shown = (col: number, v: unknown): string => {
+        const t = p.source.fields[col]!.type;
+        const text = formatValue(t, v);
+        return t.kind === 'CHAR' || t.kind === 'VARCHAR' || t.kind === 'DATE' || t.kind === 'TIMESTAMP' || t.kind === 'TIMESTAMP_LTZ' || t.kind === 'TIME' ? `'${text}'` : text;
+      };
+      const pred = p.predicates.length > 0 ? `, filter=[${p.predicates.map((x) => `${p.source.fields[x.column]!.name} ${x.op} ${x.values.map((v) => shown(x.column, v)).join(', ')}`).join(' AND ')}]` : '';
       return `TableSourceScan(table=[[${p.tableName}]], fields=[${fields.join(', ')}]${pred}, source=[${p.source.describe()}])`;
     }
     case 'Values': return `Values(tuples=[${p.rows.length} rows], fields=[${out.join(', ')}])`;

@@ -1,16 +1,16 @@
 /** The client as users run it: `node bin/freshet sql-client` in a child process, against a temp warehouse. */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/freshet');
 
 interface Run { status: number | null; stdout: string; stderr: string }
 
 function freshet(args: string[], input?: string): Run & { dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'freshet-client-'));
+  const dir = tempDir('freshet-client-');
   const r = spawnSync(process.execPath, [BIN, 'sql-client', '--warehouse', join(dir, 'wh'), ...args], {
     cwd: dir,
     input: input ?? '',
@@ -111,7 +111,7 @@ describe('freshet sql-client -e', () => {
 
 describe('freshet sql-client -f', () => {
   it('runs a script and reports errors at script lines', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'freshet-script-'));
+    const dir = tempDir('freshet-script-');
     const file = join(dir, 'script.sql');
     writeFileSync(file, `-- a script\n${ORDERS}\n\nSELECT COUNT(*) AS n FROM orders;\n\nSELECT customer\n  FROM orderz;\nSELECT 'after';\n`);
     const r = freshet(['-f', file]);
@@ -124,7 +124,7 @@ describe('freshet sql-client -f', () => {
   });
 
   it('succeeds with exit status 0', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'freshet-script-'));
+    const dir = tempDir('freshet-script-');
     const file = join(dir, 'ok.sql');
     writeFileSync(file, 'SELECT 1 AS one;\nSELECT 2 AS two');
     const r = freshet(['-f', file]);
@@ -172,7 +172,7 @@ describe('freshet sql-client command line', () => {
   });
 
   it('exits when interrupted between statements of a stream', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'freshet-client-'));
+    const dir = tempDir('freshet-client-');
     const child = spawn(process.execPath, [BIN, 'sql-client', '--warehouse', join(dir, 'wh')], { cwd: dir, env: { ...process.env, HOME: dir } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });

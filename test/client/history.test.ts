@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HistoryFile } from '../../src/client/history.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 describe('HistoryFile', () => {
   it('round-trips entries, newest first in memory and last in the file', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'freshet-hist-')), '.freshet_history');
+    const path = join(tempDir('freshet-hist-'), '.freshet_history');
     const h = new HistoryFile(path, 10);
     expect(h.load()).toEqual([]);
     h.save(['SELECT 2;', "SELECT 'a\nb\\c';"]);
@@ -16,7 +16,7 @@ describe('HistoryFile', () => {
   });
 
   it('is bounded', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'freshet-hist-')), '.freshet_history');
+    const path = join(tempDir('freshet-hist-'), '.freshet_history');
     const h = new HistoryFile(path, 3);
     h.save(['e5', 'e4', 'e3', 'e2', 'e1']);
     expect(h.load()).toEqual(['e5', 'e4', 'e3']);
@@ -24,7 +24,7 @@ describe('HistoryFile', () => {
   });
 
   it('ignores a history it cannot write', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'freshet-hist-'));
+    const dir = tempDir('freshet-hist-');
     writeFileSync(join(dir, 'file'), '');
     const h = new HistoryFile(join(dir, 'file', '.freshet_history'));
     expect(() => h.save(['x'])).not.toThrow();

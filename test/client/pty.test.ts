@@ -4,10 +4,10 @@
  * not available the tests are skipped (repl.test.ts covers the loop on injected streams anyway).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/freshet');
 const hasScript = (() => {
@@ -18,7 +18,7 @@ const hasScript = (() => {
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function session() {
-  const home = mkdtempSync(join(tmpdir(), 'freshet-pty-'));
+  const home = tempDir('freshet-pty-');
   const command = [process.execPath, BIN, 'sql-client', '--warehouse', join(home, 'wh')].map(quote).join(' ');
   const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, HOME: home, TERM: 'xterm', TZ: 'UTC' } });
   let raw = '';

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { StatementRunner, type ClientOutput } from '../../src/client/runner.ts';
 import { HistoryFile } from '../../src/client/history.ts';
 import { Engine } from '../../src/session/engine.ts';
 import { FakeSession, waitFor } from './fakes.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 /** A REPL on in-memory streams: type into `input`, read the screen from `screen()`. */
 function harness(session: ConstructorParameters<typeof StatementRunner>[0], opts: { terminal: boolean; history?: HistoryFile; signals?: EventEmitter }) {
@@ -127,7 +127,7 @@ describe('interactive loop', () => {
   });
 
   it('stores a multi-line statement as one history entry and recalls it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'freshet-repl-'));
+    const dir = tempDir('freshet-repl-');
     const path = join(dir, '.freshet_history');
     writeFileSync(path, 'SHOW TABLES;\n');
     const session = new FakeSession();

@@ -7,7 +7,7 @@
  *     'connector' = 'filesystem', 'path' = '/data/logs', 'format' = 'json');
  */
 import type { ConnectorFactory } from '../connector.ts';
-import { FILESYSTEM_OPTIONS, METADATA_KEYS } from './options.ts';
+import { FILESYSTEM_OPTIONS, METADATA_KEYS, filesystemTable } from './options.ts';
 import { FilesystemSource } from './source.ts';
 import { FilesystemSink } from './sink.ts';
 
@@ -16,6 +16,7 @@ export const filesystemConnector: ConnectorFactory = {
   requiredOptions: ['path', 'format'],
   optionalOptions: FILESYSTEM_OPTIONS,
   metadataKeys: METADATA_KEYS,
+  validate: (d) => void filesystemTable(d),
   createSource: (d) => new FilesystemSource(d),
   createSink: (d) => new FilesystemSink(d),
 };
