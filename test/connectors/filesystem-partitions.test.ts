@@ -47,7 +47,7 @@ describe('partition directories', () => {
     // the predicate is pushed into the scan and evaluated there exactly: no filter is left for it
     const plan = await s.execute("EXPLAIN SELECT id FROM t WHERE dt = DATE '2024-01-01'");
     const physical = plan.kind === 'text' ? plan.text.split('== Physical Execution Plan ==')[1]! : '';
-    expect(physical).toMatch(/TableSourceScan\(.*filter=\[dt = 19723\]/);
+    expect(physical).toMatch(/TableSourceScan\(.*filter=\[dt = '2024-01-01'\]/);
     expect(physical).not.toMatch(/Calc\(.*where|Filter/);
   });
 
@@ -186,16 +186,15 @@ describe('filesystem table errors', () => {
   });
 
   it('validates options', async () => {
-    await exec(s, `CREATE TABLE f (id INT) WITH ('connector' = 'filesystem', 'path' = '${dir}/f', 'format' = 'avro')`);
-    const e = await failure(s, 'SELECT * FROM f');
+    // option values are checked when the table is created, not at the first query
+    const e = await failure(s, `CREATE TABLE f (id INT) WITH ('connector' = 'filesystem', 'path' = '${dir}/f', 'format' = 'avro')`);
     expect(e.message).toContain("unknown format 'avro'");
     expect(e.hint).toBe('Formats of the filesystem connector: csv, json, parquet.');
     const e2 = await failure(s, `CREATE TABLE g (id INT) WITH ('connector' = 'filesystem', 'format' = 'csv')`);
     expect(e2.message).toContain("missing required option 'path'");
     const e3 = await failure(s, `CREATE TABLE h (id INT) WITH ('connector' = 'filesystem', 'path' = 'x', 'format' = 'csv', 'csv.delimiter' = ';')`);
     expect(e3.message).toContain("unsupported option 'csv.delimiter'");
-    await exec(s, `CREATE TABLE r (id INT) WITH ('connector' = 'filesystem', 'path' = '${dir}/r', 'format' = 'csv', 'sink.rolling-policy.file-size' = 'big')`);
-    expect((await failure(s, 'INSERT INTO r VALUES (1)')).message).toContain("'sink.rolling-policy.file-size'");
+    expect((await failure(s, `CREATE TABLE r (id INT) WITH ('connector' = 'filesystem', 'path' = '${dir}/r', 'format' = 'csv', 'sink.rolling-policy.file-size' = 'big')`)).message).toContain("'sink.rolling-policy.file-size'");
   });
 
   it('provides file metadata columns', async () => {
