@@ -77,24 +77,31 @@ function fieldGenerator(desc: TableDescriptor, f: Field, rnd: Random, now: numbe
   return { next: (row) => (rnd.next() < nullRate ? null : gen.next(row)) };
 }
 
+/** `fields.<f>.min` and `.max` when both are given must not be reversed. */
+function range(desc: TableDescriptor, f: Field, lo: number, hi: number): [number, number] {
+  const min = num(desc, f.name, 'min', lo);
+  const max = num(desc, f.name, 'max', hi);
+  if (min > max) {
+    throw new FreshetError(SqlState.invalidParameterValue, `option 'fields.${f.name}.min' (${min}) of table ${desc.name} is greater than 'fields.${f.name}.max' (${max})`);
+  }
+  return [min, max];
+}
+
 function randomGenerator(desc: TableDescriptor, f: Field, t: DataType, rnd: Random, now: number): FieldGen {
   switch (t.kind) {
     case 'BOOLEAN': return { next: () => rnd.next() < 0.5 };
     case 'TINYINT': case 'SMALLINT': case 'INT': case 'BIGINT': {
       const [dlo, dhi] = t.kind === 'TINYINT' ? [-128, 127] : t.kind === 'SMALLINT' ? [-32768, 32767] : t.kind === 'INT' ? [-2147483648, 2147483647] : [-(2 ** 53) + 1, 2 ** 53 - 1];
-      const lo = num(desc, f.name, 'min', dlo);
-      const hi = num(desc, f.name, 'max', dhi);
+      const [lo, hi] = range(desc, f, dlo, dhi);
       return { next: () => rnd.int(lo, hi) };
     }
     case 'FLOAT': case 'DOUBLE': {
-      const lo = num(desc, f.name, 'min', 0);
-      const hi = num(desc, f.name, 'max', 1_000_000);
+      const [lo, hi] = range(desc, f, 0, 1_000_000);
       return { next: () => lo + rnd.next() * (hi - lo) };
     }
     case 'DECIMAL': {
       const s = t.scale ?? 0;
-      const lo = num(desc, f.name, 'min', 0);
-      const hi = num(desc, f.name, 'max', Math.min(10 ** ((t.precision ?? 10) - s) - 1, 1e12));
+      const [lo, hi] = range(desc, f, 0, Math.min(10 ** ((t.precision ?? 10) - s) - 1, 1e12));
       return { next: () => Math.round((lo + rnd.next() * (hi - lo)) * 10 ** s) };
     }
     case 'CHAR': case 'VARCHAR': {
@@ -133,6 +140,14 @@ class DatagenSource implements ScanSource {
       throw new FreshetError(SqlState.invalidParameterValue, `option 'number-of-rows' of table ${desc.name} must be a non-negative integer, got '${n}'`);
     }
     this.bounded = Number.isFinite(this.rows);
+    const rate = desc.options['rows-per-second'];
+    if (rate !== undefined && !(Number(rate) > 0)) {
+      throw new FreshetError(SqlState.invalidParameterValue, `option 'rows-per-second' of table ${desc.name} must be a positive number, got '${rate}'`);
+    }
+    const seedText = desc.options['seed'];
+    if (seedText !== undefined && !/^-?\d+$/.test(seedText.trim())) {
+      throw new FreshetError(SqlState.invalidParameterValue, `option 'seed' of table ${desc.name} must be an integer, got '${seedText}'`);
+    }
     // sequences bound the row count too
     for (const f of this.fields) {
       if (opt(desc, f.name, 'kind') === 'sequence') {

@@ -47,6 +47,14 @@ export function validateOptions(table: TableDescriptor, f: ConnectorFactory): vo
   const allowed = [...COMMON_OPTIONS, ...f.requiredOptions, ...f.optionalOptions];
   const unknown = Object.keys(opts).filter((k) => !allowed.some((p) => matches(p, k)));
   if (missing.length === 0 && unknown.length === 0) {
+    for (const m of table.metadataColumns) {
+      const keys = Object.keys(f.metadataKeys ?? {});
+      if (!keys.includes(m.key)) {
+        throw new FreshetError(SqlState.invalidParameterValue, `connector '${f.identifier}' of table ${table.name} has no metadata '${m.key}' (column ${m.name})${didYouMean(m.key, keys)}`, {
+          hint: keys.length > 0 ? `Metadata it provides: ${keys.join(', ')}.` : `The '${f.identifier}' connector provides no metadata columns.`,
+        });
+      }
+    }
     f.validate?.(table);
     return;
   }

@@ -7,7 +7,7 @@ import type * as A from '../sql/ast.ts';
 import { parseScript, parseStatement } from '../sql/parse.ts';
 import { Binder } from '../sql/bind/binder.ts';
 import { CatalogManager } from '../catalog/catalog-manager.ts';
-import { FreshetError, SqlState, positionOf } from '../util/errors.ts';
+import { FreshetError, SqlState, positionOf, isStackOverflow, tooComplex } from '../util/errors.ts';
 import { SessionOptions } from './options.ts';
 import type { StatementResult } from './result.ts';
 import { ok } from './result.ts';
@@ -80,6 +80,7 @@ export class Session {
     try {
       return await this.dispatch(st, ctx);
     } catch (e) {
+      if (isStackOverflow(e)) throw tooComplex();
       if (e instanceof FreshetError && e.position !== undefined && e.source === undefined) e.source = source;
       throw e;
     } finally {

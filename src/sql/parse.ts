@@ -5,7 +5,7 @@
  */
 import { parse as peggyParse, SyntaxError as PeggySyntaxError, type PeggyExpectation } from './generated/parser.js';
 import type { Expr, ParsedStatement, Statement, TypeNode } from './ast.ts';
-import { FreshetError, SqlState, positionOf } from '../util/errors.ts';
+import { FreshetError, SqlState, positionOf, isStackOverflow, tooComplex } from '../util/errors.ts';
 import { nearMatches } from '../util/suggest.ts';
 
 /** Parses a script of statements separated by semicolons. */
@@ -31,6 +31,7 @@ function run(text: string, startRule: string): unknown {
     return peggyParse(text, { startRule });
   } catch (e) {
     if (e instanceof PeggySyntaxError) throw toFreshetError(e, text);
+    if (isStackOverflow(e)) throw tooComplex();
     throw e;
   }
 }

@@ -124,3 +124,29 @@ export function int64FromDouble(d: number): Int64 {
   if (t <= MAX_SAFE && t >= -MAX_SAFE) return t === 0 ? 0 : t;
   return checkInt64(BigInt(t));
 }
+
+// ---- unbounded variants (DECIMAL(38) values go beyond 64 bits; their precision is checked separately) ----
+
+export function addWide(a: Int64, b: Int64): Int64 {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a + b;
+    if (r <= MAX_SAFE && r >= -MAX_SAFE) return r;
+  }
+  return normalize(toBig(a) + toBig(b));
+}
+
+export function subWide(a: Int64, b: Int64): Int64 {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a - b;
+    if (r <= MAX_SAFE && r >= -MAX_SAFE) return r;
+  }
+  return normalize(toBig(a) - toBig(b));
+}
+
+export function negWide(a: Int64): Int64 {
+  return typeof a === 'number' ? (a === 0 ? 0 : -a) : normalize(-a);
+}
+
+export function absWide(a: Int64): Int64 {
+  return typeof a === 'number' ? Math.abs(a) : normalize(a < 0n ? -a : a);
+}

@@ -86,7 +86,9 @@ export const SqlState = {
   internalError: 'XX000',
   queryCanceled: '57014',
   programLimitExceeded: '54000',
+  statementTooComplex: '54001',
   outOfMemory: '53200',
+  duplicateAlias: '42712',
   objectInUse: '55006',
   invalidName: '42602',
 } as const;
@@ -146,4 +148,15 @@ export function invalidParameter(message: string, hint?: string): FreshetError {
 
 export function internalError(message: string): FreshetError {
   return new FreshetError(SqlState.internalError, `internal error: ${message}`);
+}
+
+/** A JavaScript stack overflow while handling a statement: the statement nests or chains too deeply. */
+export function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
+}
+
+export function tooComplex(): FreshetError {
+  return new FreshetError(SqlState.statementTooComplex, 'statement is too complex: it nests or chains expressions or queries too deeply', {
+    hint: 'Split it up, e.g. with a WITH clause, a view, or IN (...) instead of a long chain of OR.',
+  });
 }

@@ -30,39 +30,4 @@ export interface KnownBug {
   repro: { setup: string[]; duckSetup?: string[]; freshet: string; duck: string };
 }
 
-const freshetFailed = (d: Disagreement, re: RegExp): boolean => !d.fr.ok && !d.fr.crash && re.test(d.fr.message) && d.dk.ok;
-
-export const KNOWN_BUGS: readonly KnownBug[] = [
-  {
-    id: 'decimal-beyond-bigint',
-    reason: 'DECIMAL +, unary minus and ABS fail with "BIGINT out of range" once the unscaled value leaves 64 bits (DECIMAL(38) allows 38 digits)',
-    avoid: 'decimal-beyond-bigint',
-    matches: (d) => freshetFailed(d, /^BIGINT out of range/) && /DECIMAL/.test(d.freshetSql + d.tables.map((t) => t.columns.map((c) => c.type.kind).join()).join()),
-    repro: {
-      setup: [],
-      freshet: `SELECT CAST('10000000000000.000000' AS DECIMAL(38, 6)) + CAST('1' AS DECIMAL(38, 6)) AS a`,
-      duck: `SELECT CAST('10000000000000.000000' AS DECIMAL(38, 6)) + CAST('1' AS DECIMAL(38, 6)) AS a`,
-    },
-  },
-  {
-    id: 'nullif-mixed-types',
-    reason: 'NULLIF(a, b) returns a converted to the common type of a and b but labelled with the type of a (DECIMAL scale is lost)',
-    avoid: 'nullif-mixed-types',
-    repro: {
-      setup: [],
-      freshet: `SELECT NULLIF(CAST('1.25' AS DECIMAL(10, 2)), CAST('2.5' AS DECIMAL(18, 4))) AS a`,
-      duck: `SELECT NULLIF(CAST('1.25' AS DECIMAL(10, 2)), CAST('2.5' AS DECIMAL(18, 4))) AS a`,
-    },
-  },
-  {
-    id: 'avg-bigint-overflow',
-    reason: 'AVG over BIGINT (a DOUBLE result) fails with "BIGINT out of range" when the intermediate sum leaves 64 bits',
-    matches: (d) => freshetFailed(d, /^BIGINT out of range/) && /\bAVG\(/i.test(d.freshetSql),
-    repro: {
-      setup: [`CREATE TABLE big (v BIGINT) WITH ('connector' = 'values', 'data' = '[["9223372036854775807"], ["9223372036854775807"]]')`],
-      duckSetup: [`CREATE OR REPLACE TABLE big (v BIGINT)`, `INSERT INTO big VALUES (9223372036854775807), (9223372036854775807)`],
-      freshet: `SELECT AVG(v) AS a FROM big`,
-      duck: `SELECT avg(v) AS a FROM big`,
-    },
-  },
-];
+export const KNOWN_BUGS: readonly KnownBug[] = [];

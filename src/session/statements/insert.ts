@@ -6,6 +6,7 @@ import { toPhysical } from '../../planner/physical/batch-planner.ts';
 import { ok, type OkResult } from '../result.ts';
 import type { Session, StatementContext } from '../session.ts';
 import { runPhysical, skippedWarnings } from './query.ts';
+import type { PhysicalPlan } from '../../exec/physical-plan.ts';
 
 export async function executeInsert(session: Session, ctx: StatementContext, st: InsertStatement): Promise<OkResult> {
   session.requireBatchMode(st.loc);
@@ -16,13 +17,17 @@ export async function executeInsert(session: Session, ctx: StatementContext, st:
   return ok('INSERT', `${n} row${n === 1 ? '' : 's'} ${st.overwrite ? 'written (overwrite)' : 'inserted'} into ${target}`, { rowCount: n, warnings: skippedWarnings(r) });
 }
 
+/**
+ * A statement set runs as one job: every INSERT's sink is opened, all of them run, and they commit
+ * together; if any fails, all are aborted, so no target sees part of the set.
+ */
 export async function executeStatementSet(session: Session, ctx: StatementContext, st: StatementSet): Promise<OkResult> {
-  let total = 0;
-  const warnings: string[] = [];
-  for (const ins of st.statements) {
-    const r = await executeInsert(session, ctx, ins);
-    total += r.rowCount ?? 0;
-    warnings.push(...r.warnings);
-  }
-  return ok('INSERT', `${total} row${total === 1 ? '' : 's'} inserted by ${st.statements.length} statement${st.statements.length === 1 ? '' : 's'}`, { rowCount: total, warnings });
+  if (st.statements.length === 0) return ok('INSERT', 'the statement set is empty', { rowCount: 0 });
+  session.requireBatchMode(st.loc);
+  const b = session.binder(ctx);
+  const sinks = st.statements.map((ins) => toPhysical(optimize(bindInsert(b, ins), { timeZone: ctx.timeZone })));
+  const plan: PhysicalPlan = sinks.length === 1 ? sinks[0]! : { kind: 'Union', inputs: sinks, schema: [] };
+  const r = await runPhysical(session, ctx, plan);
+  const total = r.written.reduce((s, n) => s + n, 0);
+  return ok('INSERT', `${total} row${total === 1 ? '' : 's'} inserted by ${st.statements.length} statement${st.statements.length === 1 ? '' : 's'}`, { rowCount: total, warnings: skippedWarnings(r) });
 }

@@ -130,6 +130,11 @@ export function bindCreateTable(b: Binder, st: A.CreateTable, id: ObjectIdentifi
   // primary key columns are physical and NOT NULL
   let pk: TableSchemaSpec['primaryKey'];
   if (primaryKey) {
+    const seenPk: string[] = [];
+    for (const p of primaryKey.columns) {
+      if (seenPk.includes(p.value.toLowerCase())) throw b.error(SqlState.duplicateColumn, `column \`${p.value}\` is listed twice in the PRIMARY KEY`, p.loc);
+      seenPk.push(p.value.toLowerCase());
+    }
     const cols = primaryKey.columns.map((p) => {
       const name = matchName(p, columns.map((c) => c.name));
       const col = name === undefined ? undefined : columns.find((c) => c.name === name);

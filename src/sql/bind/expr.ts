@@ -5,7 +5,7 @@
  */
 import type * as A from '../ast.ts';
 import type { BoundExpr } from '../../exec/expr/expr.ts';
-import { call, literal, inputRef, exprEquals } from '../../exec/expr/expr.ts';
+import { call, literal, inputRef, exprEquals, visitExpr } from '../../exec/expr/expr.ts';
 import type { DataType } from '../../types/data-type.ts';
 import {
   T, commonType, isCharacter, typeToString, typesEqualIgnoringNull, withNullable, isInteger, notNull, isNumeric, isInterval,
@@ -435,8 +435,20 @@ function bindAggregateCall(b: Binder, e: A.FunctionExpr, ctx: ExprContext, name:
 }
 
 /** Converts a constant integer expression (LIMIT, OFFSET, frame offsets) to a number. */
+/** Binds an expression that must not read any column or subquery (LIMIT, OFFSET, frame offsets). */
+function bindConstant(b: Binder, e: A.Expr, what: string, ctx: ExprContext): BoundExpr {
+  const before = ctx.input.plan;
+  const x = bindExpr(b, e, { ...ctx, agg: undefined, win: undefined, input: { plan: before } });
+  let constant = true;
+  visitExpr(x, (y) => {
+    if (y.kind === 'input' || y.kind === 'outer' || y.kind === 'param') constant = false;
+  });
+  if (!constant || e.kind === 'subquery') throw b.error(SqlState.syntaxError, `${what} must be a constant, not an expression over columns or a subquery`, e.loc);
+  return x;
+}
+
 export function constantInteger(b: Binder, e: A.Expr, what: string, ctx: ExprContext): number {
-  const x = bindExpr(b, e, ctx);
+  const x = bindConstant(b, e, what, ctx);
   if (!isInteger(x.type)) throw b.error(SqlState.datatypeMismatch, `${what} must be an integer, got ${typeToString(x.type, false)}`, e.loc);
   const v = b.located(e.loc, () => evaluateConstant(x, { timeZone: b.env.timeZone, now: b.env.now }));
   if (v === null) throw b.error(SqlState.invalidParameterValue, `${what} must not be NULL`, e.loc);
@@ -447,7 +459,7 @@ export function constantInteger(b: Binder, e: A.Expr, what: string, ctx: ExprCon
 
 /** Constant value of an interval or number expression, for RANGE frame offsets. */
 export function constantNumber(b: Binder, e: A.Expr, what: string, ctx: ExprContext): number {
-  const x = bindExpr(b, e, ctx);
+  const x = bindConstant(b, e, what, ctx);
   if (!isNumeric(x.type) && !isInterval(x.type)) throw b.error(SqlState.datatypeMismatch, `${what} must be a number or an INTERVAL`, e.loc);
   const v = evaluateConstant(x, { timeZone: b.env.timeZone, now: b.env.now });
   if (v === null) throw b.error(SqlState.invalidParameterValue, `${what} must not be NULL`, e.loc);

@@ -90,6 +90,7 @@ export function bindInterval(e: IntervalExpr): Literal {
     if (to === 'MONTH' && from === 'YEAR') {
       const m = /^(\d+)-(\d+)$/.exec(text);
       if (!m) throw intervalError(e, "'years-months'");
+      if (+m[2]! > 11) throw intervalError(e, "'years-months' with months from 0 to 11");
       months = +m[1]! * 12 + +m[2]!;
     } else {
       if (!/^\d+$/.test(text)) throw intervalError(e, 'a whole number');

@@ -54,7 +54,7 @@ export function bindFrom(b: Binder, items: A.TableRef[], outer: Scope | null): B
     if (isLateral(item)) acc = bindLateral(b, acc, item, 'INNER', undefined, outer);
     else {
       const right = bindTableRef(b, item, outer, null);
-      acc = combine(b, acc, right, 'CROSS', null, outer);
+      acc = combine(b, acc, right, 'CROSS', null, outer, item.loc);
     }
   }
   return acc;
@@ -226,7 +226,21 @@ function bindJoin(b: Binder, j: A.JoinRef, outer: Scope | null): Bound {
   return combine(b, left, right, j.type, j, outer);
 }
 
-function combine(b: Binder, left: Bound, right: Bound, type: A.JoinRef['type'], j: A.JoinRef | null, outer: Scope | null): Bound {
+/** Two relations of one FROM clause may not share an alias: `t.x` would be ambiguous. */
+function checkAliases(b: Binder, left: Scope, right: Scope, loc: A.Loc): void {
+  const seen = new Set(left.qualifiers().map((q) => q.toLowerCase()));
+  for (const q of right.qualifiers()) {
+    if (seen.has(q.toLowerCase())) {
+      throw b.error(SqlState.duplicateAlias, `table name \`${q}\` is specified more than once in FROM`, loc, 'Give one of them another alias.');
+    }
+  }
+}
+
+function combine(b: Binder, left: Bound, right: Bound, type: A.JoinRef['type'], j: A.JoinRef | null, outer: Scope | null, loc?: A.Loc): Bound {
+  checkAliases(b, left.scope, right.scope, j?.right.loc ?? loc ?? { start: 0, end: 0 });
+  if (j?.natural && (j.on || j.using)) {
+    throw b.error(SqlState.syntaxError, 'a NATURAL JOIN takes no ON or USING condition: it joins on the columns both sides share', (j.on ?? j.using![0]!).loc);
+  }
   const lw = left.plan.schema.length;
   const jt = JOIN_TYPES[type];
   const nullLeft = jt === 'right' || jt === 'full';

@@ -121,7 +121,12 @@ export function bindSelect(b: Binder, sel: A.Select, outer: Scope | null, orderB
     || orderBy.some((o) => containsAggregate(o.expr));
   const aggs = new AggCollector();
   const wins = new WindowCollector();
-  for (const w of sel.windows) wins.named.set(w.name.value, w.spec);
+  for (const w of sel.windows) {
+    if ([...wins.named.keys()].some((k) => k.toLowerCase() === w.name.value.toLowerCase())) {
+      throw b.error(SqlState.windowingError, `window ${w.name.value} is defined twice`, w.name.loc);
+    }
+    wins.named.set(w.name.value, w.spec);
+  }
   const selectCtx: ExprContext = { ...ctx, clause: 'SELECT', agg: isAgg ? aggs : undefined, win: wins };
 
   // SELECT list (expressions over the FROM scope; aggregates and windows as placeholders)

@@ -62,6 +62,16 @@ function frameBound(b: Binder, bound: A.FrameBound, units: 'ROWS' | 'RANGE', ctx
   }
 }
 
+/** Position of a frame bound relative to the current row (preceding < current < following). */
+function boundRank(b: FrameBound): number {
+  switch (b.kind) {
+    case 'unboundedPreceding': return -Infinity;
+    case 'unboundedFollowing': return Infinity;
+    case 'currentRow': return 0;
+    case 'offset': return b.offset;
+  }
+}
+
 export function bindWindowCall(b: Binder, e: A.FunctionExpr, ctx: ExprContext): BoundExpr {
   const name = e.name.parts[e.name.parts.length - 1]!.value.toLowerCase();
   if (!ctx.win) {
@@ -151,6 +161,10 @@ export function bindWindowCall(b: Binder, e: A.FunctionExpr, ctx: ExprContext): 
     };
     if (frame.start.kind === 'unboundedFollowing') throw b.error(SqlState.windowingError, 'a frame cannot start at UNBOUNDED FOLLOWING', spec.frame.loc);
     if (frame.end.kind === 'unboundedPreceding') throw b.error(SqlState.windowingError, 'a frame cannot end at UNBOUNDED PRECEDING', spec.frame.loc);
+    if (boundRank(frame.start) > boundRank(frame.end)) {
+      throw b.error(SqlState.windowingError, 'the frame starts after it ends, so it would always be empty', spec.frame.loc,
+        'Write the earlier bound first, e.g. ROWS BETWEEN 2 PRECEDING AND 1 PRECEDING.');
+    }
   } else if (windowOrder.length > 0) {
     frame = { units: 'range', start: { kind: 'unboundedPreceding' }, end: { kind: 'currentRow' } };
   } else {

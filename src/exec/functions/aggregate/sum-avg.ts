@@ -114,9 +114,10 @@ class SumAccumulators implements Accumulators {
   private readonly dbl: DoubleSums | null;
   private readonly scale: number;
 
-  constructor(argType: DataType) {
+  /** `bounded`: a BIGINT result must stay within 64 bits (SUM); AVG only needs the exact total. */
+  constructor(argType: DataType, bounded = true) {
     const approx = argType.kind === 'FLOAT' || argType.kind === 'DOUBLE';
-    this.exact = approx ? null : new ExactSums(argType.kind === 'DECIMAL' ? 'decimal' : 'bigint');
+    this.exact = approx ? null : new ExactSums(argType.kind === 'DECIMAL' || !bounded ? 'decimal' : 'bigint');
     this.dbl = approx ? new DoubleSums() : null;
     this.scale = argType.scale ?? 0;
   }
@@ -157,7 +158,7 @@ class AvgAccumulators implements Accumulators {
   private readonly resultScale: number;
 
   constructor(argType: DataType, resultType: DataType) {
-    this.sum = new SumAccumulators(argType);
+    this.sum = new SumAccumulators(argType, false);
     this.argType = argType;
     this.resultScale = resultType.scale ?? 0;
   }

@@ -3,7 +3,9 @@
  * lazily by the expression compiler (later arguments are not evaluated once the result is known); their
  * entries here provide type resolution.
  */
-import { T, withNullable, typeToString, physicalOf, isCharacter } from '../../../types/data-type.ts';
+import { T, withNullable, typeToString, physicalOf, isCharacter, typesEqualIgnoringNull } from '../../../types/data-type.ts';
+import type { DataType } from '../../../types/data-type.ts';
+import { makeCast } from '../../../types/cast.ts';
 import type { FunctionModule, ScalarFunction } from '../function.ts';
 import { commonOf } from '../function.ts';
 import { comparisonType } from './operators.ts';
@@ -57,12 +59,18 @@ const nullif: ScalarFunction = {
     if (args.length !== 2) return 'NULLIF needs two arguments';
     const t = comparisonType(args[0]!, args[1]!, 'NULLIF');
     if (typeof t === 'string') return t;
-    return { type: withNullable(args[0]!.type.kind === 'NULL' ? t : args[0]!.type, true), argTypes: [withNullable(args[0]!.type.kind === 'NULL' ? t : t, true), withNullable(t, true)] };
+    const a = args[0]!.type;
+    // the result is `a` itself (its type); only the comparison happens in the common type
+    return { type: withNullable(a.kind === 'NULL' ? t : a, true), info: t };
   },
   nulls: 'custom',
   genCustom([a, b], ctx) {
-    const t = ctx.argTypes[0]!;
-    const eq = physicalOf(t) !== 'obj' || isCharacter(t) ? `${a!.v} === ${b!.v}` : `$.eq(${a!.v}, ${b!.v})`;
+    const common = ctx.info as DataType;
+    const [ta, tb] = ctx.argTypes as [DataType, DataType];
+    const conv = (v: string, t: DataType): string => (typesEqualIgnoringNull(t, common) || t.kind === 'NULL' ? v : `${ctx.constant(makeCast(t, common, { timeZone: ctx.timeZone }))}(${v})`);
+    const x = conv(a!.v, ta);
+    const y = conv(b!.v, tb);
+    const eq = physicalOf(common) !== 'obj' || isCharacter(common) ? `${x} === ${y}` : `$.eq(${x}, ${y})`;
     const same = `(!(${a!.n}) && !(${b!.n}) && ${eq})`;
     return { v: `(${same} ? null : ${a!.v})`, n: `((${a!.n}) || ${same})` };
   },

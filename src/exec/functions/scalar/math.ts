@@ -6,7 +6,7 @@ import type { DataType } from '../../../types/data-type.ts';
 import { T, withNullable, isNumeric, isInteger, typeToString, MAX_DECIMAL_PRECISION } from '../../../types/data-type.ts';
 import type { ArgInfo, FunctionModule, Resolved, ScalarFunction } from '../function.ts';
 import { signatures } from '../function.ts';
-import { type Int64, toBig, normalize, overflow } from '../../../types/int64.ts';
+import { type Int64, toBig, normalize, overflow, absWide } from '../../../types/int64.ts';
 import { rescale, pow10Big, divRoundHalfUp } from '../../../types/decimal.ts';
 
 function numericArg(name: string, args: ArgInfo[], min = 1, max = 1): DataType | string {
@@ -140,7 +140,8 @@ const abs: ScalarFunction = {
   nulls: 'strict',
   gen(args, ctx) {
     const k = ctx.resultType.kind;
-    if (k === 'BIGINT' || k === 'DECIMAL') return `$.abs64(${args[0]})`;
+    if (k === 'BIGINT') return `$.abs64(${args[0]})`;
+    if (k === 'DECIMAL') return `$.absWide(${args[0]})`;
     if (k === 'INT') return `$.chkI32(Math.abs(${args[0]}))`;
     if (k === 'SMALLINT') return `$.chkI16(Math.abs(${args[0]}))`;
     if (k === 'TINYINT') return `$.chkI8(Math.abs(${args[0]}))`;
@@ -250,6 +251,7 @@ export const math: FunctionModule = {
       if (kind !== 'BIGINT' && typeof r === 'number' && (r > 2147483647 || r < -2147483648)) throw overflow(kind);
       return r;
     },
+    absWide,
     abs64(v: Int64): Int64 {
       if (typeof v === 'number') return Math.abs(v);
       const r = v < 0n ? -v : v;

@@ -12,6 +12,7 @@ import type { ArgInfo, Resolved, ScalarFunction, GenContext, FunctionModule } fr
 import { FreshetError, SqlState } from '../../../util/errors.ts';
 import {
   addInt64, subInt64, mulInt64, divInt64, modInt64, negInt64, type Int64, toBig, normalize, overflow, divisionByZero, MAX_SAFE,
+  addWide, subWide, negWide,
 } from '../../../types/int64.ts';
 import { checkPrecision, rescale, divRoundHalfUp, pow10Big } from '../../../types/decimal.ts';
 import { MS_PER_DAY, civilFromDays, daysFromCivil, daysInMonth } from '../../../types/temporal.ts';
@@ -55,11 +56,12 @@ export const operatorHelpers = {
     return r === 0 ? 0 : r;
   },
   decAdd(a: Int64, b: Int64, sa: number, sb: number, s: number, p: number): Int64 {
-    return checkPrecision(addInt64(rescale(a, sa, s), rescale(b, sb, s)), p, s);
+    return checkPrecision(addWide(rescale(a, sa, s), rescale(b, sb, s)), p, s);
   },
   decSub(a: Int64, b: Int64, sa: number, sb: number, s: number, p: number): Int64 {
-    return checkPrecision(subInt64Wide(rescale(a, sa, s), rescale(b, sb, s)), p, s);
+    return checkPrecision(subWide(rescale(a, sa, s), rescale(b, sb, s)), p, s);
   },
+  negWide,
   decMul(a: Int64, b: Int64, rawScale: number, s: number, p: number): Int64 {
     let r: Int64;
     if (typeof a === 'number' && typeof b === 'number') {
@@ -94,14 +96,6 @@ export const operatorHelpers = {
   },
 };
 
-/** Subtraction that is not limited to the BIGINT range (DECIMAL(38) values). */
-function subInt64Wide(a: Int64, b: Int64): Int64 {
-  if (typeof a === 'number' && typeof b === 'number') {
-    const r = a - b;
-    if (r <= MAX_SAFE && r >= -MAX_SAFE) return r;
-  }
-  return normalize(toBig(a) - toBig(b));
-}
 
 // ---------------------------------------------------------------- arithmetic typing
 
@@ -262,7 +256,7 @@ function arith(op: '+' | '-' | '*' | '/' | '%', name: string): ScalarFunction {
     name: op,
     aliases: name === 'mod' ? ['mod'] : [],
     syntax: op === '%' ? 'a % b, MOD(a, b)' : `a ${op} b`,
-    resolve: (args) => resolveArith(op, args),
+    resolve: (args) => (args.length === 2 ? resolveArith(op, args) : `${name === 'mod' ? 'MOD' : `'${op}'`} takes two arguments, got ${args.length}`),
     nulls: 'strict',
     gen: (args, ctx) => genArith(op, args, ctx),
   };
@@ -279,7 +273,9 @@ const negate: ScalarFunction = {
   nulls: 'strict',
   gen(args, ctx) {
     const t = ctx.resultType;
-    if (t.kind === 'BIGINT' || t.kind === 'DECIMAL') return `$.neg64(${args[0]})`;
+    if (t.kind === 'BIGINT') return `$.neg64(${args[0]})`;
+    // DECIMAL(38) values may exceed 64 bits; negation cannot overflow their precision
+    if (t.kind === 'DECIMAL') return `$.negWide(${args[0]})`;
     if (t.kind === 'INT') return `$.chkI32(-${args[0]})`;
     if (t.kind === 'SMALLINT') return `$.chkI16(-${args[0]})`;
     if (t.kind === 'TINYINT') return `$.chkI8(-${args[0]})`;
