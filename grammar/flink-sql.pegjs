@@ -516,8 +516,13 @@ DescriptorExpr
   = DESCRIPTOR _ "(" _ head:Identifier tail:(_ "," _ i:Identifier { return i; })* _ ")" { return { kind: 'descriptor', columns: [head, ...tail], loc: L() }; }
 
 TableArg
-  = TABLE __ n:QualifiedName p:(__ PARTITION __ BY __ l:ExpressionList { return l; })? { return { kind: 'tableArg', name: n, partitionBy: p ?? [], loc: L() }; }
-  / TABLE _ "(" _ q:Query _ ")" p:(__ PARTITION __ BY __ l:ExpressionList { return l; })? { return { kind: 'tableArg', query: q, partitionBy: p ?? [], loc: L() }; }
+  = TABLE __ n:QualifiedName p:TableArgPartition? { return { kind: 'tableArg', name: n, partitionBy: p ?? [], loc: L() }; }
+  / TABLE _ "(" _ q:Query _ ")" p:TableArgPartition? { return { kind: 'tableArg', query: q, partitionBy: p ?? [], loc: L() }; }
+
+// PARTITION BY k or PARTITION BY (k1, k2): columns only, so the next argument is not swallowed
+TableArgPartition
+  = __ PARTITION __ BY _ "(" _ head:ColumnRef tail:(_ "," _ c:ColumnRef { return c; })* _ ")" { return [head, ...tail]; }
+  / __ PARTITION __ BY __ c:ColumnRef { return [c]; }
 
 FunctionCall
   = name:FunctionName _ "(" _ args:FunctionArgs _ ")"

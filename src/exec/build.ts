@@ -18,6 +18,7 @@ import { OverAggregateOperator } from './operators/over-aggregate.ts';
 import { CorrelateOperator } from './operators/correlate.ts';
 import { ScanRunner, ValuesRunner, type SourceRunner, type DriverHooks } from './operators/sources.ts';
 import { SinkOperator } from './operators/sink.ts';
+import { WindowTvfOperator } from './operators/window-tvf.ts';
 import type { SinkWriter } from '../connectors/connector.ts';
 import { internalError } from '../util/errors.ts';
 
@@ -110,6 +111,8 @@ export function buildPipeline(plan: PhysicalPlan, out: Emitter, opts: BuildOptio
         return sub(p.input, new OverAggregateOperator(emitter, ctx, typesOf(p.input), p.calls), 0);
       case 'Correlate':
         return sub(p.input, new CorrelateOperator(emitter, ctx, typesOf(p.input), p.exprs, typesOf(p), p.withOrdinality, p.outer), 0);
+      case 'WindowTableFunction':
+        return sub(p.input, new WindowTvfOperator(emitter, ctx, typesOf(p.input), p.window), 0);
       case 'Sink': {
         const writer = opts.writers[nextWriter++];
         if (!writer) throw internalError('sink writer missing');

@@ -5,7 +5,7 @@
  */
 import type { Field } from '../types/batch.ts';
 import type { BoundExpr } from './expr/expr.ts';
-import type { AggCall, SortKey, WindowCall } from './plan-types.ts';
+import type { AggCall, SortKey, WindowCall, TvfWindow } from './plan-types.ts';
 import type { ColumnPredicate, ScanSource, SinkTarget } from '../connectors/connector.ts';
 import { exprToString } from './expr/print.ts';
 import { typeToString } from '../types/data-type.ts';
@@ -36,7 +36,8 @@ export type PhysicalPlan =
   | { kind: 'HashSetOp'; op: 'intersect' | 'except'; all: boolean; left: PhysicalPlan; right: PhysicalPlan; schema: Field[] }
   | { kind: 'OverAggregate'; input: PhysicalPlan; calls: WindowCall[]; schema: Field[] }
   | { kind: 'Correlate'; input: PhysicalPlan; exprs: BoundExpr[]; withOrdinality: boolean; outer: boolean; schema: Field[] }
-  | { kind: 'Sink'; input: PhysicalPlan; tableName: string; target: SinkTarget; overwrite: boolean; staticPartition: Record<string, string>; schema: Field[] };
+  | { kind: 'Sink'; input: PhysicalPlan; tableName: string; target: SinkTarget; overwrite: boolean; staticPartition: Record<string, string>; schema: Field[] }
+  | { kind: 'WindowTableFunction'; input: PhysicalPlan; window: TvfWindow; schema: Field[] };
 
 export function physicalInputs(p: PhysicalPlan): PhysicalPlan[] {
   switch (p.kind) {
@@ -66,6 +67,20 @@ export function aggText(a: AggCall, cols: string[]): string {
   let s = `${a.fn.toUpperCase()}(${a.distinct ? 'DISTINCT ' : ''}${args.length === 0 && a.fn === 'count' ? '*' : [...args, ...consts].join(', ')})`;
   if (a.filter !== null) s += ` FILTER (WHERE ${cols[a.filter] ?? '$' + a.filter})`;
   return s;
+}
+
+/** `TUMBLE(time_col=[ts], size=[10 s])` */
+export function windowText(w: TvfWindow, cols: readonly string[]): string {
+  const d = (ms: number): string => (ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`);
+  const parts = [`time_col=[${cols[w.timeColumn]}]`];
+  if (w.kind === 'session') parts.push(`gap=[${d(w.size)}]`, ...(w.partitionKeys.length > 0 ? [`partition_keys=[${w.partitionKeys.map((k) => cols[k]).join(', ')}]`] : []));
+  else {
+    if (w.kind === 'hop') parts.push(`slide=[${d(w.slide)}]`);
+    if (w.kind === 'cumulate') parts.push(`step=[${d(w.slide)}]`);
+    parts.push(`size=[${d(w.size)}]`);
+    if (w.offset !== 0) parts.push(`offset=[${d(w.offset)}]`);
+  }
+  return `${w.kind.toUpperCase()}(${parts.join(', ')})`;
 }
 
 /** One line per node, Flink style: `HashJoin(joinType=[InnerJoin], where=[(a = b)], ...)`. */
@@ -115,6 +130,7 @@ export function describeNode(p: PhysicalPlan): string {
     case 'OverAggregate': return `OverAggregate(${p.calls.map((c) => `${c.fn.toUpperCase()}(${c.args.map((a) => ins[a]).join(', ')}) OVER (PARTITION BY ${c.partitionBy.map((k) => ins[k]).join(', ') || '()'} ORDER BY ${sortKeysText(c.orderBy, ins) || '()'} ${c.frame.units.toUpperCase()}) AS ${c.name}`).join(', ')})`;
     case 'Correlate': return `Correlate(invocation=[UNNEST(${p.exprs.map((e) => exprToString(e, ins)).join(', ')})], joinType=[${p.outer ? 'LEFT' : 'INNER'}])`;
     case 'Sink': return `Sink(table=[${p.tableName}], fields=[${ins.join(', ')}]${p.overwrite ? ', overwrite=[true]' : ''})`;
+    case 'WindowTableFunction': return `WindowTableFunction(window=[${windowText(p.window, ins)}])`;
   }
 }
 

@@ -54,3 +54,20 @@ export interface WindowCall {
   name: string;
 }
 
+
+/**
+ * A window table function (TUMBLE, HOP, CUMULATE, SESSION): how rows are assigned to windows by the
+ * time column. Durations are milliseconds. Windows are aligned to the epoch (plus `offset`), in UTC.
+ */
+export interface TvfWindow {
+  kind: 'tumble' | 'hop' | 'cumulate' | 'session';
+  /** Input column with the time attribute (or any timestamp, in batch mode). */
+  timeColumn: number;
+  /** TUMBLE/HOP/CUMULATE: window size (CUMULATE: the largest window); SESSION: the gap. */
+  size: number;
+  /** HOP: slide; CUMULATE: step. */
+  slide: number;
+  offset: number;
+  /** SESSION: columns a session is kept per (PARTITION BY). */
+  partitionKeys: number[];
+}

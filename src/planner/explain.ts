@@ -2,7 +2,7 @@
 import type { LogicalPlan } from './logical-plan.ts';
 import { inputsOf } from './logical-plan.ts';
 import { exprToString } from '../exec/expr/print.ts';
-import { aggText, describePhysical } from '../exec/physical-plan.ts';
+import { aggText, describePhysical, windowText } from '../exec/physical-plan.ts';
 import type { PhysicalPlan } from '../exec/physical-plan.ts';
 import { renderTree } from '../util/tree.ts';
 
@@ -37,6 +37,7 @@ export function describeLogicalNode(p: LogicalPlan): string {
     case 'window': return `LogicalWindow(${p.calls.map((c) => `${c.name}=[${c.fn.toUpperCase()}(${c.args.map((a) => ins[a]).join(', ')})]`).join(', ')})`;
     case 'unnest': return `LogicalCorrelate(unnest=[${p.exprs.map((e) => exprToString(e, ins)).join(', ')}]${p.outer ? ', joinType=[left]' : ''})`;
     case 'sink': return `LogicalSink(table=[${p.tableName}], fields=[${ins.join(', ')}])`;
+    case 'windowTvf': return `LogicalTableFunctionScan(invocation=[${windowText(p.window, ins)}])`;
   }
 }
 

@@ -8,15 +8,15 @@
 import { T, nullable, notNull } from '../types/data-type.ts';
 import type { Field } from '../types/batch.ts';
 import type { BoundExpr } from '../exec/expr/expr.ts';
-import type { AggCall, SortKey, WindowCall } from '../exec/plan-types.ts';
-export type { AggCall, SortKey, WindowCall, Frame, FrameBound } from '../exec/plan-types.ts';
+import type { AggCall, SortKey, WindowCall, TvfWindow } from '../exec/plan-types.ts';
+export type { AggCall, SortKey, WindowCall, Frame, FrameBound, TvfWindow } from '../exec/plan-types.ts';
 import type { ScanSource, SinkTarget } from '../connectors/connector.ts';
 
 export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'semi' | 'anti' | 'mark' | 'single';
 
 export type LogicalPlan =
   | ScanNode | ValuesNode | ProjectNode | FilterNode | AggregateNode | JoinNode | SortNode | LimitNode
-  | UnionNode | SetOpNode | WindowNode | UnnestNode | SinkNode;
+  | UnionNode | SetOpNode | WindowNode | UnnestNode | SinkNode | WindowTvfNode;
 
 interface NodeBase {
   schema: Field[];
@@ -113,6 +113,16 @@ export interface UnnestNode extends NodeBase {
   outer: boolean;
 }
 
+/**
+ * A window table function: each input row with the window(s) it belongs to, as `window_start`,
+ * `window_end` and `window_time` (window_end - 1 ms, a time attribute) appended.
+ */
+export interface WindowTvfNode extends NodeBase {
+  kind: 'windowTvf';
+  input: LogicalPlan;
+  window: TvfWindow;
+}
+
 export interface SinkNode extends NodeBase {
   kind: 'sink';
   input: LogicalPlan;
@@ -204,6 +214,24 @@ export function unnest(input: LogicalPlan, exprs: BoundExpr[], withOrdinality: b
   }
   if (withOrdinality) fields.push({ name: names[n] ?? 'ordinality', type: notNull(T.int()) });
   return { kind: 'unnest', input, exprs, withOrdinality, outer, schema: [...input.schema, ...fields] };
+}
+
+export function windowTvf(input: LogicalPlan, w: TvfWindow): WindowTvfNode {
+  const timeType = input.schema[w.timeColumn]!.type;
+  // window_time keeps the kind of time attribute (rowtime or proctime) the windows were built on
+  const attr = timeType.timeAttribute;
+  const windowTime = timeType.kind === 'TIMESTAMP_LTZ' ? notNull(T.timestampLtz(3)) : notNull(T.timestamp(3));
+  return {
+    kind: 'windowTvf',
+    input,
+    window: w,
+    schema: [
+      ...input.schema,
+      { name: 'window_start', type: notNull(T.timestamp(3)) },
+      { name: 'window_end', type: notNull(T.timestamp(3)) },
+      { name: 'window_time', type: attr ? { ...windowTime, timeAttribute: attr } : windowTime },
+    ],
+  };
 }
 
 export function sink(input: LogicalPlan, tableName: string, target: SinkTarget, overwrite: boolean, staticPartition: Record<string, string>): SinkNode {

@@ -32,6 +32,7 @@ export function estimateRows(p: LogicalPlan): number {
     case 'setop': return estimateRows(p.left);
     case 'unnest': return estimateRows(p.input) * 4;
     case 'sink': return 0;
+    case 'windowTvf': return p.window.kind === 'hop' ? estimateRows(p.input) * Math.ceil(p.window.size / p.window.slide) : estimateRows(p.input);
     default: return estimateRows(p.input);
   }
 }
@@ -69,6 +70,8 @@ export function toPhysical(p: LogicalPlan): PhysicalPlan {
       return { kind: 'OverAggregate', input: toPhysical(p.input), calls: p.calls, schema: p.schema };
     case 'unnest':
       return { kind: 'Correlate', input: toPhysical(p.input), exprs: p.exprs, withOrdinality: p.withOrdinality, outer: p.outer, schema: p.schema };
+    case 'windowTvf':
+      return { kind: 'WindowTableFunction', input: toPhysical(p.input), window: p.window, schema: p.schema };
     case 'sink':
       return { kind: 'Sink', input: toPhysical(p.input), tableName: p.tableName, target: p.target, overwrite: p.overwrite, staticPartition: p.staticPartition, schema: [] };
   }

@@ -171,6 +171,20 @@ function prune(p: LogicalPlan, required: Set<number>): Pruned {
       for (let i = 0; i < p.schema.length - width; i++) map.set(width + i, w2 + i);
       return { plan: node, map };
     }
+    case 'windowTvf': {
+      const width = p.input.schema.length;
+      const w = p.window;
+      const need = new Set<number>([...required].filter((i) => i < width));
+      need.add(w.timeColumn);
+      w.partitionKeys.forEach((k) => need.add(k));
+      const child = prune(p.input, need);
+      const m = (i: number): number => child.map.get(i)!;
+      const node = L.windowTvf(child.plan, { ...w, timeColumn: m(w.timeColumn), partitionKeys: w.partitionKeys.map(m) });
+      const map = new Map(child.map);
+      const w2 = child.plan.schema.length;
+      for (let i = 0; i < 3; i++) map.set(width + i, w2 + i);
+      return { plan: node, map };
+    }
     case 'sink': {
       const n = p.input.schema.length;
       return { plan: { ...p, input: exact(prune(p.input, all(n)), [...all(n)]) }, map: new Map() };

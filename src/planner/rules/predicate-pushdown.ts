@@ -86,6 +86,13 @@ function push(p: LogicalPlan, preds: BoundExpr[]): LogicalPlan {
       const stay = preds.filter((c) => !down.includes(c));
       return wrap({ ...p, input: push(p.input, down) }, stay);
     }
+    case 'windowTvf': {
+      // terms over the input's columns commute with window assignment (which copies rows for HOP)
+      const width = p.input.schema.length;
+      const down = preds.filter((c) => within(c, 0, width) && deterministic(c));
+      const stay = preds.filter((c) => !down.includes(c));
+      return wrap({ ...p, input: push(p.input, down) }, stay);
+    }
     case 'scan': return pushScan(p, preds);
     case 'limit': return wrap({ ...p, input: push(p.input, []) }, preds);
     case 'setop': return wrap({ ...p, left: push(p.left, []), right: push(p.right, []) }, preds);

@@ -27,6 +27,7 @@ import { bindLiteral, bindInterval } from './literals.ts';
 import { bindType } from './types.ts';
 import { bindWindowCall, WINDOW_ONLY } from './window.ts';
 import { bindSubqueryExpr } from './subquery.ts';
+import { bindWindowAuxiliary, type GroupWindow } from './window-tvf.ts';
 import { matchName } from '../../catalog/catalog-manager.ts';
 
 export interface ExprContext {
@@ -45,6 +46,8 @@ export interface ExprContext {
    * grouping keys: it is then one value per group.
    */
   subqueryColumns?: Map<number, BoundExpr[]>;
+  /** Set when the query groups by a legacy window (GROUP BY TUMBLE(..)): what TUMBLE_START etc. read. */
+  groupWindow?: GroupWindow;
 }
 
 /**
@@ -365,6 +368,11 @@ function bindFunction(b: Binder, e: A.FunctionExpr, ctx: ExprContext): BoundExpr
     throw b.error(SqlState.windowingError, `${name.toUpperCase()} needs an OVER clause, e.g. ${name.toUpperCase()}() OVER (PARTITION BY k ORDER BY ts)`, e.loc);
   }
   if (name === 'grouping' || name === 'grouping_id') return bindGrouping(b, e, ctx);
+  const aux = bindWindowAuxiliary(b, name, e, ctx);
+  if (aux) return aux;
+  if (['tumble', 'hop', 'session', 'cumulate'].includes(name) && e.args.length > 0) {
+    throw b.error(SqlState.syntaxError, `${name.toUpperCase()}(..) groups rows into windows: use it in GROUP BY, or as a table function in FROM: TABLE(${name.toUpperCase()}(TABLE t, DESCRIPTOR(ts), ..))`, e.loc);
+  }
   const agg = lookupAggregate(name);
   if (agg) return bindAggregateCall(b, e, ctx, name);
   if (e.star) throw b.error(SqlState.syntaxError, `${name.toUpperCase()}(*) is only valid for COUNT`, e.loc);

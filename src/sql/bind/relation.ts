@@ -23,6 +23,7 @@ import { Scope, type ScopeColumn } from './scope.ts';
 import { andAll, bindExpr, coerce, requireBoolean, scalarCall, type ExprContext } from './expr.ts';
 import { bindQuery } from './query.ts';
 import { pullCorrelation } from './subquery.ts';
+import { WINDOW_TVFS, bindWindowTvf } from './window-tvf.ts';
 
 export interface Bound {
   plan: LogicalPlan;
@@ -80,11 +81,8 @@ export function bindTableRef(b: Binder, ref: A.TableRef, outer: Scope | null, _l
     }
     case 'tableFunction': {
       const name = ref.call.name.parts.map((p) => p.value).join('.').toUpperCase();
-      if (['TUMBLE', 'HOP', 'CUMULATE', 'SESSION'].includes(name)) {
-        throw b.error(SqlState.featureNotSupported, `the window table function ${name} needs the streaming runtime, which is not available yet`, ref.loc,
-          'Group by FLOOR(ts TO MINUTE) or similar expressions for fixed windows in the meantime.');
-      }
-      throw b.error(SqlState.undefinedFunction, `unknown table function ${name}`, ref.loc);
+      if (WINDOW_TVFS.includes(name)) return bindWindowTvf(b, ref, outer);
+      throw b.error(SqlState.undefinedFunction, `unknown table function ${name}`, ref.loc, `Table functions: ${WINDOW_TVFS.join(', ')}, UNNEST.`);
     }
   }
 }

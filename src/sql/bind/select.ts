@@ -17,6 +17,7 @@ import { andAll, bindExpr, requireBoolean, type ExprContext } from './expr.ts';
 import { bindFrom } from './relation.ts';
 import { groupingSetsOf, planAggregation } from './aggregate.ts';
 import { matchName } from '../../catalog/catalog-manager.ts';
+import { bindLegacyWindow, findLegacyWindow } from './window-tvf.ts';
 
 export interface SelectResult {
   plan: LogicalPlan;
@@ -107,14 +108,26 @@ function isOrdinal(e: A.Expr): number | undefined {
 
 export function bindSelect(b: Binder, sel: A.Select, outer: Scope | null, orderBy: A.OrderItem[]): SelectResult {
   const from = bindFrom(b, sel.from, outer);
-  const scope = from.scope;
-  const ctx: ExprContext = { scope, input: { plan: from.plan }, clause: 'WHERE', subqueryColumns: new Map() };
+  const ctx: ExprContext = { scope: from.scope, input: { plan: from.plan }, clause: 'WHERE', subqueryColumns: new Map() };
 
   // WHERE
   if (sel.where) {
     const conds = conjunctsOf(sel.where).map((c) => requireBoolean(b, bindExpr(b, c, ctx), 'the WHERE condition', c.loc));
     ctx.input.plan = L.filter(ctx.input.plan, andAll(conds.flatMap((c) => conjuncts(c))));
   }
+
+  // legacy group window: GROUP BY TUMBLE(ts, ..) puts the window under the query
+  const legacy = findLegacyWindow(sel.groupBy);
+  let groupBy = sel.groupBy;
+  if (legacy) {
+    const others = (sel.groupBy ?? []).filter((g) => g !== legacy.element).flatMap((g) => (g.kind === 'expr' ? [g.expr] : []));
+    const w = bindLegacyWindow(b, legacy.call, ctx, others);
+    ctx.input.plan = w.plan;
+    ctx.scope = w.scope;
+    ctx.groupWindow = w.window;
+    groupBy = (sel.groupBy ?? []).filter((g) => g !== legacy.element);
+  }
+  const scope = ctx.scope;
 
   const isAgg = sel.groupBy !== undefined || sel.having !== undefined
     || sel.items.some((i) => i.kind === 'expr' && containsAggregate(i.expr))
@@ -163,7 +176,11 @@ export function bindSelect(b: Binder, sel: A.Select, outer: Scope | null, orderB
     }
     return bindExpr(b, e, groupCtx);
   };
-  const groupElements = (sel.groupBy ?? []).map((g) => bindGroupingElement(b, g, bindGroupExpr));
+  const groupElements = (groupBy ?? []).map((g) => bindGroupingElement(b, g, bindGroupExpr));
+  if (ctx.groupWindow) {
+    // the window's bounds are grouping keys (window_time follows from window_end)
+    groupElements.push({ kind: 'expr', expr: ctx.groupWindow.start }, { kind: 'expr', expr: ctx.groupWindow.end }, { kind: 'expr', expr: ctx.groupWindow.time });
+  }
 
   // HAVING, QUALIFY
   const having = sel.having ? requireBoolean(b, bindExpr(b, sel.having, { ...selectCtx, clause: 'HAVING', win: undefined, agg: aggs }), 'the HAVING condition', sel.having.loc) : null;
