@@ -39,6 +39,7 @@ const STATEMENTS: ReadonlyArray<readonly [string, string]> = [
   ['USE [CATALOG] name', 'change the current database or catalog'],
   ['SHOW TABLES | VIEWS | DATABASES ...', 'list objects (also CATALOGS, FUNCTIONS, JOBS, PARTITIONS t)'],
   ['SHOW CREATE TABLE | VIEW name', 'print the statement that creates an object'],
+  ["STOP JOB 'id'", 'stop a background job (SHOW JOBS lists them)'],
   ['DESCRIBE t / SHOW COLUMNS FROM t', 'show the columns of a table or view'],
   ["SET / SET 'key' = 'value'", 'list the options set, or set one'],
   ["RESET / RESET 'key'", 'restore all options, or one, to the default'],
@@ -52,6 +53,7 @@ const COMMANDS: ReadonlyArray<readonly [string, string]> = [
 
 const KEYS: ReadonlyArray<readonly [string, string]> = [
   ['Ctrl-C', 'cancel the running statement, or discard the input at the prompt'],
+  ['q', 'leave a live table result (cancels the query)'],
   ['Ctrl-D', 'leave the client'],
   ['Up / Down', `recall earlier statements (kept in ~/.freshet_history)`],
 ];

@@ -5,7 +5,7 @@
  * output (result mode, column width, row limit) are read for every result, so a SET takes effect on the
  * next statement.
  */
-import type { RowsResult, StatementResult } from '../session/result.ts';
+import type { OkResult, ResultColumn, RowsResult, StatementResult, StreamResult } from '../session/result.ts';
 import type { DataType } from '../types/data-type.ts';
 import { isNumeric, isInterval } from '../types/data-type.ts';
 import { formatValue } from '../types/value.ts';
@@ -34,9 +34,20 @@ export function renderOptionsFrom(options: { get(key: string): string; timeZone(
   };
 }
 
-function alignOf(type: DataType): 'left' | 'right' {
+export function alignOf(type: DataType): 'left' | 'right' {
   return isNumeric(type) || isInterval(type) ? 'right' : 'left';
 }
+
+/** The text of each value of a row (internal representation), null for NULL. */
+export function formatRow(columns: readonly ResultColumn[], row: readonly unknown[], timeZone: string): Array<string | null> {
+  return columns.map((c, i): string | null => {
+    const v = row[i];
+    return v === null || v === undefined ? null : formatValue(c.type, v, { timeZone });
+  });
+}
+
+/** What the client prints when a running statement was cancelled. */
+export const CANCELLED_LINE = '[INFO] Statement cancelled.\n';
 
 /** "2 rows in set (0.01 seconds)", or "Empty set (...)". */
 export function rowCountLine(rows: number, elapsedMs: number | undefined): string {
@@ -46,36 +57,59 @@ export function rowCountLine(rows: number, elapsedMs: number | undefined): strin
 }
 
 export function renderRows(result: RowsResult, opts: RenderOptions, elapsedMs?: number): string {
-  if (result.rows.length === 0) return rowCountLine(0, elapsedMs) + '\n';
   // Batch results are final, so every row is an insertion; the changelog view says so explicitly.
   const withOp = opts.resultMode === 'changelog' && result.command === 'SELECT';
-  const columns: TableColumn[] = result.columns.map((c) => ({ header: c.name, align: alignOf(c.type) }));
-  if (withOp) columns.unshift({ header: 'op', align: 'left' });
   const shown = result.rows.length > opts.maxRows ? result.rows.slice(0, opts.maxRows) : result.rows;
+  return renderRowSet(result.columns, shown, result.rows.length, opts, elapsedMs, withOp);
+}
+
+/**
+ * Rows as a table, then the count line. `total` is the number of rows in the result, of which `shown`
+ * are the first (at most sql-client.execution.max-table-result.rows); a warning says when some were
+ * left out.
+ */
+export function renderRowSet(columns: readonly ResultColumn[], shown: readonly unknown[][], total: number, opts: RenderOptions, elapsedMs?: number, withOp = false): string {
+  if (total === 0) return rowCountLine(0, elapsedMs) + '\n';
+  const layout: TableColumn[] = columns.map((c) => ({ header: c.name, align: alignOf(c.type) }));
+  if (withOp) layout.unshift({ header: 'op', align: 'left' });
   const cells = shown.map((row) => {
-    const texts = result.columns.map((c, i): string | null => {
-      const v = row[i];
-      return v === null || v === undefined ? null : formatValue(c.type, v, { timeZone: opts.timeZone });
-    });
+    const texts = formatRow(columns, row, opts.timeZone);
     if (withOp) texts.unshift('+I');
     return texts;
   });
-  let out = renderTable(columns, cells, opts.maxColumnWidth);
-  out += rowCountLine(result.rows.length, elapsedMs) + '\n';
-  if (shown.length < result.rows.length) {
+  let out = renderTable(layout, cells, opts.maxColumnWidth);
+  out += rowCountLine(total, elapsedMs) + '\n';
+  if (shown.length < total) {
     out += `[WARNING] only the first ${shown.length} rows are shown; raise 'sql-client.execution.max-table-result.rows' to see more\n`;
   }
   return out;
 }
 
-/** Everything printed for a successful statement, warnings last. */
-export function renderResult(result: StatementResult, opts: RenderOptions, elapsedMs?: number): string {
+/**
+ * An acknowledgement. An INSERT that started a background job is announced as Flink's client does,
+ * with the job's id (for SHOW JOBS and STOP JOB).
+ */
+export function renderOk(result: OkResult): string {
+  if (result.jobId === undefined) return `[INFO] ${result.message}\n`;
+  return '[INFO] Submitting SQL update statement to the cluster...\n'
+    + '[INFO] SQL update statement has been successfully submitted to the cluster:\n'
+    + `Job ID: ${result.jobId}\n`;
+}
+
+export function renderWarnings(warnings: readonly string[]): string {
+  return warnings.map((w) => `[WARNING] ${w}\n`).join('');
+}
+
+/**
+ * Everything printed for a successful statement, warnings last. Streaming query results are shown as
+ * they arrive instead (stream-view.ts).
+ */
+export function renderResult(result: Exclude<StatementResult, StreamResult>, opts: RenderOptions, elapsedMs?: number): string {
   let out: string;
   switch (result.kind) {
     case 'rows': out = renderRows(result, opts, elapsedMs); break;
     case 'text': out = result.text.endsWith('\n') ? result.text : result.text + '\n'; break;
-    case 'ok': out = `[INFO] ${result.message}\n`; break;
+    case 'ok': out = renderOk(result); break;
   }
-  for (const w of result.warnings) out += `[WARNING] ${w}\n`;
-  return out;
+  return out + renderWarnings(result.warnings);
 }

@@ -7,6 +7,9 @@
  * mode, and as a SIGINT signal when it is not (input that is not a terminal, or output redirected). Both
  * do the same: cancel the running statement, or else drop what has been typed and prompt again.
  *
+ * While a streaming result is shown live, key presses go to the result view instead of the line
+ * editor (q leaves the view, and nothing typed is echoed into the table being redrawn).
+ *
  * readline adds every line to its history; a statement typed over several lines should come back as one
  * entry, so when a statement completes the history is put back to what it was before its first line,
  * plus the statement as a single entry.
@@ -14,6 +17,7 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { EventEmitter } from 'node:events';
 import type { StatementRunner } from './runner.ts';
+import type { KeyInput } from './keys.ts';
 import type { HistoryFile } from './history.ts';
 import { HISTORY_SIZE } from './history.ts';
 import { historyEntry, splitStatements, type SplitStatement } from './splitter.ts';
@@ -32,6 +36,30 @@ export interface ReplOptions {
   banner?: string;
   /** Source of SIGINT signals (the process); absent in tests. */
   signals?: EventEmitter;
+}
+
+type KeypressListener = (...args: unknown[]) => void;
+
+/**
+ * Key presses taken away from readline for a while: its keypress listener on the input is detached
+ * (so it neither echoes nor edits nor sees Ctrl-C) and put back afterwards.
+ */
+function keysFrom(input: NodeJS.ReadableStream): KeyInput {
+  return {
+    capture(onKey) {
+      const saved = input.listeners('keypress') as KeypressListener[];
+      input.removeAllListeners('keypress');
+      const listener = (text: unknown, key: unknown): void => {
+        const sequence = (key as { sequence?: unknown } | undefined)?.sequence;
+        onKey(typeof text === 'string' ? text : typeof sequence === 'string' ? sequence : '');
+      };
+      input.on('keypress', listener);
+      return () => {
+        input.off('keypress', listener);
+        for (const l of saved) input.on('keypress', l);
+      };
+    },
+  };
 }
 
 /** readline's Interface has clearLine() at runtime (the REPL uses it) but not in its type declarations. */
@@ -95,6 +123,8 @@ export async function runRepl(runner: StatementRunner, opts: ReplOptions): Promi
   };
   rl.on('SIGINT', interrupt);
   opts.signals?.on('SIGINT', interrupt);
+  // readline reads key by key only on a terminal; otherwise Ctrl-C comes as a signal and q cannot be read.
+  if (opts.terminal) runner.keys = keysFrom(opts.input);
 
   if (opts.banner) write(opts.banner + '\n');
   prompt();
@@ -125,6 +155,7 @@ export async function runRepl(runner: StatementRunner, opts: ReplOptions): Promi
     return 0;
   } finally {
     opts.signals?.off('SIGINT', interrupt);
+    runner.keys = undefined;
     rl.close();
   }
 }

@@ -2,7 +2,8 @@
  * Runs one statement for the client, wherever it came from (the prompt, a script, -e): client commands
  * are answered here, SQL goes to the session, and the outcome is printed: the rendered result, or an
  * [ERROR] with the position of the problem in the text the user wrote (a script line, not a line of
- * the statement cut out of it).
+ * the statement cut out of it). A streaming query's result is shown while it arrives (stream-view.ts);
+ * the statement runs until the stream ends or is cancelled.
  */
 import type { StatementResult } from '../session/result.ts';
 import type { SessionOptions } from '../session/options.ts';
@@ -10,7 +11,10 @@ import { FreshetError, SqlState, formatError, positionOf } from '../util/errors.
 import type { SplitStatement } from './splitter.ts';
 import { clientCommand } from './commands.ts';
 import { helpText } from './help.ts';
-import { renderOptionsFrom, renderResult } from './render.ts';
+import type { KeyInput } from './keys.ts';
+import { DEFAULT_REFRESH_MS, type Terminal } from './live-block.ts';
+import { CANCELLED_LINE, renderOptionsFrom, renderResult } from './render.ts';
+import { Stop, showStream } from './stream-view.ts';
 
 /** What the runner needs from a session (a Session, or a stand-in in tests). */
 export interface SessionLike {
@@ -25,6 +29,11 @@ export interface ClientOutput {
   err(text: string): void;
   /** Clears the screen; absent when the output is not a terminal (no escape codes then). */
   clear?: () => void;
+  /**
+   * The terminal `out` writes to, when it is one: streaming results in table mode are redrawn on it.
+   * Absent when the output is not a terminal (no escape codes then).
+   */
+  terminal?: Terminal;
 }
 
 export type Outcome = 'ok' | 'failed' | 'cancelled' | 'quit';
@@ -34,6 +43,12 @@ export class StatementRunner {
   private readonly output: ClientOutput;
   private running = false;
   private cancelRequested = false;
+  /** The cancellation of the streaming result being shown, if one is. */
+  private stop: Stop | undefined;
+  /** Key presses while a result is shown live (q); set by whoever reads the terminal's input. */
+  keys: KeyInput | undefined;
+  /** Least time between two redraws of a live result. */
+  refreshMs = DEFAULT_REFRESH_MS;
 
   constructor(session: SessionLike, output: ClientOutput) {
     this.session = session;
@@ -44,7 +59,8 @@ export class StatementRunner {
   cancel(): boolean {
     if (!this.running) return false;
     this.cancelRequested = true;
-    this.session.cancel();
+    if (this.stop !== undefined) this.stop.request();
+    else this.session.cancel();
     return true;
   }
 
@@ -64,11 +80,26 @@ export class StatementRunner {
     this.running = true;
     try {
       const result = await this.session.execute(statement.text);
-      this.output.out(renderResult(result, renderOptionsFrom(this.session.options), performance.now() - started));
-      return 'ok';
+      const opts = renderOptionsFrom(this.session.options);
+      if (result.kind !== 'stream') {
+        this.output.out(renderResult(result, opts, performance.now() - started));
+        return 'ok';
+      }
+      const stop = new Stop(() => result.cancel());
+      this.stop = stop;
+      // Ctrl-C came while the query was being submitted.
+      if (this.cancelRequested) stop.request();
+      return await showStream(result, opts, {
+        write: (text) => this.output.out(text),
+        terminal: this.output.terminal,
+        keys: this.keys,
+        stop,
+        elapsed: () => performance.now() - started,
+        refreshMs: this.refreshMs,
+      });
     } catch (e) {
       if (this.cancelRequested && e instanceof FreshetError && e.sqlState === SqlState.queryCanceled) {
-        this.output.out('[INFO] Statement cancelled.\n');
+        this.output.out(CANCELLED_LINE);
         return 'cancelled';
       }
       relocate(e, statement, source);
@@ -78,6 +109,7 @@ export class StatementRunner {
     } finally {
       this.running = false;
       this.cancelRequested = false;
+      this.stop = undefined;
     }
   }
 }

@@ -15,6 +15,7 @@ import { StatementRunner, type ClientOutput, type Outcome } from './runner.ts';
 import { runScript, runStream } from './script.ts';
 import { runRepl } from './repl.ts';
 import { HistoryFile } from './history.ts';
+import { rawKeys } from './keys.ts';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -57,6 +58,7 @@ function terminalOutput(): ClientOutput {
     err: write,
     // Erases the screen and the scrollback, then homes the cursor.
     clear: process.stdout.isTTY ? () => write('\x1b[2J\x1b[3J\x1b[H') : undefined,
+    terminal: process.stdout.isTTY ? process.stdout : undefined,
   };
 }
 
@@ -64,6 +66,8 @@ function scriptOutput(): ClientOutput {
   return {
     out: (t) => { process.stdout.write(t); },
     err: (t) => { process.stderr.write(t); },
+    // A script run on a terminal still gets a live table for a streaming query.
+    terminal: process.stdout.isTTY ? process.stdout : undefined,
   };
 }
 
@@ -130,6 +134,8 @@ export async function runSqlClient(argv: string[]): Promise<number> {
     const output = interactive ? terminalOutput() : scriptOutput();
     for (const w of defined.warnings) output.err(`[WARNING] ${w}\n`);
     const runner = new StatementRunner(engine.createSession(defined.config), output);
+    // -e and -f leave standard input free; on a terminal it gives the live table its q key.
+    if (script !== undefined && process.stdin.isTTY === true) runner.keys = rawKeys(process.stdin);
     if (interactive) {
       return await runRepl(runner, {
         input: process.stdin,

@@ -36,19 +36,39 @@ function pad(text: string, width: number, align: Align): string {
   return align === 'right' ? fill + text : text + fill;
 }
 
+/**
+ * A table whose column widths are fixed before the rows are known, for rows printed as they arrive:
+ * each value is cut to its column's width (ending with "...") rather than widening the column.
+ */
+export interface FixedTable {
+  /** "+-----+---+" */
+  border: string;
+  /** "| a   | b |": the column headers. */
+  header: string;
+  /** One row of cells (null is shown as <NULL>). */
+  row(cells: ReadonlyArray<string | null>): string;
+}
+
+export function fixedTable(columns: readonly TableColumn[], widths: readonly number[]): FixedTable {
+  const line = (cells: ReadonlyArray<string | null>): string =>
+    '| ' + columns.map((c, i) => pad(fitCell(cells[i] ?? NULL_TEXT, widths[i]!), widths[i]!, c.align)).join(' | ') + ' |';
+  return {
+    border: '+' + widths.map((w) => '-'.repeat(w + 2)).join('+') + '+',
+    header: line(columns.map((c) => c.header)),
+    row: line,
+  };
+}
+
 /** The table as text, one line per row plus borders and header, ending with a newline. */
 export function renderTable(columns: readonly TableColumn[], rows: ReadonlyArray<ReadonlyArray<string | null>>, maxColumnWidth: number): string {
   const max = Math.max(1, Math.floor(maxColumnWidth));
-  const header = columns.map((c) => fitCell(c.header, max));
-  const body = rows.map((r) => columns.map((_, i) => fitCell(r[i] ?? NULL_TEXT, max)));
-  const widths = header.map((h) => displayWidth(h));
-  for (const r of body) {
-    for (let i = 0; i < r.length; i++) widths[i] = Math.max(widths[i]!, displayWidth(r[i]!));
+  const widths = columns.map((c) => displayWidth(fitCell(c.header, max)));
+  for (const r of rows) {
+    for (let i = 0; i < columns.length; i++) widths[i] = Math.max(widths[i]!, displayWidth(fitCell(r[i] ?? NULL_TEXT, max)));
   }
-  const border = '+' + widths.map((w) => '-'.repeat(w + 2)).join('+') + '+';
-  const line = (cells: string[]): string => '| ' + cells.map((c, i) => pad(c, widths[i]!, columns[i]!.align)).join(' | ') + ' |';
-  const out = [border, line(header), border];
-  for (const r of body) out.push(line(r));
-  out.push(border);
+  const table = fixedTable(columns, widths);
+  const out = [table.border, table.header, table.border];
+  for (const r of rows) out.push(table.row(r));
+  out.push(table.border);
   return out.join('\n') + '\n';
 }

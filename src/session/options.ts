@@ -45,7 +45,7 @@ export const OPTION_DEFS: OptionDef[] = [
   { key: 'sql-client.verbose', default: 'false', values: bool, description: 'Show stack traces with errors in the SQL client.' },
   { key: 'sql-client.execution.result-mode', default: 'table', values: ['table', 'changelog', 'tableau'], description: 'How the SQL client shows query results.' },
   { key: 'sql-client.display.max-column-width', default: '40', validate: positiveInt, description: 'Widest column the SQL client prints before cutting values.' },
-  { key: 'sql-client.execution.max-table-result.rows', default: '10000', validate: positiveInt, description: 'Rows the SQL client keeps for a query result.' },
+  { key: 'sql-client.execution.max-table-result.rows', default: '10000', validate: positiveInt, description: 'Rows the SQL client shows for a query result (table mode).' },
 ];
 
 const byKey = new Map(OPTION_DEFS.map((d) => [d.key, d]));

@@ -71,6 +71,38 @@ describe('renderResult', () => {
       .toBe("[INFO] option 'x' set\n[WARNING] careful\n");
   });
 
+  it('announces a background job as Flink does', () => {
+    const insert = { kind: 'ok' as const, command: 'INSERT', message: 'job submitted', jobId: '6b1af540c0c0bb3fcfcad50ac037c862', warnings: [] };
+    expect(renderResult(insert, opts)).toBe([
+      '[INFO] Submitting SQL update statement to the cluster...',
+      '[INFO] SQL update statement has been successfully submitted to the cluster:',
+      'Job ID: 6b1af540c0c0bb3fcfcad50ac037c862',
+      '',
+    ].join('\n'));
+    expect(renderResult({ kind: 'ok', command: 'STOP JOB', message: 'job 6b1a stopped', warnings: [] }, opts)).toBe('[INFO] job 6b1a stopped\n');
+  });
+
+  it('prints SHOW JOBS as a table, without an op column in changelog mode', () => {
+    const jobs: RowsResult = {
+      kind: 'rows',
+      command: 'SHOW JOBS',
+      columns: [{ name: 'job id', type: T.string() }, { name: 'job name', type: T.string() }, { name: 'status', type: T.string() }, { name: 'start time', type: T.timestampLtz(3) }],
+      rows: [['6b1af540', 'insert-into_sink', 'RUNNING', 1714564800000]],
+      warnings: [],
+    };
+    const expected = [
+      '+----------+------------------+---------+-------------------------+',
+      '| job id   | job name         | status  | start time              |',
+      '+----------+------------------+---------+-------------------------+',
+      '| 6b1af540 | insert-into_sink | RUNNING | 2024-05-01 12:00:00.000 |',
+      '+----------+------------------+---------+-------------------------+',
+      '1 row in set',
+      '',
+    ].join('\n');
+    expect(renderResult(jobs, opts)).toBe(expected);
+    expect(renderResult(jobs, { ...opts, resultMode: 'changelog' })).toBe(expected);
+  });
+
   it('reads its options from the session', () => {
     const o = new SessionOptions({ 'sql-client.display.max-column-width': '12' });
     o.set('sql-client.execution.result-mode', 'CHANGELOG');

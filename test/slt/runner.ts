@@ -142,6 +142,7 @@ export class SltRunner {
 function describeResult(r: StatementResult): string {
   if (r.kind === 'rows') return `${r.rows.length} rows`;
   if (r.kind === 'text') return 'a text';
+  if (r.kind === 'stream') return 'a changelog stream';
   return r.message;
 }
 
@@ -149,6 +150,7 @@ function describeResult(r: StatementResult): string {
 function resultRows(r: StatementResult, timeZone: string): { types: DataType[]; rows: string[][] } {
   if (r.kind === 'rows') return { types: r.columns.map((c) => c.type), rows: r.rows.map((row) => row.map((v, i) => freshetText(r.columns[i]!.type, v, false, timeZone))) };
   if (r.kind === 'text') return { types: [{ kind: 'VARCHAR', nullable: false }], rows: r.text.replace(/\n$/, '').split('\n').map((l) => [stringText(l, false)]) };
+  if (r.kind === 'stream') throw new Error('the statement returned a changelog stream; collect it before comparing');
   throw new Error(`the statement returned no rows (${r.message}); use 'statement ok' for it`);
 }
 
