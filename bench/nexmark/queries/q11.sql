@@ -1,0 +1,20 @@
+-- q11: user sessions. The number of bids of each bidder per session, a session ending after 10 seconds
+-- without a bid from that bidder (legacy group-window syntax).
+
+CREATE TABLE nexmark_q11 (
+    bidder BIGINT,
+    bid_count BIGINT,
+    starttime TIMESTAMP(3),
+    endtime TIMESTAMP(3)
+) WITH (
+    'connector' = 'blackhole'
+);
+
+INSERT INTO nexmark_q11
+SELECT
+    B.bidder,
+    COUNT(*) AS bid_count,
+    SESSION_START(B.dateTime, INTERVAL '10' SECOND) AS starttime,
+    SESSION_END(B.dateTime, INTERVAL '10' SECOND) AS endtime
+FROM bid AS B
+GROUP BY B.bidder, SESSION(B.dateTime, INTERVAL '10' SECOND);
