@@ -4,9 +4,11 @@ import { valuesConnector } from './values.ts';
 import { datagenConnector } from './datagen.ts';
 import { printConnector, blackholeConnector } from './print.ts';
 import { filesystemConnector } from './filesystem/factory.ts';
+import { nexmarkConnector } from './nexmark/source.ts';
 
 registerConnector(valuesConnector);
 registerConnector(datagenConnector);
 registerConnector(printConnector);
 registerConnector(blackholeConnector);
 registerConnector(filesystemConnector);
+registerConnector(nexmarkConnector);

@@ -32,12 +32,22 @@ export interface ScanContext {
   isCancelled(): boolean;
   /** Counts a skipped bad record (with `*.ignore-parse-errors`); the count is reported with the result. */
   countSkipped(where: string, reason: string): void;
+  /**
+   * The scan runs in a streaming job: unbounded sources may run forever (monitor for new files, pace
+   * rows) and changelog formats may emit updates. Batch scans refuse both.
+   */
+  streaming?: boolean;
 }
 
 export interface ScanSource {
   /** Columns this source can produce (physical columns, then metadata columns). */
   readonly fields: Field[];
   readonly bounded: boolean;
+  /**
+   * Whether batches carry updates and deletes (a changelog format such as debezium-json) or only
+   * inserts (the default).
+   */
+  readonly changelogMode?: 'append' | 'retract';
   /** One line for EXPLAIN, e.g. `filesystem(path=/data/orders, format=csv)`. */
   describe(): string;
   /** How the source treats a predicate: evaluates it exactly, uses it only to skip data, or ignores it. */
@@ -49,6 +59,8 @@ export interface ScanSource {
 
 export interface SinkContext {
   timeZone: string;
+  /** Processing time (for rolling and partition-commit delays); the wall clock when absent. */
+  clock?: () => number;
 }
 
 export interface SinkOpenOptions {
@@ -60,6 +72,11 @@ export interface SinkOpenOptions {
 export interface SinkWriter {
   /** Accepts a batch with the sink's columns. May return a promise; the engine awaits it before the next batch. */
   write(batch: Batch): void | Promise<void>;
+  /**
+   * Makes the rows written so far visible while the job keeps running (streaming jobs call it at every
+   * checkpoint). Sinks that only publish at the end leave it out.
+   */
+  commit?(): Promise<void>;
   /** Makes everything written visible (closes files, commits). Returns the number of rows written. */
   finish(): Promise<number>;
   /** Drops what was written and not yet finished. */

@@ -1,7 +1,15 @@
 /**
- * `datagen`: generated rows. Bounded with `number-of-rows`; reproducible with `seed`.
+ * `datagen`: generated rows. Bounded with `number-of-rows` (or a sequence field); reproducible with `seed`.
  * Per field: `fields.<f>.kind` = random | sequence; random numbers between `min` and `max`, strings of
  * `length`, timestamps up to `max-past` before now; sequences from `start` to `end`; `null-rate`.
+ *
+ * Without a bound the table is an endless stream, generated at `rows-per-second` (default 10000): rows
+ * come in batches of about a tenth of a second's worth, each released when its time has come (timers,
+ * never spinning), so the rate holds on average; a rate the machine cannot reach is simply run flat
+ * out. Random timestamps and dates then follow the clock as the stream goes on. Reading an unbounded
+ * table needs the streaming runtime (a ScanContext with `streaming: true`); batch mode refuses it.
+ * A bounded table is generated as fast as possible in batch mode; in a streaming job it is paced only
+ * when `rows-per-second` is given.
  *
  *   CREATE TABLE orders (id BIGINT, amount DOUBLE) WITH (
  *     'connector' = 'datagen', 'number-of-rows' = '1000', 'seed' = '42',
@@ -54,7 +62,12 @@ function num(desc: TableDescriptor, field: string, key: string, fallback: number
   return n;
 }
 
-function fieldGenerator(desc: TableDescriptor, f: Field, rnd: Random, now: number): FieldGen {
+/** The time random dates and timestamps are generated around (advances in an unbounded stream). */
+interface GenClock {
+  now: number;
+}
+
+function fieldGenerator(desc: TableDescriptor, f: Field, rnd: Random, clock: GenClock): FieldGen {
   const kind = opt(desc, f.name, 'kind') ?? 'random';
   const t = f.type;
   if (kind === 'sequence') {
@@ -72,7 +85,7 @@ function fieldGenerator(desc: TableDescriptor, f: Field, rnd: Random, now: numbe
     throw new FreshetError(SqlState.invalidParameterValue, `option 'fields.${f.name}.kind' must be 'random' or 'sequence', got '${kind}'`);
   }
   const nullRate = num(desc, f.name, 'null-rate', 0);
-  const gen = randomGenerator(desc, f, t, rnd, now);
+  const gen = randomGenerator(desc, f, t, rnd, clock);
   if (nullRate <= 0) return gen;
   return { next: (row) => (rnd.next() < nullRate ? null : gen.next(row)) };
 }
@@ -87,7 +100,7 @@ function range(desc: TableDescriptor, f: Field, lo: number, hi: number): [number
   return [min, max];
 }
 
-function randomGenerator(desc: TableDescriptor, f: Field, t: DataType, rnd: Random, now: number): FieldGen {
+function randomGenerator(desc: TableDescriptor, f: Field, t: DataType, rnd: Random, clock: GenClock): FieldGen {
   switch (t.kind) {
     case 'BOOLEAN': return { next: () => rnd.next() < 0.5 };
     case 'TINYINT': case 'SMALLINT': case 'INT': case 'BIGINT': {
@@ -114,14 +127,37 @@ function randomGenerator(desc: TableDescriptor, f: Field, t: DataType, rnd: Rand
         },
       };
     }
-    case 'DATE': return { next: () => Math.floor(now / 86_400_000) - rnd.int(0, 365) };
+    case 'DATE': return { next: () => Math.floor(clock.now / 86_400_000) - rnd.int(0, 365) };
     case 'TIMESTAMP': case 'TIMESTAMP_LTZ': {
       const past = parseDuration(opt(desc, f.name, 'max-past') ?? '0') ?? 0;
-      return { next: () => Math.floor(now - rnd.next() * past) };
+      return { next: () => Math.floor(clock.now - rnd.next() * past) };
     }
     case 'TIME': return { next: () => rnd.int(0, 86_399_999) };
     default:
       throw new FreshetError(SqlState.featureNotSupported, `datagen cannot generate ${typeToString(t, false)} (column ${f.name})`);
+  }
+}
+
+const DEFAULT_ROWS_PER_SECOND = 10_000;
+/** Pacing releases about this many milliseconds' worth of rows at a time. */
+const PACE_MS = 100;
+/** A generator this far behind its schedule stops trying to catch up (no burst after a stall). */
+const MAX_LAG_MS = 1000;
+/** How often a waiting generator checks whether it was cancelled. */
+const CANCEL_POLL_MS = 50;
+
+/** Whether a scan runs in a streaming job: the streaming runtime marks its ScanContext with `streaming: true`. */
+function streamingScan(ctx: ScanContext): boolean {
+  return (ctx as ScanContext & { readonly streaming?: boolean }).streaming === true;
+}
+
+/** Sleeps until performance.now() reaches `until`, in short timers; false if cancelled meanwhile. */
+async function sleepUntil(until: number, ctx: ScanContext): Promise<boolean> {
+  for (;;) {
+    if (ctx.isCancelled()) return false;
+    const left = until - performance.now();
+    if (left <= 0) return true;
+    await new Promise<void>((resolve) => setTimeout(resolve, Math.min(left, CANCEL_POLL_MS)));
   }
 }
 
@@ -130,6 +166,8 @@ class DatagenSource implements ScanSource {
   readonly bounded: boolean;
   private readonly desc: TableDescriptor;
   private readonly rows: number;
+  /** Rows per second, or undefined when not given. */
+  private readonly rate: number | undefined;
 
   constructor(desc: TableDescriptor) {
     this.desc = desc;
@@ -144,6 +182,7 @@ class DatagenSource implements ScanSource {
     if (rate !== undefined && !(Number(rate) > 0)) {
       throw new FreshetError(SqlState.invalidParameterValue, `option 'rows-per-second' of table ${desc.name} must be a positive number, got '${rate}'`);
     }
+    this.rate = rate === undefined ? undefined : Number(rate);
     const seedText = desc.options['seed'];
     if (seedText !== undefined && !/^-?\d+$/.test(seedText.trim())) {
       throw new FreshetError(SqlState.invalidParameterValue, `option 'seed' of table ${desc.name} must be an integer, got '${seedText}'`);
@@ -158,11 +197,11 @@ class DatagenSource implements ScanSource {
         }
       }
     }
-    for (const f of this.fields) fieldGenerator(desc, f, new Random(0), 0);
+    for (const f of this.fields) fieldGenerator(desc, f, new Random(0), { now: 0 });
   }
 
   describe(): string {
-    return `datagen(rows=${this.bounded ? this.rows : 'unbounded'})`;
+    return this.bounded ? `datagen(rows=${this.rows})` : `datagen(rows=unbounded, rows-per-second=${this.rate ?? DEFAULT_ROWS_PER_SECOND})`;
   }
 
   estimatedRows(): number {
@@ -170,18 +209,34 @@ class DatagenSource implements ScanSource {
   }
 
   async *open(req: ScanRequest, ctx: ScanContext): AsyncIterable<Batch> {
-    if (!this.bounded) {
+    const streaming = streamingScan(ctx);
+    if (!this.bounded && !streaming) {
       throw new FreshetError(SqlState.featureNotSupported, `table ${this.desc.name} is unbounded (datagen without 'number-of-rows') and cannot be read in batch mode`, {
         hint: "Add 'number-of-rows' to the table, or query it in streaming mode.",
       });
     }
     const seed = Number(this.desc.options['seed'] ?? Date.now() % 2 ** 31);
-    const now = Date.now();
+    const clock: GenClock = { now: Date.now() };
     // one generator per field so a field's values do not depend on which other columns are read
-    const gens = this.fields.map((f, i) => fieldGenerator(this.desc, f, new Random((seed * 31 + i * 7919) >>> 0), now));
+    const gens = this.fields.map((f, i) => fieldGenerator(this.desc, f, new Random((seed * 31 + i * 7919) >>> 0), clock));
+    const rate = this.bounded ? (streaming ? this.rate : undefined) : (this.rate ?? DEFAULT_ROWS_PER_SECOND);
+    // paced: about PACE_MS worth of rows per batch (at least one row), never more than a batch holds
+    const chunk = rate === undefined ? ctx.batchSize : Math.max(1, Math.min(ctx.batchSize, Math.round((rate * PACE_MS) / 1000)));
+    let start = performance.now();
+    let released = 0;
     let row = 0;
     while (row < this.rows && !ctx.isCancelled()) {
-      const n = Math.min(ctx.batchSize, this.rows - row);
+      if (rate !== undefined) {
+        // the batch is due when the rows released since `start` are what the rate allows
+        const due = start + (released * 1000) / rate;
+        const now = performance.now();
+        if (now - due > MAX_LAG_MS) {
+          start = now;
+          released = 0;
+        } else if (due > now && !(await sleepUntil(due, ctx))) return;
+        if (!this.bounded) clock.now = Date.now();
+      }
+      const n = Math.min(chunk, this.rows - row);
       const columns = req.columns.map((c) => {
         const b = new ColumnBuilder(physicalOf(this.fields[c]!.type), n);
         const g = gens[c]!;
@@ -191,6 +246,7 @@ class DatagenSource implements ScanSource {
       // advance generators of unread columns so values stay reproducible
       for (let c = 0; c < this.fields.length; c++) if (!req.columns.includes(c)) for (let i = 0; i < n; i++) gens[c]!.next(row + i);
       row += n;
+      released += n;
       yield { columns, length: n, kinds: null };
     }
   }

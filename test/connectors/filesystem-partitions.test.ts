@@ -189,7 +189,7 @@ describe('filesystem table errors', () => {
     // option values are checked when the table is created, not at the first query
     const e = await failure(s, `CREATE TABLE f (id INT) WITH ('connector' = 'filesystem', 'path' = '${dir}/f', 'format' = 'avro')`);
     expect(e.message).toContain("unknown format 'avro'");
-    expect(e.hint).toBe('Formats of the filesystem connector: csv, json, parquet.');
+    expect(e.hint).toBe('Formats of the filesystem connector: csv, json, parquet, debezium-json, canal-json.');
     const e2 = await failure(s, `CREATE TABLE g (id INT) WITH ('connector' = 'filesystem', 'format' = 'csv')`);
     expect(e2.message).toContain("missing required option 'path'");
     const e3 = await failure(s, `CREATE TABLE h (id INT) WITH ('connector' = 'filesystem', 'path' = 'x', 'format' = 'csv', 'csv.delimiter' = ';')`);

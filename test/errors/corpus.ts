@@ -604,7 +604,7 @@ export const UNSUPPORTED: Case[] = [
   ['SELECT * FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(customer), INTERVAL \'1\' MINUTE))', /time column of TUMBLE must be a TIMESTAMP or TIMESTAMP_LTZ, `customer` is STRING/],
   ['SELECT * FROM TABLE(CUMULATE(TABLE orders, DESCRIPTOR(ts), INTERVAL \'7\' SECOND, INTERVAL \'1\' MINUTE))', /size of CUMULATE must be a whole multiple of its step/],
   ['SELECT * FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts)))', /TUMBLE needs SIZE/],
-  ['SELECT * FROM orders FOR SYSTEM_TIME AS OF TIMESTAMP \'2024-01-01 00:00:00\'', /FOR SYSTEM_TIME AS OF needs a versioned table/],
+  ['SELECT * FROM orders FOR SYSTEM_TIME AS OF TIMESTAMP \'2024-01-01 00:00:00\'', /FOR SYSTEM_TIME AS OF joins a table to the rows on its left/],
   ['SELECT * FROM orders /*+ OPTIONS(\'nope\' = \'1\') */', /OPTIONS hints are not supported yet/],
 ];
 

@@ -1,7 +1,8 @@
 /**
  * The options of a `filesystem` table, checked once and turned into a typed object: where the data
  * lives, which format its files have (with that format's own options), how NULL partition values are
- * named, and how big a written file may grow before the sink starts another.
+ * named, whether a read keeps watching for new files, and when the sink rolls files and commits
+ * partitions.
  */
 import type { Field } from '../../types/batch.ts';
 import type { DataType } from '../../types/data-type.ts';
@@ -13,16 +14,31 @@ import type { FileFormat } from '../formats/format.ts';
 import { csvFormat } from '../formats/csv.ts';
 import { jsonFormat } from '../formats/json.ts';
 import { parquetFormat } from '../formats/parquet.ts';
+import { debeziumJsonFormat } from '../formats/debezium-json.ts';
+import { canalJsonFormat } from '../formats/canal-json.ts';
 import { hasTextForm } from '../formats/text-codec.ts';
+import { parseDuration } from '../options.ts';
 
-export const FORMATS: Record<string, FileFormat> = { csv: csvFormat, json: jsonFormat, parquet: parquetFormat };
+export const FORMATS: Record<string, FileFormat> = {
+  csv: csvFormat, json: jsonFormat, parquet: parquetFormat, 'debezium-json': debeziumJsonFormat, 'canal-json': canalJsonFormat,
+};
 
 export const DEFAULT_PARTITION_NAME = '__DEFAULT_PARTITION__';
 const DEFAULT_FILE_SIZE = 128 * 1024 * 1024;
+const DEFAULT_ROLLOVER_INTERVAL = 30 * 60_000;
+const DEFAULT_CHECK_INTERVAL = 60_000;
+export const DEFAULT_SUCCESS_FILE_NAME = '_SUCCESS';
 
 export const FILESYSTEM_OPTIONS = [
   'partition.default-name',
+  'source.monitor-interval',
   'sink.rolling-policy.file-size',
+  'sink.rolling-policy.rollover-interval',
+  'sink.rolling-policy.check-interval',
+  'sink.partition-commit.trigger',
+  'sink.partition-commit.delay',
+  'sink.partition-commit.policy.kind',
+  'sink.partition-commit.success-file.name',
   ...Object.values(FORMATS).flatMap((f) => f.optionKeys),
 ];
 
@@ -40,7 +56,17 @@ export interface FilesystemTable {
   formatName: string;
   format: FileFormat;
   defaultPartitionName: string;
+  /** Milliseconds between listings of `path` for new files; undefined for a bounded read. */
+  monitorInterval: number | undefined;
   rollingFileSize: number;
+  /** A part file open this long (ms) is rolled: closed, to become visible at the next commit. */
+  rolloverInterval: number;
+  /** How often (ms) open part files are checked against rolloverInterval. */
+  checkInterval: number;
+  /** How long (ms) a partition must go without new rows before it is committed. */
+  partitionCommitDelay: number;
+  /** The marker file written into a committed partition (success-file policy), or undefined for none. */
+  successFileName: string | undefined;
   /** Every physical column, in declared order. */
   columns: Field[];
   partitionKeys: string[];
@@ -88,6 +114,20 @@ export function filesystemTable(desc: TableDescriptor): FilesystemTable {
     }
     rollingFileSize = n;
   }
+  const monitor = durationOption(desc, 'source.monitor-interval', undefined, false);
+  const rolloverInterval = durationOption(desc, 'sink.rolling-policy.rollover-interval', DEFAULT_ROLLOVER_INTERVAL, false)!;
+  const checkInterval = durationOption(desc, 'sink.rolling-policy.check-interval', DEFAULT_CHECK_INTERVAL, false)!;
+  const partitionCommitDelay = durationOption(desc, 'sink.partition-commit.delay', 0, true)!;
+  const trigger = o['sink.partition-commit.trigger'];
+  if (trigger !== undefined && trigger.trim().toLowerCase() !== 'process-time') {
+    if (trigger.trim().toLowerCase() === 'partition-time') {
+      throw new FreshetError(SqlState.featureNotSupported, `table ${desc.name}: 'sink.partition-commit.trigger' = 'partition-time' is not supported`, {
+        hint: "Use 'process-time' (a partition is committed once it has had no new rows for 'sink.partition-commit.delay').",
+      });
+    }
+    throw new FreshetError(SqlState.invalidParameterValue, `option 'sink.partition-commit.trigger' of table ${desc.name} must be 'process-time', got '${trigger}'`);
+  }
+  const successFileName = successFile(desc);
   const columns = desc.physicalColumns;
   for (const k of desc.partitionKeys) {
     const f = columns.find((c) => c.name === k);
@@ -113,9 +153,55 @@ export function filesystemTable(desc: TableDescriptor): FilesystemTable {
     formatName: format.name,
     format,
     defaultPartitionName: o['partition.default-name'] ?? DEFAULT_PARTITION_NAME,
+    monitorInterval: monitor,
     rollingFileSize,
+    rolloverInterval,
+    checkInterval,
+    partitionCommitDelay,
+    successFileName,
     columns,
     partitionKeys: desc.partitionKeys,
     fileFields: columns.filter((c) => !desc.partitionKeys.includes(c.name)),
   };
+}
+
+/** A duration option in milliseconds ('1 s', '5 min', '500 ms', or a number of milliseconds). */
+function durationOption(desc: TableDescriptor, key: string, fallback: number | undefined, zeroAllowed: boolean): number | undefined {
+  const text = desc.options[key];
+  if (text === undefined) return fallback;
+  const ms = parseDuration(text);
+  if (ms === undefined || !(zeroAllowed ? ms >= 0 : ms > 0)) {
+    throw new FreshetError(SqlState.invalidParameterValue, `option '${key}' of table ${desc.name} must be a ${zeroAllowed ? '' : 'positive '}duration such as '1 s', '10 min' or '500 ms', got '${text}'`);
+  }
+  return ms;
+}
+
+/** The success-file name when 'sink.partition-commit.policy.kind' asks for one (the only policy supported). */
+function successFile(desc: TableDescriptor): string | undefined {
+  const o = desc.options;
+  const kinds = o['sink.partition-commit.policy.kind'];
+  const name = o['sink.partition-commit.success-file.name'] ?? DEFAULT_SUCCESS_FILE_NAME;
+  if (name === '' || name.includes('/') || !(name.startsWith('_') || name.startsWith('.'))) {
+    throw new FreshetError(SqlState.invalidParameterValue, `option 'sink.partition-commit.success-file.name' of table ${desc.name} must be a file name starting with '_' or '.', got '${name}'`, {
+      hint: "Readers treat every other file in the table's directories as data.",
+    });
+  }
+  if (kinds === undefined) return undefined;
+  let success = false;
+  for (const k of kinds.split(',').map((x) => x.trim().toLowerCase())) {
+    if (k === 'success-file') success = true;
+    else if (k === 'metastore' || k === 'custom') {
+      throw new FreshetError(SqlState.featureNotSupported, `table ${desc.name}: partition commit policy '${k}' is not supported by the filesystem connector`, {
+        hint: "Use 'success-file' (a marker file in each committed partition).",
+      });
+    } else {
+      throw new FreshetError(SqlState.invalidParameterValue, `option 'sink.partition-commit.policy.kind' of table ${desc.name} must be 'success-file', got '${kinds}'`);
+    }
+  }
+  if (success && desc.partitionKeys.length === 0) {
+    throw new FreshetError(SqlState.invalidParameterValue, `table ${desc.name} is not partitioned, so 'sink.partition-commit.policy.kind' has nothing to commit`, {
+      hint: 'Partition commit applies to tables with PARTITIONED BY; remove the option.',
+    });
+  }
+  return success ? name : undefined;
 }

@@ -1,7 +1,17 @@
 /**
- * Bounded reads of a filesystem table: find the data files (pruning partition directories with pushed
+ * Reads of a filesystem table: find the data files (pruning partition directories with pushed
  * predicates), let the format read the requested data columns of each file, and add partition values
  * and metadata columns as constants per file.
+ *
+ * The read is bounded (the files present when it starts) unless 'source.monitor-interval' is set: then,
+ * after those files, it lists the path again at that interval and reads each file it has not seen yet,
+ * once, in the order files appear (files are immutable once visible; writers keep unfinished files
+ * under names starting with '.' or '_', which are never listed). Such a read never ends by itself; it
+ * stops when the consumer cancels it.
+ *
+ * Changelog formats (debezium-json, canal-json) produce batches with row kinds. Unbounded reads and
+ * changelogs need the streaming runtime: a scan whose ScanContext does not say `streaming: true` is
+ * refused with an error, as the batch runtime would otherwise run forever or treat deletes as inserts.
  *
  * Predicates on partition columns are evaluated exactly here (a partition value is the same for every
  * row of a directory), so the engine drops them from its own filter. Predicates on data columns are
@@ -24,9 +34,45 @@ type FieldOrigin =
   | { kind: 'partition'; index: number }
   | { kind: 'metadata'; key: string; cast: (v: unknown) => unknown };
 
+/** How often a waiting source checks whether it was cancelled. */
+const CANCEL_POLL_MS = 50;
+
+/** Whether a scan runs in a streaming job: the streaming runtime marks its ScanContext with `streaming: true`. */
+function streamingScan(ctx: ScanContext): boolean {
+  return (ctx as ScanContext & { readonly streaming?: boolean }).streaming === true;
+}
+
+/** Waits `ms` (in short sleeps, never spinning); false if the scan was cancelled meanwhile. */
+async function pause(ms: number, ctx: ScanContext): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!ctx.isCancelled()) {
+    const left = end - Date.now();
+    if (left <= 0) return true;
+    await new Promise<void>((resolve) => setTimeout(resolve, Math.min(left, CANCEL_POLL_MS)));
+  }
+  return false;
+}
+
+function formatMillis(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** Files found by a later listing: oldest first (the order they appeared), then by path. */
+function byArrival(a: DataFileEntry, b: DataFileEntry): number {
+  const t = a.file.modificationTime - b.file.modificationTime;
+  if (t !== 0) return t;
+  return a.file.path < b.file.path ? -1 : a.file.path > b.file.path ? 1 : 0;
+}
+
 export class FilesystemSource implements ScanSource {
   readonly fields: Field[];
-  readonly bounded = true;
+  /** False with 'source.monitor-interval': the read keeps watching the path for new files. */
+  readonly bounded: boolean;
+  /**
+   * The rows' kinds: 'append' (inserts only) for csv, json and parquet; 'retract' (+I, -U, +U, -D) for
+   * the changelog formats.
+   */
+  readonly changelogMode: 'append' | 'retract';
   private readonly table: FilesystemTable;
   private readonly format: FormatInstance;
   private readonly io: FileIO;
@@ -35,6 +81,8 @@ export class FilesystemSource implements ScanSource {
 
   constructor(desc: TableDescriptor) {
     this.table = filesystemTable(desc);
+    this.bounded = this.table.monitorInterval === undefined;
+    this.changelogMode = this.table.format.changelog === true ? 'retract' : 'append';
     this.io = fileIOFor(this.table.path);
     this.format = this.table.format.bind(this.table.fileFields, desc.options, desc.name);
     const t = this.table;
@@ -52,7 +100,8 @@ export class FilesystemSource implements ScanSource {
   }
 
   describe(): string {
-    return `filesystem(path=${this.table.path}, format=${this.table.formatName}${this.table.partitionKeys.length > 0 ? `, partitions=[${this.table.partitionKeys.join(', ')}]` : ''})`;
+    const t = this.table;
+    return `filesystem(path=${t.path}, format=${t.formatName}${t.partitionKeys.length > 0 ? `, partitions=[${t.partitionKeys.join(', ')}]` : ''}${t.monitorInterval !== undefined ? `, monitor-interval=${formatMillis(t.monitorInterval)}` : ''})`;
   }
 
   predicateSupport(p: ColumnPredicate): 'exact' | 'prune' | 'none' {
@@ -68,17 +117,7 @@ export class FilesystemSource implements ScanSource {
     return bytes === undefined ? undefined : Math.max(1, Math.round(bytes / this.format.bytesPerRow));
   }
 
-  async *open(req: ScanRequest, ctx: ScanContext): AsyncIterable<Batch> {
-    const t = this.table;
-    const root = await this.io.stat(t.path);
-    if (root === undefined) {
-      throw new FreshetError(SqlState.ioError, `path ${t.path} of table ${t.name} does not exist`, {
-        hint: 'Check the table\'s \'path\' option. A directory is created by the first INSERT into the table.',
-      });
-    }
-    const partitionPreds = req.predicates.filter((p) => this.origins[p.column]?.kind === 'partition');
-    const files = await discoverFiles(this.io, root, this.partitionColumns, partitionPreds, t.defaultPartitionName, ctx.timeZone, t.name);
-
+  private readPlan(req: ScanRequest): ReadPlan {
     const origins = req.columns.map((c) => this.origins[c]!);
     const dataColumns: number[] = [];
     const position = origins.map((o) => {
@@ -92,21 +131,76 @@ export class FilesystemSource implements ScanSource {
       const o = this.origins[p.column];
       return o?.kind === 'data' ? [{ ...p, column: o.index }] : [];
     });
+    return { columns: req.columns, origins, position, dataColumns, dataPreds };
+  }
 
-    for (const entry of files) {
+  /** The batches of one file, with partition and metadata columns added; stops early when cancelled. */
+  private async *readFile(entry: DataFileEntry, plan: ReadPlan, ctx: ScanContext): AsyncIterable<Batch> {
+    for await (const b of this.format.read(this.io, entry.file, { columns: plan.dataColumns, predicates: plan.dataPreds }, ctx)) {
+      if (b.length === 0) continue;
+      const columns: Column[] = plan.columns.map((c, j) => {
+        const o = plan.origins[j]!;
+        if (o.kind === 'data') return b.columns[plan.position[j]!]!;
+        return constantColumn(this.fields[c]!.type, constantOf(o, entry), b.length);
+      });
+      yield { columns, length: b.length, kinds: b.kinds };
       if (ctx.isCancelled()) return;
-      for await (const b of this.format.read(this.io, entry.file, { columns: dataColumns, predicates: dataPreds }, ctx)) {
-        if (b.length === 0) continue;
-        const columns: Column[] = req.columns.map((c, j) => {
-          const o = origins[j]!;
-          if (o.kind === 'data') return b.columns[position[j]!]!;
-          return constantColumn(this.fields[c]!.type, constantOf(o, entry), b.length);
+    }
+  }
+
+  async *open(req: ScanRequest, ctx: ScanContext): AsyncIterable<Batch> {
+    const t = this.table;
+    if (!streamingScan(ctx)) {
+      if (!this.bounded) {
+        throw new FreshetError(SqlState.featureNotSupported, `table ${t.name} is unbounded (filesystem with 'source.monitor-interval') and cannot be read in batch mode`, {
+          hint: "Query it in streaming mode, or remove 'source.monitor-interval' to read the files present once.",
         });
-        yield { columns, length: b.length, kinds: null };
+      }
+      if (this.changelogMode !== 'append') {
+        throw new FreshetError(SqlState.featureNotSupported, `table ${t.name} has format '${t.formatName}', a changelog with updates and deletes, which batch mode cannot read`, {
+          hint: "Query it in streaming mode, or store the rows in an insert-only format such as 'json'.",
+        });
+      }
+    }
+    const root = await this.io.stat(t.path);
+    if (root === undefined) {
+      throw new FreshetError(SqlState.ioError, `path ${t.path} of table ${t.name} does not exist`, {
+        hint: 'Check the table\'s \'path\' option. A directory is created by the first INSERT into the table.',
+      });
+    }
+    const partitionPreds = req.predicates.filter((p) => this.origins[p.column]?.kind === 'partition');
+    const discover = (): Promise<DataFileEntry[]> =>
+      discoverFiles(this.io, root, this.partitionColumns, partitionPreds, t.defaultPartitionName, ctx.timeZone, t.name);
+
+    const plan = this.readPlan(req);
+    const files = await discover();
+    const seen = new Set<string>();
+    for (const entry of files) {
+      seen.add(entry.file.path);
+      if (ctx.isCancelled()) return;
+      yield* this.readFile(entry, plan, ctx);
+    }
+    if (t.monitorInterval === undefined) return;
+    for (;;) {
+      if (!(await pause(t.monitorInterval, ctx))) return;
+      const fresh = (await discover()).filter((e) => !seen.has(e.file.path)).sort(byArrival);
+      for (const entry of fresh) {
+        seen.add(entry.file.path);
         if (ctx.isCancelled()) return;
+        yield* this.readFile(entry, plan, ctx);
       }
     }
   }
+}
+
+/** What to ask of the format for a request, and where each requested column comes from. */
+interface ReadPlan {
+  columns: number[];
+  origins: FieldOrigin[];
+  /** For data columns: the position among the columns the format reads; -1 otherwise. */
+  position: number[];
+  dataColumns: number[];
+  dataPreds: ColumnPredicate[];
 }
 
 function constantOf(o: FieldOrigin, entry: DataFileEntry): unknown {

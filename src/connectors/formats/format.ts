@@ -34,10 +34,15 @@ export interface FormatInstance {
   canPrune(p: ColumnPredicate): boolean;
   /** A rough size of one row on disk, for row-count estimates. */
   readonly bytesPerRow: number;
+  /** Throws a FreshetError when this format, with these options, cannot be written (checked before a write starts). */
+  checkWrite?(): void;
 }
 
 export interface FileWriter {
-  /** Encodes and queues rows; the promise settles when they have been handed to the file. */
+  /**
+   * Encodes and queues rows; the promise settles when they have been handed to the file. Batches carry
+   * kinds only for changelog formats (others receive inserts only).
+   */
   write(batch: Batch): Promise<void>;
   /** Bytes written to the file so far (for rolling to a new file). */
   readonly bytesWritten: number;
@@ -51,6 +56,11 @@ export interface FileFormat {
   readonly extension: string;
   /** Table options this format accepts. */
   readonly optionKeys: readonly string[];
+  /**
+   * A changelog format (debezium-json, canal-json): its records are change events, batches read carry
+   * row kinds, and batches written may contain updates and deletes (their kinds are encoded).
+   */
+  readonly changelog?: boolean;
   /** Checks columns and options (throwing errors a user can act on) and binds the format to them. */
   bind(fileFields: readonly Field[], options: Record<string, string>, tableName: string): FormatInstance;
 }

@@ -28,7 +28,7 @@ export const JSON_OPTIONS = [
 
 const READ_CHUNK = 1 << 20;
 
-interface JsonOptions {
+export interface JsonOptions {
   failOnMissing: boolean;
   ignoreErrors: boolean;
   timestampStyle: TimestampStyle;
@@ -37,15 +37,20 @@ interface JsonOptions {
   ignoreNullFields: boolean;
 }
 
-function jsonOptions(options: Record<string, string>, tableName: string): JsonOptions {
-  const std = (options['json.timestamp-format.standard'] ?? 'SQL').toUpperCase();
-  if (std !== 'SQL' && std !== 'ISO-8601') throw badOption('json.timestamp-format.standard', options['json.timestamp-format.standard']!, tableName, "'SQL' or 'ISO-8601'");
-  const mode = (options['json.map-null-key.mode'] ?? 'FAIL').toUpperCase();
-  if (mode !== 'FAIL' && mode !== 'DROP' && mode !== 'LITERAL') throw badOption('json.map-null-key.mode', options['json.map-null-key.mode']!, tableName, "'FAIL', 'DROP' or 'LITERAL'");
-  const failOnMissing = boolOption(options, 'json.fail-on-missing-field', false, tableName);
-  const ignoreErrors = boolOption(options, 'json.ignore-parse-errors', false, tableName);
+/**
+ * The json options of a table. Formats built on JSON (debezium-json, canal-json) read the same
+ * settings under their own prefix (`debezium-json.timestamp-format.standard`).
+ */
+export function jsonOptions(options: Record<string, string>, tableName: string, prefix = 'json'): JsonOptions {
+  const key = (k: string): string => `${prefix}.${k}`;
+  const std = (options[key('timestamp-format.standard')] ?? 'SQL').toUpperCase();
+  if (std !== 'SQL' && std !== 'ISO-8601') throw badOption(key('timestamp-format.standard'), options[key('timestamp-format.standard')]!, tableName, "'SQL' or 'ISO-8601'");
+  const mode = (options[key('map-null-key.mode')] ?? 'FAIL').toUpperCase();
+  if (mode !== 'FAIL' && mode !== 'DROP' && mode !== 'LITERAL') throw badOption(key('map-null-key.mode'), options[key('map-null-key.mode')]!, tableName, "'FAIL', 'DROP' or 'LITERAL'");
+  const failOnMissing = boolOption(options, key('fail-on-missing-field'), false, tableName);
+  const ignoreErrors = boolOption(options, key('ignore-parse-errors'), false, tableName);
   if (failOnMissing && ignoreErrors) {
-    throw new FreshetError(SqlState.invalidParameterValue, `table ${tableName} sets both 'json.fail-on-missing-field' and 'json.ignore-parse-errors'`, {
+    throw new FreshetError(SqlState.invalidParameterValue, `table ${tableName} sets both '${key('fail-on-missing-field')}' and '${key('ignore-parse-errors')}'`, {
       hint: 'Choose one: fail on records with missing fields, or skip malformed records.',
     });
   }
@@ -54,12 +59,13 @@ function jsonOptions(options: Record<string, string>, tableName: string): JsonOp
     ignoreErrors,
     timestampStyle: std as TimestampStyle,
     mapNullKeyMode: mode as JsonOptions['mapNullKeyMode'],
-    mapNullKeyLiteral: options['json.map-null-key.literal'] ?? 'null',
-    ignoreNullFields: boolOption(options, 'json.encode.ignore-null-fields', false, tableName),
+    mapNullKeyLiteral: options[key('map-null-key.literal')] ?? 'null',
+    ignoreNullFields: boolOption(options, key('encode.ignore-null-fields'), false, tableName),
   };
 }
 
-function checkJsonType(t: DataType): boolean {
+/** Whether JSON can hold a column of type `t`. */
+export function checkJsonType(t: DataType): boolean {
   switch (t.kind) {
     case 'ARRAY': return checkJsonType(t.element!);
     case 'MAP': return hasTextForm(t.key!) && checkJsonType(t.value!);
@@ -170,7 +176,8 @@ function parseJsonExact(s: string): unknown {
 
 // ---------------------------------------------------------------- values
 
-class FieldError extends Error {}
+/** A value that cannot become its column's type; the message names the field. */
+export class FieldError extends Error {}
 
 type Convert = (v: unknown) => unknown;
 
@@ -307,7 +314,7 @@ function converter(t: DataType, path: string, o: JsonOptions): Convert {
 }
 
 /** Stores a converted top-level value into a column at `row`. */
-function store(col: OutputColumn, row: number, v: unknown): void {
+export function store(col: OutputColumn, row: number, v: unknown): void {
   switch (col.phys) {
     case 'bool': (col.values as Uint8Array)[row] = v ? 1 : 0; break;
     case 'i32': (col.values as Int32Array)[row] = v as number; break;
@@ -389,17 +396,18 @@ function serializer(t: DataType, o: JsonOptions): Serialize {
   }
 }
 
-class JsonFileWriter implements FileWriter {
-  private readonly out: OutputFile;
+/**
+ * Encodes rows as JSON objects, one field per column in order (what the json format writes per line,
+ * and what debezium-json and canal-json wrap in their envelopes).
+ */
+export class JsonRowEncoder {
   private readonly fields: readonly Field[];
   private readonly o: JsonOptions;
   private readonly names: string[];
   private readonly sers: Serialize[];
   private readonly bools: boolean[];
-  private tail: Promise<void> = Promise.resolve();
 
-  constructor(out: OutputFile, fields: readonly Field[], o: JsonOptions) {
-    this.out = out;
+  constructor(fields: readonly Field[], o: JsonOptions) {
     this.fields = fields;
     this.o = o;
     this.names = fields.map((f) => JSON.stringify(f.name) + ':');
@@ -407,29 +415,46 @@ class JsonFileWriter implements FileWriter {
     this.bools = fields.map((f) => physicalOf(f.type) === 'bool');
   }
 
+  /** Row i of `cols` (one column per field) as a JSON object. */
+  encode(cols: Batch['columns'], i: number): string {
+    const n = this.fields.length;
+    let line = '{';
+    let first = true;
+    for (let c = 0; c < n; c++) {
+      const col = cols[c]!;
+      const isNull = col.nulls !== null && col.nulls[i] === 1;
+      if (isNull && this.o.ignoreNullFields) continue;
+      line += (first ? '' : ',') + this.names[c];
+      first = false;
+      if (isNull) { line += 'null'; continue; }
+      const raw = (col.values as ArrayLike<unknown>)[i];
+      line += this.sers[c]!(this.bools[c] ? raw === 1 : raw);
+    }
+    return line + '}';
+  }
+}
+
+/**
+ * A FileWriter of JSON lines: `line(batch, i)` gives the text of row i (without the line break).
+ * Encoding is synchronous; writes to the file are queued in order.
+ */
+export class JsonLinesWriter implements FileWriter {
+  private readonly out: OutputFile;
+  private readonly line: (batch: Batch, i: number) => string;
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(out: OutputFile, line: (batch: Batch, i: number) => string) {
+    this.out = out;
+    this.line = line;
+  }
+
   get bytesWritten(): number {
     return this.out.bytesWritten;
   }
 
   write(batch: Batch): Promise<void> {
-    const cols = batch.columns;
-    const n = this.fields.length;
     let text = '';
-    for (let i = 0; i < batch.length; i++) {
-      let line = '{';
-      let first = true;
-      for (let c = 0; c < n; c++) {
-        const col = cols[c]!;
-        const isNull = col.nulls !== null && col.nulls[i] === 1;
-        if (isNull && this.o.ignoreNullFields) continue;
-        line += (first ? '' : ',') + this.names[c];
-        first = false;
-        if (isNull) { line += 'null'; continue; }
-        const raw = (col.values as ArrayLike<unknown>)[i];
-        line += this.sers[c]!(this.bools[c] ? raw === 1 : raw);
-      }
-      text += line + '}\n';
-    }
+    for (let i = 0; i < batch.length; i++) text += this.line(batch, i) + '\n';
     const bytes = Buffer.from(text, 'utf8');
     this.tail = this.tail.then(() => this.out.write(bytes));
     return this.tail;
@@ -444,6 +469,61 @@ class JsonFileWriter implements FileWriter {
     await this.tail.catch(() => undefined);
     await this.out.abort();
   }
+}
+
+/**
+ * Turns parsed JSON objects into rows of internal values, the way the json format reads a line: fields
+ * by column name, missing fields NULL (or an error with fail-on-missing-field), values converted as
+ * documented for the json format. For formats that carry rows inside an envelope.
+ */
+export class JsonRowReader {
+  private readonly names: string[];
+  private readonly convs: Convert[];
+  private readonly failOnMissing: boolean;
+  /** Every message must be parsed with exact numbers (wide DECIMAL columns). */
+  readonly exactAlways: boolean;
+
+  constructor(fields: readonly Field[], o: Pick<JsonOptions, 'failOnMissing'>) {
+    this.names = fields.map((f) => f.name);
+    this.convs = fields.map((f) => converter(f.type, f.name, o as JsonOptions));
+    this.failOnMissing = o.failOnMissing;
+    this.exactAlways = fields.some((f) => needsExactNumbers(f.type));
+  }
+
+  /**
+   * Parses a message; with `exact`, numbers a double cannot hold stay exact. Throws a SyntaxError for
+   * text that is not JSON.
+   */
+  parse(text: string, exact: boolean): unknown {
+    return exact || this.exactAlways ? parseJsonExact(text) : JSON.parse(text);
+  }
+
+  /**
+   * The values of an object's fields, in column order (null for NULL). Throws a FieldError for a value
+   * that does not convert, or an error for which `needsExactParse` is true when the message must be
+   * parsed again with `parse(text, true)`.
+   */
+  row(obj: Record<string, unknown>): unknown[] {
+    const out = new Array<unknown>(this.convs.length);
+    for (let j = 0; j < this.convs.length; j++) {
+      const v = obj[this.names[j]!];
+      if (v === null || v === undefined) {
+        if (v === undefined && this.failOnMissing) throw new FieldError(`field ${this.names[j]} is missing`);
+        out[j] = null;
+      } else out[j] = this.convs[j]!(v);
+    }
+    return out;
+  }
+}
+
+/** Whether an error thrown by JsonRowReader.row asks for the message to be parsed with exact numbers. */
+export function needsExactParse(e: unknown): boolean {
+  return e === NEED_EXACT;
+}
+
+/** A short JSON excerpt of a parsed value for messages. */
+export function describeJsonValue(v: unknown): string {
+  return describeJson(v);
 }
 
 // ---------------------------------------------------------------- reading
@@ -464,7 +544,8 @@ class JsonInstance implements FormatInstance {
   }
 
   createWriter(out: OutputFile): FileWriter {
-    return new JsonFileWriter(out, this.fields, this.o);
+    const enc = new JsonRowEncoder(this.fields, this.o);
+    return new JsonLinesWriter(out, (b, i) => enc.encode(b.columns, i));
   }
 
   async *read(io: FileIO, file: DataFile, req: FormatReadRequest, ctx: ScanContext): AsyncIterable<Batch> {
