@@ -130,8 +130,8 @@ export async function runSqlClient(argv: string[]): Promise<number> {
     return EXIT_FAILED;
   }
   const engine = await Engine.open({ warehouse });
+  const output = interactive ? terminalOutput() : scriptOutput();
   try {
-    const output = interactive ? terminalOutput() : scriptOutput();
     for (const w of defined.warnings) output.err(`[WARNING] ${w}\n`);
     const runner = new StatementRunner(engine.createSession(defined.config), output);
     // -e and -f leave standard input free; on a terminal it gives the live table its q key.
@@ -159,6 +159,27 @@ export async function runSqlClient(argv: string[]): Promise<number> {
       process.off('SIGINT', onSigint);
     }
   } finally {
+    await waitForJobs(engine, output);
     await engine.close();
+  }
+}
+
+/**
+ * The engine lives in this process: background jobs (streaming INSERTs) end with it. Before leaving,
+ * the client waits for them to finish; Ctrl-C stops them (what they wrote is committed).
+ */
+async function waitForJobs(engine: Engine, output: { out(text: string): void }): Promise<void> {
+  const running = engine.jobs.list().filter((j) => j.job.status === 'RUNNING');
+  if (running.length === 0) return;
+  output.out(`[INFO] Waiting for ${running.length} running job${running.length === 1 ? '' : 's'} to finish (Ctrl-C stops ${running.length === 1 ? 'it' : 'them'})...\n`);
+  const stop = (): void => { void engine.jobs.stopAll(); };
+  process.once('SIGINT', stop);
+  try {
+    await Promise.allSettled(running.map((j) => j.job.done));
+  } finally {
+    process.off('SIGINT', stop);
+  }
+  for (const j of running) {
+    output.out(j.job.status === 'FAILED' ? `[ERROR] Job ${j.id} failed: ${j.error ?? 'unknown error'}\n` : `[INFO] Job ${j.id} ${j.job.status === 'STOPPED' ? 'stopped' : 'finished'}.\n`);
   }
 }

@@ -99,7 +99,7 @@ export async function showStream(result: StreamResult, opts: RenderOptions, ctx:
       keys: ctx.keys,
       quit: () => ctx.stop.request(),
       refreshMs: ctx.refreshMs,
-    })
+    }, result.orderBy)
     : new ChangelogPrinter(result.columns, opts.resultMode, opts, ctx.write);
   sink.start();
   let end: StreamEnd;

@@ -21,7 +21,8 @@
  *
  * When the output is not a terminal, nothing is printed until the query ends; then the final result.
  */
-import type { ChangeBatch, ResultColumn } from '../session/result.ts';
+import type { ChangeBatch, ResultColumn, StreamResult } from '../session/result.ts';
+import { sortByOrder } from '../session/result.ts';
 import type { StreamEnd } from './changelog-printer.ts';
 import { isQuitKey, type KeyInput } from './keys.ts';
 import { LiveBlock, type Terminal, type TerminalSize } from './live-block.ts';
@@ -56,8 +57,12 @@ export class TableModeView {
   /** The status line of the frame: while running, then how it ended. */
   private status: (count: string) => string;
 
-  constructor(columns: readonly ResultColumn[], uniqueKey: readonly number[] | undefined, opts: RenderOptions, ctx: TableModeContext) {
+  /** The query's ORDER BY: the final table is shown in its order (a changelog arrives in no order). */
+  private readonly orderBy: StreamResult['orderBy'];
+
+  constructor(columns: readonly ResultColumn[], uniqueKey: readonly number[] | undefined, opts: RenderOptions, ctx: TableModeContext, orderBy?: StreamResult['orderBy']) {
     this.columns = columns;
+    this.orderBy = orderBy;
     this.opts = opts;
     this.ctx = ctx;
     this.view = new MaterializedView(uniqueKey);
@@ -98,7 +103,10 @@ export class TableModeView {
     }
     this.live?.stop(false);
     if (end === 'failed') return;
-    let out = renderRowSet(this.columns, this.view.first(this.opts.maxRows), this.view.size, this.opts, elapsedMs);
+    const shown = this.orderBy
+      ? sortByOrder(this.view.first(this.view.size), this.columns.map((c) => c.type), this.orderBy).slice(0, this.opts.maxRows)
+      : this.view.first(this.opts.maxRows);
+    let out = renderRowSet(this.columns, shown, this.view.size, this.opts, elapsedMs);
     if (end === 'cancelled') out += CANCELLED_LINE;
     if (this.ctx.terminal !== undefined) this.ctx.terminal.write(out);
     else this.ctx.write(out);

@@ -19,7 +19,21 @@ import { CorrelateOperator } from './operators/correlate.ts';
 import { ScanRunner, ValuesRunner, type SourceRunner, type DriverHooks } from './operators/sources.ts';
 import { SinkOperator } from './operators/sink.ts';
 import { WindowTvfOperator } from './operators/window-tvf.ts';
-import type { SinkWriter } from '../connectors/connector.ts';
+import { WatermarkAssignerOperator } from './stream/watermark-assigner.ts';
+import { GroupAggregateOperator } from './stream/group-aggregate.ts';
+import { StreamJoinOperator } from './stream/stream-join.ts';
+import { RankOperator } from './stream/rank.ts';
+import { DeduplicateOperator } from './stream/deduplicate.ts';
+import { WindowAggregateOperator } from './stream/window-aggregate.ts';
+import { SessionWindowAggregateOperator } from './stream/session-window-aggregate.ts';
+import { WindowRankOperator } from './stream/window-rank.ts';
+import { WindowJoinOperator } from './stream/window-join.ts';
+import { IntervalJoinOperator } from './stream/interval-join.ts';
+import { TemporalJoinOperator } from './stream/temporal-join.ts';
+import { StreamOverAggregateOperator } from './stream/over-aggregate.ts';
+import { TemporalSortOperator } from './stream/temporal-sort.ts';
+import { StreamSetOpOperator } from './stream/set-op.ts';
+import type { ColumnPredicate, ScanSource, SinkWriter } from '../connectors/connector.ts';
 import { internalError } from '../util/errors.ts';
 
 export interface BuiltPipeline {
@@ -32,6 +46,10 @@ export interface BuildOptions {
   hooks: DriverHooks;
   /** Writers opened for Sink nodes, in plan order (pre-order). */
   writers: SinkWriter[];
+  /** Whether a node's output carries updates (streaming plans); absent means insert-only. */
+  updating?: (p: PhysicalPlan) => boolean;
+  /** Creates the runner of a table scan (the streaming driver's runners); absent: the batch ScanRunner. */
+  sourceFactory?: (id: number, source: ScanSource, columns: number[], predicates: ColumnPredicate[], out: Emitter) => SourceRunner;
 }
 
 export function buildPipeline(plan: PhysicalPlan, out: Emitter, opts: BuildOptions): BuiltPipeline {
@@ -50,7 +68,7 @@ export function buildPipeline(plan: PhysicalPlan, out: Emitter, opts: BuildOptio
     switch (p.kind) {
       case 'TableSourceScan': {
         const id = nextSource++;
-        sources.push(new ScanRunner(id, p.source, p.columns, p.predicates, emitter, ctx, hooks));
+        sources.push(opts.sourceFactory ? opts.sourceFactory(id, p.source, p.columns, p.predicates, emitter) : new ScanRunner(id, p.source, p.columns, p.predicates, emitter, ctx, hooks));
         return [id];
       }
       case 'Values': {
@@ -93,7 +111,7 @@ export function buildPipeline(plan: PhysicalPlan, out: Emitter, opts: BuildOptio
       case 'Limit': {
         // the limit needs to know its sources before they are built; wire through a forwarding emitter
         let op: LimitOperator | null = null;
-        const forward: Operator = { push: (b) => op!.push(b), end: () => op!.end() };
+        const forward: Operator = { push: (b) => op!.push(b), end: () => op!.end(), watermark: (wm) => op!.watermark(wm), idle: (f) => op!.idle(f) };
         const ids = build(p.input, into(forward, 0));
         op = new LimitOperator(emitter, ctx, p.limit, p.offset, ids);
         return ids;
@@ -113,6 +131,79 @@ export function buildPipeline(plan: PhysicalPlan, out: Emitter, opts: BuildOptio
         return sub(p.input, new CorrelateOperator(emitter, ctx, typesOf(p.input), p.exprs, typesOf(p), p.withOrdinality, p.outer), 0);
       case 'WindowTableFunction':
         return sub(p.input, new WindowTvfOperator(emitter, ctx, typesOf(p.input), p.window), 0);
+      case 'WatermarkAssigner':
+        return sub(p.input, new WatermarkAssignerOperator(emitter, ctx, typesOf(p.input), p.watermark), 0);
+      case 'GroupAggregate':
+        return sub(p.input, new GroupAggregateOperator(emitter, ctx, typesOf(p.input), p.groupKeys, p.aggs, typesOf(p)), 0);
+      case 'StreamJoin': {
+        const op = new StreamJoinOperator(emitter, ctx, {
+          joinType: p.joinType, leftTypes: typesOf(p.left), rightTypes: typesOf(p.right), leftKeys: p.leftKeys, rightKeys: p.rightKeys,
+          nullSafe: p.nullSafe, residual: p.residual, nullAware: p.nullAware,
+        });
+        return [...sub(p.left, op, 0), ...sub(p.right, op, 1)];
+      }
+      case 'Rank':
+        return sub(p.input, new RankOperator(emitter, ctx, {
+          inputTypes: typesOf(p.input), partitionKeys: p.partitionKeys, orderKeys: p.orderKeys, rankFn: p.rankFn,
+          start: p.start, end: p.end, outputRank: p.outputRank, retracting: opts.updating?.(p.input) ?? true,
+        }), 0);
+      case 'Deduplicate':
+        return sub(p.input, new DeduplicateOperator(emitter, ctx, {
+          inputTypes: typesOf(p.input), keys: p.keys, keepLast: p.keepLast, timeColumn: p.timeColumn, rowtime: p.rowtime, outputRank: p.outputRank,
+        }), 0);
+      case 'WindowAggregate':
+        return sub(p.input, new WindowAggregateOperator(emitter, ctx, {
+          inputTypes: typesOf(p.input), outputTypes: typesOf(p), windowStart: p.windowStart, windowEnd: p.windowEnd,
+          groupKeys: p.groupKeys, aggs: p.aggs, time: p.time, ltz: p.ltz,
+        }), 0);
+      case 'SessionWindowAggregate':
+        return sub(p.input, new SessionWindowAggregateOperator(emitter, ctx, {
+          inputTypes: typesOf(p.input), outputTypes: typesOf(p), window: p.window, groupKeys: p.groupKeys, aggs: p.aggs, ltz: p.ltz,
+        }), 0);
+      case 'WindowRank':
+        return sub(p.input, new WindowRankOperator(emitter, ctx, {
+          inputTypes: typesOf(p.input), windowEnd: p.windowEnd, partitionKeys: p.partitionKeys, orderKeys: p.orderKeys, rankFn: p.rankFn,
+          start: p.start, end: p.end, outputRank: p.outputRank, time: p.time, ltz: p.ltz,
+        }), 0);
+      case 'WindowJoin': {
+        const op = new WindowJoinOperator(emitter, ctx, {
+          joinType: p.joinType, leftTypes: typesOf(p.left), rightTypes: typesOf(p.right), leftWindowEnd: p.leftWindowEnd, rightWindowEnd: p.rightWindowEnd,
+          leftKeys: p.leftKeys, rightKeys: p.rightKeys, nullSafe: p.nullSafe, residual: p.residual, time: p.time, ltz: p.ltz,
+        });
+        return [...sub(p.left, op, 0), ...sub(p.right, op, 1)];
+      }
+      case 'IntervalJoin': {
+        const op = new IntervalJoinOperator(emitter, ctx, {
+          joinType: p.joinType, leftTypes: typesOf(p.left), rightTypes: typesOf(p.right), leftKeys: p.leftKeys, rightKeys: p.rightKeys,
+          nullSafe: p.nullSafe, leftTime: p.leftTime, rightTime: p.rightTime, lower: p.lower, upper: p.upper, residual: p.residual, rowtime: p.rowtime,
+        });
+        return [...sub(p.left, op, 0), ...sub(p.right, op, 1)];
+      }
+      case 'TemporalJoin': {
+        const op = new TemporalJoinOperator(emitter, ctx, {
+          joinType: p.joinType, leftTypes: typesOf(p.left), rightTypes: typesOf(p.right), leftKeys: p.leftKeys, rightKeys: p.rightKeys,
+          nullSafe: p.nullSafe, leftTime: p.leftTime, rightTime: p.rightTime, residual: p.residual,
+        });
+        // versions first: in a bounded run every left row then finds its version at once
+        const right = sub(p.right, op, 1);
+        return [...right, ...sub(p.left, op, 0)];
+      }
+      case 'LookupJoin': {
+        const op = new HashJoinOperator(emitter, ctx, {
+          joinType: p.joinType, leftTypes: typesOf(p.left), rightTypes: typesOf(p.right), leftKeys: p.leftKeys, rightKeys: p.rightKeys,
+          nullSafe: p.nullSafe, residual: p.residual, buildSide: 'right', nullAware: false, outputColumns: null,
+        });
+        const right = sub(p.right, op, 1);
+        return [...right, ...sub(p.left, op, 0)];
+      }
+      case 'StreamOverAggregate':
+        return sub(p.input, new StreamOverAggregateOperator(emitter, ctx, { inputTypes: typesOf(p.input), calls: p.calls, timeColumn: p.timeColumn, rowtime: p.rowtime }), 0);
+      case 'TemporalSort':
+        return sub(p.input, new TemporalSortOperator(emitter, ctx, typesOf(p.input), p.keys), 0);
+      case 'StreamSetOp': {
+        const op = new StreamSetOpOperator(emitter, ctx, typesOf(p.left), p.op, p.all);
+        return [...sub(p.left, op, 0), ...sub(p.right, op, 1)];
+      }
       case 'Sink': {
         const writer = opts.writers[nextWriter++];
         if (!writer) throw internalError('sink writer missing');

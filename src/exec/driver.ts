@@ -5,7 +5,7 @@
  */
 import type { Batch } from '../types/batch.ts';
 import type { PhysicalPlan } from './physical-plan.ts';
-import { physicalInputs } from './physical-plan.ts';
+import { sinksOf } from './physical-plan.ts';
 import type { ExecContext } from './operator.ts';
 import { buildPipeline } from './build.ts';
 import { CollectOperator } from './operators/sink.ts';
@@ -14,6 +14,7 @@ import type { CompileEnv } from './expr/compile.ts';
 import type { SinkWriter } from '../connectors/connector.ts';
 import { FreshetError, SqlState } from '../util/errors.ts';
 import { BATCH_SIZE } from '../types/batch.ts';
+import { HeapStateBackend } from '../state/backend.ts';
 
 export interface RunOptions {
   env: CompileEnv;
@@ -33,24 +34,18 @@ export interface RunResult {
   skippedCount: number;
 }
 
-function sinksOf(p: PhysicalPlan): Array<Extract<PhysicalPlan, { kind: 'Sink' }>> {
-  const out: Array<Extract<PhysicalPlan, { kind: 'Sink' }>> = [];
-  const walk = (n: PhysicalPlan): void => {
-    if (n.kind === 'Sink') out.push(n);
-    physicalInputs(n).forEach(walk);
-  };
-  walk(p);
-  return out;
-}
-
 export async function runBatch(plan: PhysicalPlan, opts: RunOptions): Promise<RunResult> {
   const stopped = new Set<number>();
   let deferred: Promise<void>[] = [];
   const skipped: Array<{ where: string; reason: string }> = [];
   let skippedCount = 0;
   const maxRows = opts.maxBufferedRows ?? 50_000_000;
+  // a bounded run happens "at" the statement's start: PROCTIME() is that instant for every row
+  const clock = { now: () => opts.env.now };
   const ctx: ExecContext = {
-    env: opts.env,
+    env: { ...opts.env, clock },
+    clock,
+    onProcessingTime: () => {},
     batchSize: opts.batchSize ?? BATCH_SIZE,
     isCancelled: (id) => {
       if (opts.cancelled?.()) throw new FreshetError(SqlState.queryCanceled, 'canceling statement due to user request');
@@ -62,6 +57,10 @@ export async function runBatch(plan: PhysicalPlan, opts: RunOptions): Promise<Ru
       skippedCount++;
       if (skipped.length < 100) skipped.push({ where, reason });
     },
+    state: new HeapStateBackend(),
+    countLate: () => {},
+    miniBatch: null,
+    watermarkInterval: 0,
     reserveRows: (operator, rows) => {
       if (rows > maxRows) {
         throw new FreshetError(SqlState.programLimitExceeded, `${operator} would hold more than ${maxRows} rows in memory`, {

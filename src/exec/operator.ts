@@ -5,12 +5,20 @@
  */
 import type { Batch } from '../types/batch.ts';
 import type { CompileEnv } from './expr/compile.ts';
+import type { StateBackend } from '../state/backend.ts';
 
 /** Where an operator sends its output. */
 export interface Emitter {
   emit(batch: Batch): void;
   /** No more batches will come. */
   end(): void;
+  /** Event time has advanced to `wm` (milliseconds): no row with an earlier time should follow. */
+  watermark(wm: number): void;
+  /**
+   * The input went idle (no rows for `table.exec.source.idle-timeout`) or became active again. An idle
+   * input does not hold back the watermark of operators that merge several inputs.
+   */
+  idle(idle: boolean): void;
 }
 
 export interface Operator {
@@ -18,11 +26,154 @@ export interface Operator {
   push(batch: Batch, port: number): void;
   /** Input `port` has no more batches. */
   end(port: number): void;
+  /**
+   * The watermark of input `port` advanced. Operators without event-time logic forward it (one input)
+   * or forward the minimum over their inputs; operators that fire on event time (windows, interval
+   * joins) do so here.
+   */
+  watermark?(wm: number, port: number): void;
+  /** Input `port` went idle or became active again (see Emitter.idle). */
+  idle?(idle: boolean, port: number): void;
+}
+
+/** Processing time, as the running job sees it: the wall clock, or a clock a test moves by hand. */
+export interface Clock {
+  now(): number;
+}
+
+export const wallClock: Clock = { now: () => Date.now() };
+
+/** A clock that only moves when told to: deterministic processing time for tests. */
+export class ManualClock implements Clock {
+  private t: number;
+
+  constructor(start = 0) {
+    this.t = start;
+  }
+
+  now(): number {
+    return this.t;
+  }
+
+  advance(ms: number): void {
+    this.t += ms;
+  }
+
+  set(t: number): void {
+    this.t = t;
+  }
+}
+
+/**
+ * The combined watermark of several inputs (a union, a join): the minimum over the inputs that are not
+ * idle. It never moves backwards, even when an idle input comes back behind the others.
+ */
+export class WatermarkMerger {
+  private readonly marks: number[];
+  private readonly idleFlags: boolean[];
+  private current = -Infinity;
+
+  constructor(inputs: number) {
+    this.marks = new Array(inputs).fill(-Infinity);
+    this.idleFlags = new Array(inputs).fill(false);
+  }
+
+  /** Records input `port`'s watermark; returns the new combined watermark if it advanced, else undefined. */
+  update(port: number, wm: number): number | undefined {
+    if (wm > this.marks[port]!) this.marks[port] = wm;
+    this.idleFlags[port] = false;
+    return this.advance();
+  }
+
+  /** Marks an input idle or active; returns the new combined watermark if that advanced it. */
+  setIdle(port: number, idle: boolean): number | undefined {
+    this.idleFlags[port] = idle;
+    return this.advance();
+  }
+
+  /** Whether every input is idle (the merged output is idle too). */
+  get allIdle(): boolean {
+    return this.idleFlags.every((x) => x);
+  }
+
+  /** An input that ended no longer holds the others back. */
+  close(port: number): number | undefined {
+    return this.update(port, Infinity);
+  }
+
+  private advance(): number | undefined {
+    let min = Infinity;
+    let any = false;
+    for (let i = 0; i < this.marks.length; i++) {
+      if (this.idleFlags[i]) continue;
+      any = true;
+      if (this.marks[i]! < min) min = this.marks[i]!;
+    }
+    if (!any) return undefined;
+    if (min > this.current) {
+      this.current = min;
+      return min;
+    }
+    return undefined;
+  }
+
+  get value(): number {
+    return this.current;
+  }
+
+  /** Forwards the combined watermark to `out` when input `port`'s watermark moves it. */
+  forwardWatermark(port: number, wm: number, out: Emitter): void {
+    const w = this.update(port, wm);
+    if (w !== undefined) out.watermark(w);
+  }
+
+  /** Input `port` went idle or active: forwards a watermark it releases, and idleness once all inputs are idle. */
+  forwardIdle(port: number, idle: boolean, out: Emitter): void {
+    const w = this.setIdle(port, idle);
+    if (w !== undefined) out.watermark(w);
+    if (!idle || this.allIdle) out.idle(idle);
+  }
+
+  /** Input `port` ended: it no longer holds the watermark back. */
+  forwardEnd(port: number, out: Emitter): void {
+    const w = this.close(port);
+    if (w !== undefined && w !== Infinity) out.watermark(w);
+  }
+}
+
+/**
+ * Base of operators with one input whose rows carry no event-time logic of their own: watermarks, idle
+ * status and the end of input pass straight through.
+ */
+export abstract class ForwardingOperator implements Operator {
+  protected readonly out: Emitter;
+
+  constructor(out: Emitter) {
+    this.out = out;
+  }
+
+  abstract push(batch: Batch, port: number): void;
+
+  watermark(wm: number): void {
+    this.out.watermark(wm);
+  }
+
+  idle(flag: boolean): void {
+    this.out.idle(flag);
+  }
+
+  end(): void {
+    this.out.end();
+  }
 }
 
 /** Everything operators of one running statement share. */
 export interface ExecContext {
   env: CompileEnv;
+  /** Processing time (PROCTIME(), processing-time windows, state TTL). */
+  clock: Clock;
+  /** Calls `fire` once processing time reaches `time` (checked between batches and on a timer). */
+  onProcessingTime(time: number, fire: () => void): void;
   batchSize: number;
   /** Sources stop reading once this is true (LIMIT satisfied, statement cancelled). */
   isCancelled(sourceId: number): boolean;
@@ -34,6 +185,14 @@ export interface ExecContext {
   countSkipped(where: string, reason: string): void;
   /** Memory budget check for buffering operators (rows held). Throws a clear error past the limit. */
   reserveRows(operator: string, rows: number): void;
+  /** Keyed state of stateful streaming operators. */
+  state: StateBackend;
+  /** Counts rows an event-time operator dropped because the watermark had passed them. */
+  countLate(operator: string, rows: number): void;
+  /** `table.exec.mini-batch.*`: fold updates for up to `latency` ms or `size` rows before emitting; null = per batch. */
+  miniBatch: { latency: number; size: number } | null;
+  /** `pipeline.auto-watermark-interval` in milliseconds (0: after every batch). */
+  watermarkInterval: number;
 }
 
 /** An emitter that forwards into port `port` of an operator. */
@@ -41,5 +200,7 @@ export function into(op: Operator, port: number): Emitter {
   return {
     emit: (b) => op.push(b, port),
     end: () => op.end(port),
+    watermark: (wm) => op.watermark?.(wm, port),
+    idle: (flag) => op.idle?.(flag, port),
   };
 }

@@ -37,15 +37,98 @@ export type PhysicalPlan =
   | { kind: 'OverAggregate'; input: PhysicalPlan; calls: WindowCall[]; schema: Field[] }
   | { kind: 'Correlate'; input: PhysicalPlan; exprs: BoundExpr[]; withOrdinality: boolean; outer: boolean; schema: Field[] }
   | { kind: 'Sink'; input: PhysicalPlan; tableName: string; target: SinkTarget; overwrite: boolean; staticPartition: Record<string, string>; schema: Field[] }
-  | { kind: 'WindowTableFunction'; input: PhysicalPlan; window: TvfWindow; schema: Field[] };
+  | { kind: 'WindowTableFunction'; input: PhysicalPlan; window: TvfWindow; schema: Field[] }
+  // ---- streaming nodes (planner/stream): stateful operators that consume and produce changelogs
+  /** Computes the watermark of a source's rowtime column: max over rows of `watermark`, emitted periodically. */
+  | { kind: 'WatermarkAssigner'; input: PhysicalPlan; rowtime: number; watermark: BoundExpr; schema: Field[] }
+  /** Group aggregation over a changelog: +I for a new key, -U/+U when its result changes, -D when its last row leaves. */
+  | { kind: 'GroupAggregate'; input: PhysicalPlan; groupKeys: number[]; aggs: AggCall[]; schema: Field[] }
+  /** A regular join over changelogs: both sides kept in state; outer rows padded and replaced as matches come and go. */
+  | {
+    kind: 'StreamJoin'; joinType: PhysicalJoinType; left: PhysicalPlan; right: PhysicalPlan;
+    leftKeys: number[]; rightKeys: number[]; nullSafe: boolean[]; residual: BoundExpr | null; nullAware: boolean; schema: Field[];
+  }
+  /** Top-N per partition (ROW_NUMBER/RANK/DENSE_RANK .. WHERE rank in [start, end]); ties keep arrival order. */
+  | {
+    kind: 'Rank'; input: PhysicalPlan; partitionKeys: number[]; orderKeys: SortKey[]; rankFn: RankFunction;
+    start: number; end: number; outputRank: boolean; schema: Field[];
+  }
+  /** ROW_NUMBER() = 1 ordered by a time attribute over an append-only input: keep the first or last row per key. */
+  | { kind: 'Deduplicate'; input: PhysicalPlan; keys: number[]; keepLast: boolean; timeColumn: number; rowtime: boolean; outputRank: boolean; schema: Field[] }
+  /**
+   * Aggregation of windowed rows (GROUP BY window_start, window_end, ..): one final +I row per group when the
+   * watermark (or, for processing time, the clock) passes the window end; later rows are dropped and counted.
+   */
+  | {
+    kind: 'WindowAggregate'; input: PhysicalPlan; windowStart: number; windowEnd: number; groupKeys: number[]; aggs: AggCall[];
+    time: WindowTime; ltz: boolean; schema: Field[];
+  }
+  /** SESSION windows with their aggregation: rows wait per partition until the gap closes the session. */
+  | {
+    kind: 'SessionWindowAggregate'; input: PhysicalPlan; window: TvfWindow; groupKeys: number[]; aggs: AggCall[];
+    time: WindowTime; ltz: boolean; schema: Field[];
+  }
+  /** Top-N per window: rows wait until their window ends, then the first N per partition are emitted. */
+  | {
+    kind: 'WindowRank'; input: PhysicalPlan; windowEnd: number; partitionKeys: number[]; orderKeys: SortKey[]; rankFn: RankFunction;
+    start: number; end: number; outputRank: boolean; time: WindowTime; ltz: boolean; schema: Field[];
+  }
+  /** A join of two windowed inputs on equal windows: each window's rows are joined when it ends. */
+  | {
+    kind: 'WindowJoin'; joinType: PhysicalJoinType; left: PhysicalPlan; right: PhysicalPlan; leftWindowEnd: number; rightWindowEnd: number;
+    leftKeys: number[]; rightKeys: number[]; nullSafe: boolean[]; residual: BoundExpr | null; time: WindowTime; ltz: boolean; schema: Field[];
+  }
+  /** Equality join whose rows' times are within bounds: `lower <= left.time - right.time <= upper`; state expires with the watermark. */
+  | {
+    kind: 'IntervalJoin'; joinType: PhysicalJoinType; left: PhysicalPlan; right: PhysicalPlan; leftKeys: number[]; rightKeys: number[];
+    nullSafe: boolean[]; leftTime: number; rightTime: number; lower: number; upper: number; residual: BoundExpr | null; rowtime: boolean; schema: Field[];
+  }
+  /** FOR SYSTEM_TIME AS OF left.rowtime: each left row meets the version of the right row valid at its time. */
+  | {
+    kind: 'TemporalJoin'; joinType: 'inner' | 'left'; left: PhysicalPlan; right: PhysicalPlan; leftKeys: number[]; rightKeys: number[];
+    nullSafe: boolean[]; leftTime: number; rightTime: number; residual: BoundExpr | null; schema: Field[];
+  }
+  /** FOR SYSTEM_TIME AS OF left.proctime against a bounded table: the table is read first, then rows look it up. */
+  | {
+    kind: 'LookupJoin'; joinType: 'inner' | 'left'; left: PhysicalPlan; right: PhysicalPlan; leftKeys: number[]; rightKeys: number[];
+    nullSafe: boolean[]; residual: BoundExpr | null; schema: Field[];
+  }
+  /** OVER aggregation ordered by a time attribute: rows are processed in time order once the watermark passes them. */
+  | { kind: 'StreamOverAggregate'; input: PhysicalPlan; calls: WindowCall[]; timeColumn: number; rowtime: boolean; schema: Field[] }
+  /** ORDER BY a rowtime attribute: rows are released in time order as the watermark passes them. */
+  | { kind: 'TemporalSort'; input: PhysicalPlan; keys: SortKey[]; schema: Field[] }
+  /** INTERSECT / EXCEPT over changelogs: a count of each distinct row per side. */
+  | { kind: 'StreamSetOp'; op: 'intersect' | 'except'; all: boolean; left: PhysicalPlan; right: PhysicalPlan; schema: Field[] };
+
+export type RankFunction = 'row_number' | 'rank' | 'dense_rank';
+
+/**
+ * How a window operator knows a window is complete: the watermark (event time) or the clock (processing
+ * time). With `ltz` the windows were cut on a TIMESTAMP_LTZ, so their bounds are wall-clock times of the
+ * session zone and are converted to instants before comparing with watermarks or the clock.
+ */
+export type WindowTime = 'rowtime' | 'proctime';
 
 export function physicalInputs(p: PhysicalPlan): PhysicalPlan[] {
   switch (p.kind) {
     case 'TableSourceScan': case 'Values': return [];
-    case 'HashJoin': case 'NestedLoopJoin': case 'HashSetOp': return [p.left, p.right];
+    case 'HashJoin': case 'NestedLoopJoin': case 'HashSetOp': case 'StreamJoin': case 'WindowJoin': case 'IntervalJoin':
+    case 'TemporalJoin': case 'LookupJoin': case 'StreamSetOp':
+      return [p.left, p.right];
     case 'Union': return p.inputs;
     default: return [p.input];
   }
+}
+
+/** The Sink nodes of a plan, in plan order (pre-order): the order their writers are opened in. */
+export function sinksOf(p: PhysicalPlan): Array<Extract<PhysicalPlan, { kind: 'Sink' }>> {
+  const out: Array<Extract<PhysicalPlan, { kind: 'Sink' }>> = [];
+  const walk = (n: PhysicalPlan): void => {
+    if (n.kind === 'Sink') out.push(n);
+    physicalInputs(n).forEach(walk);
+  };
+  walk(p);
+  return out;
 }
 
 function names(p: PhysicalPlan): string[] {
@@ -131,6 +214,42 @@ export function describeNode(p: PhysicalPlan): string {
     case 'Correlate': return `Correlate(invocation=[UNNEST(${p.exprs.map((e) => exprToString(e, ins)).join(', ')})], joinType=[${p.outer ? 'LEFT' : 'INNER'}])`;
     case 'Sink': return `Sink(table=[${p.tableName}], fields=[${ins.join(', ')}]${p.overwrite ? ', overwrite=[true]' : ''})`;
     case 'WindowTableFunction': return `WindowTableFunction(window=[${windowText(p.window, ins)}])`;
+    case 'WatermarkAssigner': return `WatermarkAssigner(rowtime=[${ins[p.rowtime]}], watermark=[${exprToString(p.watermark, ins)}])`;
+    case 'GroupAggregate': {
+      const keys = p.groupKeys.map((k) => ins[k]!);
+      return `GroupAggregate(${keys.length > 0 ? `groupBy=[${keys.join(', ')}], ` : ''}select=[${[...keys, ...p.aggs.map((a) => `${aggText(a, ins)} AS ${a.name}`)].join(', ')}])`;
+    }
+    case 'StreamJoin': {
+      const l = names(p.left);
+      const r = names(p.right);
+      const eq = p.leftKeys.map((k, i) => `(${l[k]} ${p.nullSafe[i] ? 'IS NOT DISTINCT FROM' : '='} ${r[p.rightKeys[i]!]})`);
+      if (p.residual) eq.push(exprToString(p.residual, [...l, ...r]));
+      return `Join(joinType=[${joinTypeName(p.joinType)}], where=[${eq.join(' AND ') || 'true'}], select=[${out.join(', ')}])`;
+    }
+    case 'Rank': return `Rank(rankType=[${p.rankFn.toUpperCase()}], rankRange=[rankStart=${p.start}, rankEnd=${p.end}], partitionBy=[${p.partitionKeys.map((k) => ins[k]).join(', ')}], orderBy=[${sortKeysText(p.orderKeys, ins)}], select=[${out.join(', ')}])`;
+    case 'Deduplicate': return `Deduplicate(keep=[${p.keepLast ? 'LastRow' : 'FirstRow'}], key=[${p.keys.map((k) => ins[k]).join(', ')}], order=[${p.rowtime ? 'ROWTIME' : 'PROCTIME'}])`;
+    case 'WindowAggregate': {
+      const keys = p.groupKeys.map((k) => ins[k]!);
+      return `WindowAggregate(${keys.length > 0 ? `groupBy=[${keys.join(', ')}], ` : ''}window=[${ins[p.windowStart]}, ${ins[p.windowEnd]}], select=[${[...keys, ...p.aggs.map((a) => `${aggText(a, ins)} AS ${a.name}`)].join(', ')}]${p.time === 'proctime' ? ', time=[PROCTIME]' : ''})`;
+    }
+    case 'SessionWindowAggregate': {
+      const keys = p.groupKeys.map((k) => ins[k]!);
+      return `WindowAggregate(${keys.length > 0 ? `groupBy=[${keys.join(', ')}], ` : ''}window=[${windowText(p.window, ins)}], select=[${[...keys, ...p.aggs.map((a) => `${aggText(a, ins)} AS ${a.name}`)].join(', ')}, window_start, window_end, window_time])`;
+    }
+    case 'WindowRank': return `WindowRank(window=[${ins[p.windowEnd]}], rankType=[${p.rankFn.toUpperCase()}], rankRange=[rankStart=${p.start}, rankEnd=${p.end}], partitionBy=[${p.partitionKeys.map((k) => ins[k]).join(', ')}], orderBy=[${sortKeysText(p.orderKeys, ins)}], select=[${out.join(', ')}])`;
+    case 'WindowJoin': case 'IntervalJoin': case 'TemporalJoin': case 'LookupJoin': {
+      const l = names(p.left);
+      const r = names(p.right);
+      const eq = p.leftKeys.map((k, i) => `(${l[k]} ${p.nullSafe[i] ? 'IS NOT DISTINCT FROM' : '='} ${r[p.rightKeys[i]!]})`);
+      if (p.residual) eq.push(exprToString(p.residual, [...l, ...r]));
+      const extra = p.kind === 'IntervalJoin' ? `, windowBounds=[${p.rowtime ? 'isRowTime=true' : 'isRowTime=false'}, leftLowerBound=${p.lower}, leftUpperBound=${p.upper}, leftTimeIndex=${p.leftTime}, rightTimeIndex=${p.rightTime}]`
+        : p.kind === 'TemporalJoin' ? `, temporalTime=[${l[p.leftTime]}], versionTime=[${r[p.rightTime]}]`
+          : p.kind === 'WindowJoin' ? `, window=[${l[p.leftWindowEnd]} = ${r[p.rightWindowEnd]}]` : '';
+      return `${p.kind}(joinType=[${joinTypeName(p.joinType)}], where=[${eq.join(' AND ') || 'true'}]${extra}, select=[${out.join(', ')}])`;
+    }
+    case 'StreamOverAggregate': return `OverAggregate(orderBy=[${ins[p.timeColumn]} ASC], ${p.calls.map((c) => `${c.fn.toUpperCase()}(${c.args.map((a) => ins[a]).join(', ')}) OVER (PARTITION BY ${c.partitionBy.map((k) => ins[k]).join(', ') || '()'} ${c.frame.units.toUpperCase()}) AS ${c.name}`).join(', ')})`;
+    case 'TemporalSort': return `TemporalSort(orderBy=[${sortKeysText(p.keys, ins)}])`;
+    case 'StreamSetOp': return `${p.op === 'intersect' ? 'Intersect' : 'Minus'}(all=[${p.all}])`;
   }
 }
 
@@ -138,9 +257,15 @@ function joinTypeName(t: PhysicalJoinType): string {
   return { inner: 'InnerJoin', left: 'LeftOuterJoin', right: 'RightOuterJoin', full: 'FullOuterJoin', semi: 'LeftSemiJoin', anti: 'LeftAntiJoin', mark: 'LeftMarkJoin', single: 'LeftSingleJoin' }[t];
 }
 
-/** The plan as a tree, one node per line. */
-export function describePhysical(p: PhysicalPlan): string {
-  return renderTree(p, describeNode, physicalInputs);
+/** The plan as a tree, one node per line; `mode` adds `changelogMode=[..]` to each node. */
+export function describePhysical(p: PhysicalPlan, mode?: (p: PhysicalPlan) => string | undefined): string {
+  const line = (n: PhysicalPlan): string => {
+    const text = describeNode(n);
+    const m = mode?.(n);
+    if (m === undefined) return text;
+    return text.endsWith('()') ? `${text.slice(0, -1)}changelogMode=${m})` : `${text.slice(0, -1)}, changelogMode=${m})`;
+  };
+  return renderTree(p, line, physicalInputs);
 }
 
 /** Schema line for EXPLAIN output. */

@@ -29,7 +29,10 @@ export function describeLogicalNode(p: LogicalPlan): string {
       const sets = p.groupingSets ? `, groups=[${p.groupingSets.map((s) => '{' + s.map((i) => keys[i]).join(', ') + '}').join(', ')}]` : '';
       return `LogicalAggregate(group=[{${keys.join(', ')}}]${sets}${p.aggs.map((a) => `, ${a.name}=[${aggText(a, ins)}]`).join('')})`;
     }
-    case 'join': return `LogicalJoin(condition=[${p.condition ? exprToString(p.condition, [...names(p.left), ...names(p.right)]) : 'true'}], joinType=[${p.joinType}])`;
+    case 'join': {
+      const temporal = p.temporal ? `, systemTime=[${names(p.left)[p.temporal.leftTime]}]` : '';
+      return `LogicalJoin(condition=[${p.condition ? exprToString(p.condition, [...names(p.left), ...names(p.right)]) : 'true'}], joinType=[${p.joinType}]${temporal})`;
+    }
     case 'sort': return `LogicalSort(${p.keys.map((k, i) => `sort${i}=[${ins[k.index]}], dir${i}=[${k.desc ? 'DESC' : 'ASC'}]`).join(', ')})`;
     case 'limit': return `LogicalSort(offset=[${p.offset}], fetch=[${p.limit ?? 'ALL'}])`;
     case 'union': return 'LogicalUnion(all=[true])';
@@ -38,6 +41,7 @@ export function describeLogicalNode(p: LogicalPlan): string {
     case 'unnest': return `LogicalCorrelate(unnest=[${p.exprs.map((e) => exprToString(e, ins)).join(', ')}]${p.outer ? ', joinType=[left]' : ''})`;
     case 'sink': return `LogicalSink(table=[${p.tableName}], fields=[${ins.join(', ')}])`;
     case 'windowTvf': return `LogicalTableFunctionScan(invocation=[${windowText(p.window, ins)}])`;
+    case 'watermark': return `LogicalWatermarkAssigner(rowtime=[${ins[p.rowtime]}], watermark=[${exprToString(p.expr, ins)}])`;
   }
 }
 
@@ -45,8 +49,11 @@ export function describeLogical(p: LogicalPlan): string {
   return renderTree(p, describeLogicalNode, inputsOf);
 }
 
-/** The EXPLAIN text: the plan as bound, as optimized, and as it will run. */
-export function explainText(bound: LogicalPlan, optimized: LogicalPlan, physical: PhysicalPlan): string {
+/**
+ * The EXPLAIN text: the plan as bound, as optimized, and as it will run. With `changelogMode`, each
+ * physical node also shows the row kinds it emits (EXPLAIN CHANGELOG_MODE).
+ */
+export function explainText(bound: LogicalPlan, optimized: LogicalPlan, physical: PhysicalPlan, changelogMode?: (p: PhysicalPlan) => string | undefined): string {
   return [
     '== Abstract Syntax Tree ==',
     describeLogical(bound),
@@ -55,6 +62,6 @@ export function explainText(bound: LogicalPlan, optimized: LogicalPlan, physical
     describeLogical(optimized),
     '',
     '== Physical Execution Plan ==',
-    describePhysical(physical),
+    describePhysical(physical, changelogMode),
   ].join('\n');
 }

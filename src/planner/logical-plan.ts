@@ -16,7 +16,7 @@ export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'semi' | 'anti' | '
 
 export type LogicalPlan =
   | ScanNode | ValuesNode | ProjectNode | FilterNode | AggregateNode | JoinNode | SortNode | LimitNode
-  | UnionNode | SetOpNode | WindowNode | UnnestNode | SinkNode | WindowTvfNode;
+  | UnionNode | SetOpNode | WindowNode | UnnestNode | SinkNode | WindowTvfNode | WatermarkNode;
 
 interface NodeBase {
   schema: Field[];
@@ -68,6 +68,30 @@ export interface JoinNode extends NodeBase {
   condition: BoundExpr | null;
   /** NOT IN semantics: a NULL on either side makes the anti/mark result unknown. */
   nullAware: boolean;
+  /** `JOIN r FOR SYSTEM_TIME AS OF l.t`: each left row meets the version of the right row valid at l.t. */
+  temporal?: TemporalSpec;
+}
+
+/** A temporal (versioned-table) join's time columns. */
+export interface TemporalSpec {
+  /** Left column whose value picks the version (a rowtime or proctime attribute). */
+  leftTime: number;
+  /** Right rowtime column that orders versions (event-time joins); -1 for a processing-time lookup. */
+  rightTime: number;
+  /** Right primary-key columns: a version is the latest row per key. */
+  rightKey: number[];
+}
+
+/**
+ * Declares a rowtime column and its watermark (`WATERMARK FOR ts AS ts - INTERVAL '5' SECOND`): the
+ * streaming runtime computes watermarks here; the batch runtime drops the node.
+ */
+export interface WatermarkNode extends NodeBase {
+  kind: 'watermark';
+  input: LogicalPlan;
+  rowtime: number;
+  /** Over the input's columns: the watermark a row implies. */
+  expr: BoundExpr;
 }
 
 export interface SortNode extends NodeBase {
@@ -232,6 +256,10 @@ export function windowTvf(input: LogicalPlan, w: TvfWindow): WindowTvfNode {
       { name: 'window_time', type: attr ? { ...windowTime, timeAttribute: attr } : windowTime },
     ],
   };
+}
+
+export function watermark(input: LogicalPlan, rowtime: number, expr: BoundExpr): WatermarkNode {
+  return { kind: 'watermark', input, rowtime, expr, schema: input.schema };
 }
 
 export function sink(input: LogicalPlan, tableName: string, target: SinkTarget, overwrite: boolean, staticPartition: Record<string, string>): SinkNode {

@@ -11,6 +11,8 @@ import { InMemoryCatalog } from '../catalog/memory-catalog.ts';
 import { FreshetError, SqlState } from '../util/errors.ts';
 import { didYouMean } from '../util/suggest.ts';
 import { Session } from './session.ts';
+import { JobManager } from './jobs.ts';
+import { wallClock, type Clock } from '../exec/operator.ts';
 import '../connectors/builtin.ts';
 
 export interface EngineOptions {
@@ -30,6 +32,10 @@ export class Engine {
   readonly warehouse: string;
   private readonly config: Record<string, string>;
   private readonly sessions = new Set<Session>();
+  /** Background jobs (streaming INSERTs). */
+  readonly jobs = new JobManager();
+  /** Processing time of the jobs this engine runs; tests replace it with a ManualClock. */
+  clock: Clock = wallClock;
 
   private constructor(opts: EngineOptions) {
     this.warehouse = opts.warehouse ?? './warehouse';
@@ -59,6 +65,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    await this.jobs.stopAll();
     for (const c of this.catalogs.values()) await c.close?.();
     this.sessions.clear();
   }

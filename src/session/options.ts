@@ -27,7 +27,7 @@ export function systemTimeZone(): string {
 }
 
 export const OPTION_DEFS: OptionDef[] = [
-  { key: 'execution.runtime-mode', default: 'batch', values: ['batch', 'streaming'], description: 'Runtime for queries: batch (bounded inputs, final results) or streaming (continuous, changelog results).' },
+  { key: 'execution.runtime-mode', default: 'streaming', values: ['batch', 'streaming'], description: 'Runtime for queries: streaming (continuous, changelog results) or batch (bounded inputs, final results).' },
   { key: 'table.local-time-zone', default: 'default', description: "Session time zone for TIMESTAMP_LTZ and CURRENT_TIMESTAMP: an IANA name ('Europe/Berlin'), an offset ('+02:00') or 'default' (the machine's zone).",
     validate: (v) => {
       if (v === 'default') return undefined;
@@ -37,9 +37,11 @@ export const OPTION_DEFS: OptionDef[] = [
   { key: 'table.exec.resource.max-buffered-rows', default: '50000000', validate: positiveInt, description: 'Rows one buffering operator (sort, hash join build side, hash aggregate) may hold before the query fails with a clear error.' },
   { key: 'table.exec.state.ttl', default: '0 ms', validate: duration, description: 'How long streaming operators keep state for a key that is not updated (0 = forever).' },
   { key: 'table.exec.mini-batch.enabled', default: 'false', values: bool, description: 'Buffer input of streaming aggregates to fold updates of hot keys.' },
-  { key: 'table.exec.mini-batch.allow-latency', default: '0 ms', validate: duration, description: 'Longest time input is buffered with mini-batch.' },
-  { key: 'table.exec.mini-batch.size', default: '1000', validate: positiveInt, description: 'Most rows buffered with mini-batch.' },
-  { key: 'execution.checkpointing.interval', default: '0 ms', validate: duration, description: 'Checkpoint interval of streaming jobs (0 = none).' },
+  { key: 'table.exec.mini-batch.allow-latency', default: '0 ms', validate: duration, description: 'Longest time input is buffered with mini-batch before updates are emitted.' },
+  { key: 'table.exec.mini-batch.size', default: '1000', validate: positiveInt, description: 'Most input rows buffered with mini-batch before updates are emitted.' },
+  { key: 'execution.checkpointing.interval', default: '0 ms', validate: duration, description: 'How often streaming jobs checkpoint: sinks make what they received visible (0 = only when the job ends).' },
+  { key: 'pipeline.auto-watermark-interval', default: '200 ms', validate: duration, description: 'How often sources send their watermark downstream (0 = after every batch).' },
+  { key: 'table.exec.source.idle-timeout', default: '0 ms', validate: duration, description: 'A source without rows for this long is idle and stops holding back the watermark (0 = never idle).' },
   { key: 'parallelism.default', default: '1', validate: positiveInt, description: 'Parallelism of jobs.' },
   { key: 'pipeline.name', default: '', description: 'Name of the next job.' },
   { key: 'sql-client.verbose', default: 'false', values: bool, description: 'Show stack traces with errors in the SQL client.' },
@@ -110,5 +112,10 @@ export class SessionOptions {
 
   int(key: string): number {
     return Number(this.get(key));
+  }
+
+  /** A duration option in milliseconds. */
+  millis(key: string): number {
+    return parseDuration(this.get(key)) ?? 0;
   }
 }

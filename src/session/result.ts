@@ -1,5 +1,6 @@
 /** What executing a statement returns: rows, a text (EXPLAIN, SHOW CREATE), or an acknowledgement. */
 import type { DataType } from '../types/data-type.ts';
+import { comparatorFor, groupKeyOf } from '../types/value.ts';
 
 export interface ResultColumn {
   name: string;
@@ -59,25 +60,90 @@ export interface StreamResult extends Common {
   changelog: 'append' | 'updates';
   /** Columns that identify a row when the stream has a unique key (updates replace by key). */
   uniqueKey?: number[];
+  /**
+   * The query's ORDER BY (without LIMIT): a changelog has no order, so this only says how to show the
+   * rows the changes add up to.
+   */
+  orderBy?: Array<{ index: number; desc: boolean; nullsFirst: boolean }>;
 }
 
 export type StatementResult = RowsResult | TextResult | OkResult | StreamResult;
 
 /**
- * Applies a changelog to a list of rows (the final table a bounded streaming query produces). Rows are
- * compared by value; -U and -D remove one equal row, +I and +U add one.
+ * The table a changelog adds up to: +I and +U add a row, -U and -D remove one equal row (a retraction of
+ * a row that is not there is ignored). Rows keep the order they were added in.
  */
-export function applyChanges(table: unknown[][], change: ChangeBatch, key: (row: unknown[]) => string): void {
-  for (let i = 0; i < change.rows.length; i++) {
-    const row = change.rows[i]!;
-    const kind = change.kinds[i]!;
-    if (kind === 0 || kind === 2) table.push(row);
-    else {
-      const k = key(row);
-      const at = table.findIndex((r) => key(r) === k);
-      if (at >= 0) table.splice(at, 1);
+export class ChangelogTable {
+  private readonly rows = new Map<string, unknown[][]>();
+  private readonly order: Array<{ key: string; row: unknown[] } | undefined> = [];
+  private readonly slots = new Map<unknown[], number>();
+
+  apply(change: ChangeBatch): void {
+    for (let i = 0; i < change.rows.length; i++) {
+      const row = change.rows[i]!;
+      const key = groupKeyOf(row);
+      const kind = change.kinds[i]!;
+      if (kind === 0 || kind === 2) {
+        let list = this.rows.get(key);
+        if (!list) {
+          list = [];
+          this.rows.set(key, list);
+        }
+        list.push(row);
+        this.slots.set(row, this.order.length);
+        this.order.push({ key, row });
+        continue;
+      }
+      const list = this.rows.get(key);
+      if (!list || list.length === 0) continue;
+      const gone = list.pop()!;
+      if (list.length === 0) this.rows.delete(key);
+      this.order[this.slots.get(gone)!] = undefined;
+      this.slots.delete(gone);
     }
   }
+
+  /** The rows, in the order they were added. */
+  toRows(): unknown[][] {
+    const out: unknown[][] = [];
+    for (const e of this.order) if (e) out.push(e.row);
+    return out;
+  }
+}
+
+/** Rows in the order of a query's ORDER BY (stable: rows equal on the keys keep their order). */
+export function sortByOrder(rows: unknown[][], types: readonly DataType[], orderBy: StreamResult['orderBy']): unknown[][] {
+  if (!orderBy || orderBy.length === 0) return rows;
+  const keys = orderBy.map((k) => ({ ...k, cmp: comparatorFor(types[k.index]!) }));
+  return rows.map((row, i) => ({ row, i })).sort((a, b) => {
+    for (const k of keys) {
+      const x = a.row[k.index];
+      const y = b.row[k.index];
+      const xn = x === null || x === undefined;
+      const yn = y === null || y === undefined;
+      if (xn || yn) {
+        if (xn === yn) continue;
+        return xn === k.nullsFirst ? -1 : 1;
+      }
+      const c = k.cmp(x, y);
+      if (c !== 0) return k.desc ? -c : c;
+    }
+    return a.i - b.i;
+  }).map((e) => e.row);
+}
+
+/** Reads a streaming result to its end and returns the rows its changes add up to (bounded inputs). */
+export async function collectStream(result: StreamResult): Promise<unknown[][]> {
+  const table = new ChangelogTable();
+  for await (const change of result.changes) table.apply(change);
+  return table.toRows();
+}
+
+/** The rows of a query result, whichever runtime produced it (a streaming result is read to its end). */
+export async function resultRows(result: StatementResult): Promise<unknown[][]> {
+  if (result.kind === 'rows') return result.rows;
+  if (result.kind === 'stream') return collectStream(result);
+  throw new Error(`the statement returned no rows (${result.kind})`);
 }
 
 export function ok(command: string, message: string, extra: Partial<OkResult> = {}): OkResult {

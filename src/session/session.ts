@@ -7,7 +7,7 @@ import type * as A from '../sql/ast.ts';
 import { parseScript, parseStatement } from '../sql/parse.ts';
 import { Binder } from '../sql/bind/binder.ts';
 import { CatalogManager } from '../catalog/catalog-manager.ts';
-import { FreshetError, SqlState, positionOf, isStackOverflow, tooComplex } from '../util/errors.ts';
+import { FreshetError, SqlState, isStackOverflow, tooComplex } from '../util/errors.ts';
 import { SessionOptions } from './options.ts';
 import type { StatementResult } from './result.ts';
 import { ok } from './result.ts';
@@ -18,6 +18,7 @@ import { executeExplain } from './statements/explain.ts';
 import { alterTable, createCatalog, createDatabase, createTable, createView, drop, use } from './statements/ddl.ts';
 import { describe, show } from './statements/show.ts';
 import { T, notNull } from '../types/data-type.ts';
+import type { StreamJob } from '../exec/stream/driver.ts';
 
 /** Per-statement facts: its text (for error positions), start time, session time zone. */
 export interface StatementContext {
@@ -32,6 +33,7 @@ export class Session {
   readonly options: SessionOptions;
   readonly catalogs: CatalogManager;
   private current: StatementContext | null = null;
+  private readonly running = new Set<StreamJob>();
 
   constructor(engine: Engine, config: Record<string, string>) {
     this.engine = engine;
@@ -43,21 +45,22 @@ export class Session {
     return new Binder({ catalogs: this.catalogs, source: ctx.source, timeZone: ctx.timeZone, now: ctx.now, options: this.options.explicit() });
   }
 
-  /** Queries and inserts run in the batch runtime for now; streaming mode says so clearly. */
-  requireBatchMode(loc: A.Loc): void {
-    if (this.options.get('execution.runtime-mode') === 'streaming') {
-      const source = this.current?.source ?? '';
-      throw new FreshetError(SqlState.featureNotSupported, 'the streaming runtime is not available in this version; queries run in batch mode', {
-        hint: "SET 'execution.runtime-mode' = 'batch';",
-        position: positionOf(source, loc.start),
-        source,
-      });
-    }
+  /** Whether statements run in the streaming runtime (`execution.runtime-mode`). */
+  get streaming(): boolean {
+    return this.options.get('execution.runtime-mode') === 'streaming';
   }
 
-  /** Cancels the statement that is running (its sources stop between batches; it fails with 57014). */
+  /** Remembers a streaming query's job, so that cancel() also stops it. */
+  track(job: StreamJob): void {
+    this.running.add(job);
+    const forget = (): void => { this.running.delete(job); };
+    job.done.then(forget, forget);
+  }
+
+  /** Cancels what is running: the current statement (it fails with 57014) and streaming queries being read. */
   cancel(): void {
     if (this.current) this.current.cancelled = true;
+    for (const job of this.running) job.cancel();
   }
 
   /** Executes exactly one statement. */
@@ -110,8 +113,15 @@ export class Session {
       }
       case 'createFunction':
         throw this.binder(ctx).error(SqlState.featureNotSupported, 'user-defined functions are not available in this version', st.loc);
-      case 'stopJob':
-        throw this.binder(ctx).error(SqlState.undefinedObject, `no job '${st.jobId}' is running`, st.loc, 'SHOW JOBS lists running jobs.');
+      case 'stopJob': {
+        const b = this.binder(ctx);
+        const entry = b.located(st.loc, () => this.engine.jobs.get(st.jobId));
+        if (entry.job.status !== 'RUNNING') {
+          throw b.error(SqlState.objectInUse, `job '${entry.id}' is not running (${entry.job.status})`, st.loc, 'SHOW JOBS lists the jobs and their status.');
+        }
+        await this.engine.jobs.stop(entry.id);
+        return ok('STOP JOB', `job ${entry.id} stopped; what it wrote is committed`);
+      }
     }
   }
 

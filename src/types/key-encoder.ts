@@ -3,10 +3,10 @@
  * primitive column (number, bigint, string), a canonical string for several columns or nested values.
  * Equal keys give equal encodings (NULL = NULL when null-safe, -0 = 0, NaN = NaN).
  */
-import type { Column } from '../../types/batch.ts';
-import type { DataType } from '../../types/data-type.ts';
-import { physicalOf, isCharacter } from '../../types/data-type.ts';
-import { groupKeyOf } from '../../types/value.ts';
+import type { Column } from './batch.ts';
+import type { DataType } from './data-type.ts';
+import { physicalOf, isCharacter } from './data-type.ts';
+import { groupKeyOf } from './value.ts';
 
 /** The encoding of a NULL key (grouping and IS NOT DISTINCT FROM joins). */
 export const NULL_KEY = Symbol('NULL');

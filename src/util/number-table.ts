@@ -102,6 +102,49 @@ export class NumberTable {
     }
   }
 
+  /** Removes `k` (streaming state forgets keys); returns its id, or -1 when absent. */
+  delete(k: number): number {
+    if (k !== k) {
+      const id = this.nanId;
+      this.nanId = -1;
+      return id;
+    }
+    if (k === 0) k = 0;
+    const mask = this.mask;
+    let i = hashOf(k) & mask;
+    for (;;) {
+      const id = this.ids[i]!;
+      if (id < 0) return -1;
+      if (this.keys[i] === k) {
+        this.removeAt(i);
+        return id;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Backward-shift deletion: later entries of the probe run move up so lookups never stop early. */
+  private removeAt(hole: number): void {
+    const mask = this.mask;
+    const keys = this.keys;
+    const ids = this.ids;
+    let i = hole;
+    for (;;) {
+      i = (i + 1) & mask;
+      const id = ids[i]!;
+      if (id < 0) break;
+      const home = hashOf(keys[i]!) & mask;
+      // the entry at i may fill the hole if its home slot is not in (hole, i] (cyclically)
+      const between = hole <= i ? home > hole && home <= i : home > hole || home <= i;
+      if (between) continue;
+      keys[hole] = keys[i]!;
+      ids[hole] = id;
+      hole = i;
+    }
+    ids[hole] = -1;
+    this.used--;
+  }
+
   private grow(): void {
     const oldKeys = this.keys;
     const oldIds = this.ids;

@@ -94,6 +94,7 @@ describe('freshet sql-client -e', () => {
   it('runs a statement set and client commands', () => {
     const r = freshet(['-e', `${ORDERS}
       CREATE TABLE sink (id INT) WITH ('connector' = 'blackhole');
+      SET 'table.dml-sync' = 'true';
       EXECUTE STATEMENT SET BEGIN
         INSERT INTO sink SELECT id FROM orders;
         INSERT INTO sink SELECT CASE WHEN id > 1 THEN id ELSE 0 END FROM orders;
@@ -106,6 +107,17 @@ describe('freshet sql-client -e', () => {
     expect(r.stdout).toContain('[INFO] 6 rows inserted by 2 statements');
     expect(r.stdout).toContain('Client commands:');
     expect(r.stdout).not.toContain('not reached');
+  });
+
+  it('submits a streaming INSERT as a job and waits for it before exiting', () => {
+    const r = freshet(['-e', `${ORDERS}
+      CREATE TABLE sink (id INT) WITH ('connector' = 'print');
+      INSERT INTO sink SELECT id FROM orders;`]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Job ID: [0-9a-f]{32}/);
+    expect(r.stdout).toMatch(/\[INFO\] Waiting for 1 running job to finish/);
+    expect(r.stdout).toMatch(/\[INFO\] Job [0-9a-f]{32} finished\./);
   });
 });
 

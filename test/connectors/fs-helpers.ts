@@ -15,9 +15,10 @@ export function removeTempDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/** A session in batch mode: these tests are about reading and writing files, with final results. */
 export async function newSession(): Promise<Session> {
   const engine = await Engine.open();
-  return engine.createSession();
+  return engine.createSession({ 'execution.runtime-mode': 'batch' });
 }
 
 export async function query(s: Session, sql: string): Promise<unknown[][]> {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../src/session/engine.ts';
+import { resultRows } from '../../src/session/result.ts';
 import type { Session } from '../../src/session/session.ts';
 import { parseScript } from '../../src/sql/parse.ts';
 import type { Batch, Field } from '../../src/types/batch.ts';
@@ -46,15 +47,14 @@ const AUCTION = flatColumns(1);
 const NESTED = nestedColumns();
 const col = (fields: readonly { name: string }[], name: string): number => fields.findIndex((f) => f.name === name);
 
+/** These tests check the generator and the queries' SQL in batch mode; streaming runs are in test/stream. */
 async function session(): Promise<Session> {
   const engine = await Engine.open();
-  return engine.createSession();
+  return engine.createSession({ 'execution.runtime-mode': 'batch' });
 }
 
 async function query(s: Session, sql: string): Promise<unknown[][]> {
-  const r = await s.execute(sql);
-  if (r.kind !== 'rows') throw new Error(`expected rows from ${sql}, got ${r.kind}`);
-  return r.rows;
+  return resultRows(await s.execute(sql));
 }
 
 async function failure(s: Session, sql: string): Promise<Error & { hint?: string }> {

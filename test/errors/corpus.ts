@@ -290,7 +290,7 @@ export const UNKNOWN_OBJECTS: Case[] = [
   ['USE CATALOG nope', /catalog `nope` does not exist/],
   ['CREATE TABLE t1 LIKE nope', /table `nope` does not exist/],
   ['CREATE VIEW v9 AS SELECT 1 / 0 AS x FROM nope', /table `nope` does not exist/],
-  ['STOP JOB \'nope\'', /no job 'nope' is running/],
+  ['STOP JOB \'nope\'', /no job 'nope'.*SHOW JOBS lists the jobs of this engine/s],
   ['SELECT id\r\nFROM orders\r\nWHERE nope = 1', /unknown column `nope` in table `orders`/],
   ['SELECT id\tFROM orders\tWHERE\tnope = 1', /unknown column `nope` in table `orders`/],
   ['SELECT id\nFROM orders\nWHERE customer = \'ann\'\n  AND nope > 1', /unknown column `nope` in table `orders`/],

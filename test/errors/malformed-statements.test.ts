@@ -21,7 +21,7 @@ import { CORPUS, SCHEMA, type Case } from './corpus.ts';
 const TIMEOUT_MS = 10_000;
 
 async function freshSession(setup: readonly string[]): Promise<Session> {
-  const session = (await Engine.open()).createSession();
+  const session = (await Engine.open()).createSession({ 'execution.runtime-mode': 'batch' });
   for (const sql of [...SCHEMA, ...setup]) await session.execute(sql);
   return session;
 }

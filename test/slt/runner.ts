@@ -2,6 +2,11 @@
  * Runs the records of one .slt file against a fresh embedded engine (and, when the file has `oracle`
  * queries, against a DuckDB mirror of its tables), and says precisely how a record failed.
  *
+ * Files run in batch mode (the session starts in it), and every query (not marked `batchonly`) runs a
+ * second time in streaming mode: the rows its changelog adds up to must be the same rows (in any
+ * order). A file that switches to streaming itself (`SET 'execution.runtime-mode' = 'streaming'`) runs
+ * its queries in streaming mode only.
+ *
  * Completion mode (`FRESHET_SLT_COMPLETE=1`) takes DuckDB's answer as the expected rows of every
  * `oracle` query (and Freshet's column types as its type letters when the header has none), still
  * checks Freshet against it, and `rewrite()` returns the file's new text.
@@ -9,6 +14,7 @@
 import { Engine } from '../../src/session/engine.ts';
 import type { Session } from '../../src/session/session.ts';
 import type { StatementResult } from '../../src/session/result.ts';
+import { collectStream, sortByOrder } from '../../src/session/result.ts';
 import type { DataType } from '../../src/types/data-type.ts';
 import { parseStatement } from '../../src/sql/parse.ts';
 import { FreshetError, formatError } from '../../src/util/errors.ts';
@@ -36,7 +42,7 @@ export class SltRunner {
 
   async open(): Promise<void> {
     this.engine = await Engine.open();
-    this.session = this.engine.createSession();
+    this.session = this.engine.createSession({ 'execution.runtime-mode': 'batch' });
     if (this.file.records.some((r) => r.kind === 'query' && r.oracle)) this.oracle = await DuckDbOracle.open();
   }
 
@@ -87,10 +93,11 @@ export class SltRunner {
   private async runQuery(rec: QueryRecord): Promise<void> {
     const problems: string[] = [];
     let actual: { types: DataType[]; rows: string[][] } | undefined;
+    const streamingFile = this.session!.streaming;
     try {
-      actual = resultRows(await this.session!.execute(rec.sql), this.session!.options.timeZone());
+      actual = await resultRows(await this.session!.execute(rec.sql), this.session!.options.timeZone());
     } catch (e) {
-      problems.push(`Freshet failed:\n${indent(formatError(e, true))}`);
+      problems.push(`Freshet failed${streamingFile ? ' (streaming)' : ''}:\n${indent(formatError(e, true))}`);
     }
 
     let expected = rec.expected;
@@ -135,7 +142,37 @@ export class SltRunner {
       const diff = compareRows(want, duck, rec.sort === 'valuesort' ? '' : letters);
       if (diff) problems.push(`DuckDB's result differs from the expected rows: ${diff}\n  expected:\n${showRows(want)}\n  DuckDB:\n${showRows(duck)}`);
     }
+    if (!streamingFile && !rec.batchOnly && want !== null && letters !== null && isQuery(rec.sql)) {
+      const p = await this.streamingProblem(rec, want, letters);
+      if (p) problems.push(p);
+    }
     if (problems.length > 0) throw new Error(`${this.where(rec)}\n${problems.join('\n')}`);
+  }
+
+  /** Runs the query in streaming mode; its final rows must be the expected ones, as a multiset. */
+  private async streamingProblem(rec: QueryRecord, want: string[][], letters: string): Promise<string | undefined> {
+    const s = this.session!;
+    s.options.set('execution.runtime-mode', 'streaming');
+    try {
+      const got = await resultRows(await s.execute(rec.sql), s.options.timeZone());
+      const a = sortRows(want, 'rowsort');
+      const b = sortRows(got.rows, 'rowsort');
+      const diff = compareRows(rec.sort === 'valuesort' ? sortRows(a, 'valuesort') : a, rec.sort === 'valuesort' ? sortRows(b, 'valuesort') : b, rec.sort === 'valuesort' ? '' : letters);
+      if (diff) return `in streaming mode the changelog adds up to other rows: ${diff}\n  expected:\n${showRows(a)}\n  streaming:\n${showRows(b)}\n(mark the query \`batchonly\` if it cannot mean the same in streaming mode)`;
+      return undefined;
+    } catch (e) {
+      return `streaming mode failed (mark the query \`batchonly\` if it cannot run in streaming mode):\n${indent(formatError(e, true))}`;
+    } finally {
+      s.options.set('execution.runtime-mode', 'batch');
+    }
+  }
+}
+
+function isQuery(sql: string): boolean {
+  try {
+    return parseStatement(sql).kind === 'queryStatement';
+  } catch {
+    return false;
   }
 }
 
@@ -146,11 +183,18 @@ function describeResult(r: StatementResult): string {
   return r.message;
 }
 
-/** A statement's result as canonical text rows; a text result (EXPLAIN, SHOW CREATE) is one row per line. */
-function resultRows(r: StatementResult, timeZone: string): { types: DataType[]; rows: string[][] } {
+/**
+ * A statement's result as canonical text rows; a text result (EXPLAIN, SHOW CREATE) is one row per line,
+ * a streaming result the rows its changes add up to (in the order of its ORDER BY, if it has one).
+ */
+async function resultRows(r: StatementResult, timeZone: string): Promise<{ types: DataType[]; rows: string[][] }> {
   if (r.kind === 'rows') return { types: r.columns.map((c) => c.type), rows: r.rows.map((row) => row.map((v, i) => freshetText(r.columns[i]!.type, v, false, timeZone))) };
   if (r.kind === 'text') return { types: [{ kind: 'VARCHAR', nullable: false }], rows: r.text.replace(/\n$/, '').split('\n').map((l) => [stringText(l, false)]) };
-  if (r.kind === 'stream') throw new Error('the statement returned a changelog stream; collect it before comparing');
+  if (r.kind === 'stream') {
+    const types = r.columns.map((c) => c.type);
+    const rows = sortByOrder(await collectStream(r), types, r.orderBy);
+    return { types, rows: rows.map((row) => row.map((v, i) => freshetText(types[i]!, v, false, timeZone))) };
+  }
   throw new Error(`the statement returned no rows (${r.message}); use 'statement ok' for it`);
 }
 

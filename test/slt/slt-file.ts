@@ -18,7 +18,8 @@
  *
  * A blank line ends a record. `query` takes one type letter per column (I integer, R floating or
  * decimal, T text, B boolean, D date/time/timestamp, ? anything), then optionally a sort mode (nosort,
- * the default; rowsort; valuesort) and `oracle` (DuckDB computes the expected rows). Expected rows are
+ * the default; rowsort; valuesort), `oracle` (DuckDB computes the expected rows) and `batchonly` (the
+ * query is not also run in streaming mode; see runner.ts). Expected rows are
  * tab-separated values in canonical text (test/oracle/canonical.ts). `statement error <regex>` matches the
  * regex against the whole rendered error: `ERROR <sqlstate>: <message> (line, column)`, the caret
  * snippet and `HINT: ..`. `halt` ends the file early.
@@ -42,6 +43,8 @@ export interface QueryRecord {
   types: string | null;
   sort: SortMode;
   oracle: boolean;
+  /** Not run again in streaming mode (it needs batch-only features, or reads the clock). */
+  batchOnly: boolean;
   sql: string;
   /** Expected rows (already split at tabs), or null when the record has no `----` block. */
   expected: string[][] | null;
@@ -107,11 +110,13 @@ export function parseSlt(path: string, text: string): SltFile {
       let types: string | null = null;
       let sort: SortMode = 'nosort';
       let oracle = false;
+      let batchOnly = false;
       for (const w of words.slice(1)) {
         if (w === 'nosort' || w === 'rowsort' || w === 'valuesort') sort = w;
         else if (w === 'oracle') oracle = true;
+        else if (w === 'batchonly') batchOnly = true;
         else if (TYPE_LETTERS.test(w) && types === null) types = w;
-        else fail(`unknown word '${w}' in query header (type letters ITRBD?, nosort|rowsort|valuesort, oracle)`);
+        else fail(`unknown word '${w}' in query header (type letters ITRBD?, nosort|rowsort|valuesort, oracle, batchonly)`);
       }
       i++;
       const sql = block('----');
@@ -122,7 +127,7 @@ export function parseSlt(path: string, text: string): SltFile {
         i++;
         expected = block().map((l) => l.split('\t'));
       }
-      records.push({ kind: 'query', line: header + 1, types, sort, oracle, sql: sql.join('\n'), expected, headerIndex: header, sqlEndIndex, endIndex: i });
+      records.push({ kind: 'query', line: header + 1, types, sort, oracle, batchOnly, sql: sql.join('\n'), expected, headerIndex: header, sqlEndIndex, endIndex: i });
       continue;
     }
     fail(`expected 'statement', 'query', 'halt' or a comment, got '${trimmed}'`);
@@ -135,7 +140,7 @@ export function rewriteSlt(file: SltFile, updates: Map<QueryRecord, { types: str
   const lines = [...file.lines];
   const ordered = [...updates].sort(([a], [b]) => b.headerIndex - a.headerIndex);
   for (const [rec, u] of ordered) {
-    const words = ['query', u.types, ...(rec.sort === 'nosort' ? [] : [rec.sort]), ...(rec.oracle ? ['oracle'] : [])];
+    const words = ['query', u.types, ...(rec.sort === 'nosort' ? [] : [rec.sort]), ...(rec.oracle ? ['oracle'] : []), ...(rec.batchOnly ? ['batchonly'] : [])];
     const block = ['----', ...u.rows.map((r) => r.join('\t'))];
     lines.splice(rec.sqlEndIndex + 1, rec.endIndex - rec.sqlEndIndex - 1, ...block);
     lines[rec.headerIndex] = words.join(' ');

@@ -22,6 +22,8 @@ export interface CompileEnv {
   timeZone: string;
   /** Statement start (epoch ms): the value of CURRENT_TIMESTAMP and friends for the whole statement. */
   now: number;
+  /** Processing time for PROCTIME(): read per batch in streaming jobs (absent: `now`). */
+  clock?: { now(): number };
   /** Names of input columns, for error messages. */
   inputNames?: readonly string[];
 }
@@ -149,6 +151,7 @@ class CodeGen {
       info: e.info,
       timeZone: this.env.timeZone,
       now: this.env.now,
+      clock: this.env.clock,
     };
     if (def.nulls === 'custom') {
       const r = def.genCustom!(argVals, ctx);

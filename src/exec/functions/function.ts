@@ -38,6 +38,8 @@ export interface GenContext {
   timeZone: string;
   /** Statement start (epoch ms), for CURRENT_TIMESTAMP and friends. */
   now: number;
+  /** Processing time of a running job, for PROCTIME(). */
+  clock?: { now(): number };
 }
 
 export interface ValueAndNull {

@@ -9,8 +9,8 @@ import type { Column } from '../../types/batch.ts';
 import { ColumnBuilder } from '../../types/batch.ts';
 import type { DataType } from '../../types/data-type.ts';
 import { physicalOf } from '../../types/data-type.ts';
-import { keyEncoder, type KeyEncoder, type KeyValue } from './key-encoder.ts';
-import { NumberTable } from './number-table.ts';
+import { keyEncoder, type KeyEncoder, type KeyValue } from '../../types/key-encoder.ts';
+import { NumberTable } from '../../util/number-table.ts';
 
 export class GroupTable {
   private readonly ids = new Map<KeyValue, number>();

@@ -3,15 +3,15 @@ import type { Batch } from '../../types/batch.ts';
 import type { DataType } from '../../types/data-type.ts';
 import type { BoundExpr } from '../expr/expr.ts';
 import { compileColumn, compilePredicate, type ColumnKernel, type PredicateKernel } from '../expr/compile.ts';
-import type { Emitter, ExecContext, Operator } from '../operator.ts';
+import type { Emitter, ExecContext } from '../operator.ts';
+import { ForwardingOperator } from '../operator.ts';
 
-export class CalcOperator implements Operator {
-  private readonly out: Emitter;
+export class CalcOperator extends ForwardingOperator {
   private readonly predicate: PredicateKernel | null;
   private readonly columns: ColumnKernel[];
 
   constructor(out: Emitter, ctx: ExecContext, inputTypes: DataType[], projection: BoundExpr[], condition: BoundExpr | null, inputNames: string[]) {
-    this.out = out;
+    super(out);
     const env = { ...ctx.env, inputNames };
     this.predicate = condition ? compilePredicate(condition, inputTypes, env) : null;
     this.columns = projection.map((e) => compileColumn(e, inputTypes, env));
@@ -36,9 +36,5 @@ export class CalcOperator implements Operator {
       kinds = k2;
     }
     this.out.emit({ columns, length: n, kinds });
-  }
-
-  end(): void {
-    this.out.end();
   }
 }

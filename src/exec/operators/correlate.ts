@@ -9,10 +9,10 @@ import type { DataType } from '../../types/data-type.ts';
 import { physicalOf } from '../../types/data-type.ts';
 import type { BoundExpr } from '../expr/expr.ts';
 import { compileColumn, type ColumnKernel } from '../expr/compile.ts';
-import type { Emitter, ExecContext, Operator } from '../operator.ts';
+import type { Emitter, ExecContext } from '../operator.ts';
+import { ForwardingOperator } from '../operator.ts';
 
-export class CorrelateOperator implements Operator {
-  private readonly out: Emitter;
+export class CorrelateOperator extends ForwardingOperator {
   private readonly inputTypes: DataType[];
   private readonly kernels: ColumnKernel[];
   private readonly exprTypes: DataType[];
@@ -21,7 +21,7 @@ export class CorrelateOperator implements Operator {
   private readonly outer: boolean;
 
   constructor(out: Emitter, ctx: ExecContext, inputTypes: DataType[], exprs: BoundExpr[], outTypes: DataType[], withOrdinality: boolean, outer: boolean) {
-    this.out = out;
+    super(out);
     this.inputTypes = inputTypes;
     this.kernels = exprs.map((e) => compileColumn(e, inputTypes, ctx.env));
     this.exprTypes = exprs.map((e) => e.type);
@@ -66,16 +66,17 @@ export class CorrelateOperator implements Operator {
     if (parent.length === 0) return;
     const idx = Int32Array.from(parent);
     const left: Column[] = batch.columns.map((c, i) => gatherColumn(c, physicalOf(this.inputTypes[i]!), idx));
-    this.out.emit({ columns: [...left, ...builders.map((b) => b.build())], length: idx.length, kinds: null });
+    let kinds: Uint8Array | null = null;
+    if (batch.kinds !== null) {
+      kinds = new Uint8Array(idx.length);
+      for (let k = 0; k < idx.length; k++) kinds[k] = batch.kinds[idx[k]!]!;
+    }
+    this.out.emit({ columns: [...left, ...builders.map((b) => b.build())], length: idx.length, kinds });
   }
 
   private widthOf(t: DataType): number {
     if (t.kind === 'MAP') return 2;
     if (t.element?.kind === 'ROW') return t.element.fields!.length;
     return 1;
-  }
-
-  end(): void {
-    this.out.end();
   }
 }

@@ -18,8 +18,8 @@ import type { DataType } from '../../types/data-type.ts';
 import { physicalOf } from '../../types/data-type.ts';
 import type { BoundExpr } from '../expr/expr.ts';
 import { compilePairPredicate, type PairPredicateKernel } from '../expr/compile.ts';
-import { keyEncoder, type KeyEncoder, type KeyValue } from '../hash/key-encoder.ts';
-import { NumberTable } from '../hash/number-table.ts';
+import { keyEncoder, type KeyEncoder, type KeyValue } from '../../types/key-encoder.ts';
+import { NumberTable } from '../../util/number-table.ts';
 import type { Emitter, ExecContext, Operator } from '../operator.ts';
 import type { PhysicalJoinType } from '../physical-plan.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
@@ -124,6 +124,8 @@ export class HashJoinOperator implements Operator {
     return t === 'full' || (t === 'left' && this.spec.buildSide === 'right') || (t === 'right' && this.spec.buildSide === 'left');
   }
 
+  private heldWatermark: number | null = null;
+
   push(batch: Batch, port: number): void {
     if (port === this.buildPort) {
       this.buildRows += batch.length;
@@ -138,11 +140,27 @@ export class HashJoinOperator implements Operator {
     this.probe(batch);
   }
 
+  /**
+   * The probe side's watermark passes through (a lookup join in a streaming job); while probe rows wait
+   * for the build side it is held back, so those rows are not late when they come out.
+   */
+  watermark(wm: number, port: number): void {
+    if (port === this.buildPort) return;
+    if (this.build === null) this.heldWatermark = wm;
+    else this.out.watermark(wm);
+  }
+
+  idle(flag: boolean, port: number): void {
+    if (port !== this.buildPort) this.out.idle(flag);
+  }
+
   end(port: number): void {
     if (port === this.buildPort) {
       this.finishBuild();
       for (const b of this.waiting) this.probe(b);
       this.waiting = [];
+      if (this.heldWatermark !== null) this.out.watermark(this.heldWatermark);
+      this.heldWatermark = null;
       if (this.probeEnded) this.finish();
     } else {
       this.probeEnded = true;
@@ -373,7 +391,12 @@ export class HashJoinOperator implements Operator {
         const phys = physicalOf(this.probeTypes[local]!);
         return probeIsNull ? gatherColumnOrNull(probe.columns[local]!, phys, ps, cnt) : gatherColumn(probe.columns[local]!, phys, ps, cnt);
       });
-      this.out.emit({ columns, length: cnt, kinds: null });
+      let kinds: Uint8Array | null = null;
+      if (probe.kinds !== null && !probeIsNull) {
+        kinds = new Uint8Array(cnt);
+        for (let k = 0; k < cnt; k++) kinds[k] = probe.kinds[ps[k]!]!;
+      }
+      this.out.emit({ columns, length: cnt, kinds });
     }
   }
 

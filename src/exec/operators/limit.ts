@@ -50,6 +50,14 @@ export class LimitOperator implements Operator {
     this.out.end();
   }
 
+  watermark(wm: number): void {
+    if (!this.done) this.out.watermark(wm);
+  }
+
+  idle(flag: boolean): void {
+    if (!this.done) this.out.idle(flag);
+  }
+
   end(): void {
     this.finish();
   }

@@ -14,7 +14,7 @@ import type { FrameBound, SortKey, WindowCall } from '../plan-types.ts';
 import { sortedPermutation, rowComparator } from '../sort/row-comparator.ts';
 import type { Emitter, ExecContext, Operator } from '../operator.ts';
 import { createAccumulators } from './aggregate-calls.ts';
-import { keyEncoder } from '../hash/key-encoder.ts';
+import { keyEncoder } from '../../types/key-encoder.ts';
 import { valueAt } from '../../types/batch.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
 

@@ -6,7 +6,7 @@
 import type { Batch } from '../../types/batch.ts';
 import { gatherBatch } from '../../types/batch.ts';
 import type { DataType } from '../../types/data-type.ts';
-import { keyEncoder, type KeyEncoder, type KeyValue } from '../hash/key-encoder.ts';
+import { keyEncoder, type KeyEncoder, type KeyValue } from '../../types/key-encoder.ts';
 import type { Emitter, ExecContext, Operator } from '../operator.ts';
 
 export class HashSetOpOperator implements Operator {

@@ -1,21 +1,36 @@
-/** UNION ALL: forwards batches of every input; ends when all inputs have ended. */
+/**
+ * UNION ALL: forwards batches of every input; ends when all inputs have ended. Its watermark is the
+ * smallest of its (active) inputs'.
+ */
 import type { Batch } from '../../types/batch.ts';
 import type { Emitter, Operator } from '../operator.ts';
+import { WatermarkMerger } from '../operator.ts';
 
 export class UnionOperator implements Operator {
   private readonly out: Emitter;
   private open: number;
+  private readonly marks: WatermarkMerger;
 
   constructor(out: Emitter, inputs: number) {
     this.out = out;
     this.open = inputs;
+    this.marks = new WatermarkMerger(inputs);
   }
 
   push(batch: Batch): void {
     this.out.emit(batch);
   }
 
-  end(): void {
+  watermark(wm: number, port: number): void {
+    this.marks.forwardWatermark(port, wm, this.out);
+  }
+
+  idle(flag: boolean, port: number): void {
+    this.marks.forwardIdle(port, flag, this.out);
+  }
+
+  end(port: number): void {
+    this.marks.forwardEnd(port, this.out);
     if (--this.open === 0) this.out.end();
   }
 }

@@ -15,7 +15,7 @@ import { physicalOf } from '../../types/data-type.ts';
 import type { TvfWindow } from '../plan-types.ts';
 import { forEachWindow } from '../windows.ts';
 import { sortedPermutation } from '../sort/row-comparator.ts';
-import { keyEncoder } from '../hash/key-encoder.ts';
+import { keyEncoder } from '../../types/key-encoder.ts';
 import { instantToLocal, localToInstant } from '../../types/temporal.ts';
 import type { Emitter, ExecContext, Operator } from '../operator.ts';
 
@@ -74,6 +74,14 @@ export class WindowTvfOperator implements Operator {
       for (let k = 0; k < n; k++) kinds[k] = batch.kinds[rows[k]!]!;
     }
     this.out.emit({ columns, length: n, kinds });
+  }
+
+  watermark(wm: number): void {
+    this.out.watermark(wm);
+  }
+
+  idle(flag: boolean): void {
+    this.out.idle(flag);
   }
 
   end(): void {

@@ -7,12 +7,14 @@
  * - GROUPING SETS expand each row once per set before a hash aggregate.
  */
 import type { BoundExpr } from '../../exec/expr/expr.ts';
-import { conjuncts, inputRefs, inputRef, literal, remapInputs } from '../../exec/expr/expr.ts';
+import { inputRefs, inputRef, remapInputs } from '../../exec/expr/expr.ts';
 import type { PhysicalPlan, PhysicalJoinType } from '../../exec/physical-plan.ts';
 import type { LogicalPlan, JoinNode } from '../logical-plan.ts';
-import { T, notNull, nullable } from '../../types/data-type.ts';
 import type { Field } from '../../types/batch.ts';
 import { andAll } from '../rules/util.ts';
+import { splitCondition, withKeyColumns } from './join-keys.ts';
+import { planTemporalJoin } from './temporal-join.ts';
+import { groupingSetsSteps } from './grouping-sets.ts';
 
 /** Rough row count of a plan, for choosing the build side of hash joins. */
 export function estimateRows(p: LogicalPlan): number {
@@ -45,16 +47,20 @@ export function toPhysical(p: LogicalPlan): PhysicalPlan {
       return { kind: 'Values', rows: p.rows, schema: p.schema };
     case 'project': {
       if (p.input.kind === 'filter') {
-        if (p.input.input.kind === 'join') return planCalcOverJoin(p.input.input, p.exprs, p.input.predicate, p.schema);
+        if (p.input.input.kind === 'join' && !p.input.input.temporal) return planCalcOverJoin(p.input.input, p.exprs, p.input.predicate, p.schema);
         return { kind: 'Calc', input: toPhysical(p.input.input), projection: p.exprs, condition: p.input.predicate, schema: p.schema };
       }
-      if (p.input.kind === 'join') return planCalcOverJoin(p.input, p.exprs, null, p.schema);
+      if (p.input.kind === 'join' && !p.input.temporal) return planCalcOverJoin(p.input, p.exprs, null, p.schema);
       return { kind: 'Calc', input: toPhysical(p.input), projection: p.exprs, condition: null, schema: p.schema };
     }
     case 'filter':
       return { kind: 'Calc', input: toPhysical(p.input), projection: p.schema.map((f, i) => inputRef(i, f.type)), condition: p.predicate, schema: p.schema };
     case 'aggregate': return planAggregate(p);
-    case 'join': return planJoin(p);
+    case 'join':
+      // an event-time temporal join picks versions by time; a processing-time one is a plain join in batch
+      if (p.temporal && p.temporal.rightTime >= 0) return planTemporalJoin(p, toPhysical(p.left), toPhysical(p.right), false);
+      return planJoin(p);
+    case 'watermark': return toPhysical(p.input);
     case 'sort':
       return { kind: 'Sort', input: toPhysical(p.input), keys: p.keys, schema: p.schema };
     case 'limit':
@@ -82,85 +88,10 @@ function planAggregate(p: Extract<LogicalPlan, { kind: 'aggregate' }>): Physical
   if (p.groupingSets === null) {
     return { kind: 'HashAggregate', input, groupKeys: p.groupKeys, aggs: p.aggs, schema: p.schema };
   }
-  // Expand: per grouping set, the input row with absent keys set to NULL, plus the set's `$g` bits
-  const k = p.groupKeys.length;
-  const inSchema = p.input.schema;
-  const expandSchema: Field[] = [
-    ...inSchema.map((f, i) => (p.groupKeys.includes(i) ? { name: f.name, type: nullable(f.type) } : f)),
-    { name: '$g', type: notNull(T.bigint()) },
-  ];
-  const projections: BoundExpr[][] = p.groupingSets.map((set) => {
-    const present = new Set(set.map((pos) => p.groupKeys[pos]!));
-    let g = 0;
-    for (let pos = 0; pos < k; pos++) if (!set.includes(pos)) g |= 1 << (k - 1 - pos);
-    return [
-      ...inSchema.map((f, i) => (p.groupKeys.includes(i) && !present.has(i) ? literal(null, nullable(f.type)) : inputRef(i, expandSchema[i]!.type))),
-      literal(g, notNull(T.bigint())),
-    ];
-  });
-  const expand: PhysicalPlan = { kind: 'Expand', input, projections, schema: expandSchema };
-  const gCol = inSchema.length;
-  // aggregate on keys + $g; the output keeps keys, aggs, then $g
-  const agg: PhysicalPlan = {
-    kind: 'HashAggregate', input: expand, groupKeys: [...p.groupKeys, gCol], aggs: p.aggs,
-    schema: [...p.schema.slice(0, k), p.schema[p.schema.length - 1]!, ...p.schema.slice(k, p.schema.length - 1)],
-  };
-  // reorder to keys, aggs, $g
-  const exprs = [
-    ...p.schema.slice(0, k).map((f, i) => inputRef(i, f.type)),
-    ...p.aggs.map((a, i) => inputRef(k + 1 + i, a.type)),
-    inputRef(k, notNull(T.bigint())),
-  ];
-  return { kind: 'Calc', input: agg, projection: exprs, condition: null, schema: p.schema };
-}
-
-interface EquiKey {
-  left: BoundExpr;
-  right: BoundExpr;
-  nullSafe: boolean;
-}
-
-function splitCondition(j: JoinNode): { keys: EquiKey[]; residual: BoundExpr[] } {
-  const lw = j.left.schema.length;
-  const keys: EquiKey[] = [];
-  const residual: BoundExpr[] = [];
-  const side = (e: BoundExpr): 'l' | 'r' | 'both' | 'none' => {
-    const refs = [...inputRefs(e)];
-    if (refs.length === 0) return 'none';
-    if (refs.every((i) => i < lw)) return 'l';
-    if (refs.every((i) => i >= lw)) return 'r';
-    return 'both';
-  };
-  for (const c of conjuncts(j.condition)) {
-    if (c.kind === 'call' && (c.fn === '=' || c.fn === 'is_not_distinct_from')) {
-      const [a, b] = c.args as [BoundExpr, BoundExpr];
-      const sa = side(a);
-      const sb = side(b);
-      const nullSafe = c.fn === 'is_not_distinct_from';
-      // a constant compared with the subquery column (`5 IN (SELECT ..)`) is a left key like any other:
-      // null-aware joins need their comparison as a key to see NULL keys
-      const leftish = (s: string): boolean => s === 'l' || (s === 'none' && j.nullAware);
-      if (leftish(sa) && sb === 'r') { keys.push({ left: a, right: remapInputs(b, (i) => i - lw), nullSafe }); continue; }
-      if (sa === 'r' && leftish(sb)) { keys.push({ left: b, right: remapInputs(a, (i) => i - lw), nullSafe }); continue; }
-    }
-    residual.push(c);
-  }
-  return { keys, residual };
-}
-
-/** Projects key expressions that are not plain columns onto the end of a side. */
-function withKeyColumns(side: PhysicalPlan, exprs: BoundExpr[]): { plan: PhysicalPlan; indices: number[] } {
-  const width = side.schema.length;
-  const extra: BoundExpr[] = [];
-  const indices = exprs.map((e) => {
-    if (e.kind === 'input') return e.index;
-    extra.push(e);
-    return width + extra.length - 1;
-  });
-  if (extra.length === 0) return { plan: side, indices };
-  const projection = [...side.schema.map((f, i) => inputRef(i, f.type)), ...extra];
-  const schema = [...side.schema, ...extra.map((e, i) => ({ name: `$key${i}`, type: e.type }))];
-  return { plan: { kind: 'Calc', input: side, projection, condition: null, schema }, indices };
+  const g = groupingSetsSteps(p);
+  const expand: PhysicalPlan = { kind: 'Expand', input, projections: g.projections, schema: g.expandSchema };
+  const agg: PhysicalPlan = { kind: 'HashAggregate', input: expand, groupKeys: g.groupKeys, aggs: p.aggs, schema: g.aggSchema };
+  return { kind: 'Calc', input: agg, projection: g.reorder, condition: null, schema: p.schema };
 }
 
 /**

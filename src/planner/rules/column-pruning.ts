@@ -100,6 +100,11 @@ function prune(p: LogicalPlan, required: Set<number>): Pruned {
         else if (rightInOutput) rightReq.add(i - lw);
       }
       for (const i of condRefs) (i < lw ? leftReq : rightReq).add(i < lw ? i : i - lw);
+      if (p.temporal) {
+        leftReq.add(p.temporal.leftTime);
+        if (p.temporal.rightTime >= 0) rightReq.add(p.temporal.rightTime);
+        p.temporal.rightKey.forEach((k) => rightReq.add(k));
+      }
       const l = prune(p.left, leftReq);
       const r = prune(p.right, rightReq);
       const lw2 = l.plan.schema.length;
@@ -108,6 +113,10 @@ function prune(p: LogicalPlan, required: Set<number>): Pruned {
       r.map.forEach((v, k2) => condMap.set(k2 + lw, v + lw2));
       const cond = p.condition ? remap(p.condition, condMap) : null;
       const node = L.join(p.joinType, l.plan, r.plan, cond, p.nullAware);
+      if (p.temporal) {
+        const t = p.temporal;
+        node.temporal = { leftTime: l.map.get(t.leftTime)!, rightTime: t.rightTime < 0 ? -1 : r.map.get(t.rightTime)!, rightKey: t.rightKey.map((k) => r.map.get(k)!) };
+      }
       const map = new Map<number, number>();
       l.map.forEach((v, k2) => map.set(k2, v));
       if (p.joinType === 'mark') map.set(lw, lw2);
@@ -184,6 +193,10 @@ function prune(p: LogicalPlan, required: Set<number>): Pruned {
       const w2 = child.plan.schema.length;
       for (let i = 0; i < 3; i++) map.set(width + i, w2 + i);
       return { plan: node, map };
+    }
+    case 'watermark': {
+      const child = prune(p.input, refsOf([p.expr], new Set([...required, p.rowtime])));
+      return { plan: L.watermark(child.plan, child.map.get(p.rowtime)!, remap(p.expr, child.map)), map: child.map };
     }
     case 'sink': {
       const n = p.input.schema.length;

@@ -86,6 +86,7 @@ export function foldConstants(plan: LogicalPlan, env: FoldEnv): LogicalPlan {
       }
       case 'join': return p.condition ? { ...p, condition: foldExpr(p.condition, env) } : p;
       case 'unnest': return { ...p, exprs: p.exprs.map((e) => foldExpr(e, env)) };
+      case 'watermark': return { ...p, expr: foldExpr(p.expr, env) };
       default: return p;
     }
   });

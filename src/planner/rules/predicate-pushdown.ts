@@ -93,6 +93,13 @@ function push(p: LogicalPlan, preds: BoundExpr[]): LogicalPlan {
       const stay = preds.filter((c) => !down.includes(c));
       return wrap({ ...p, input: push(p.input, down) }, stay);
     }
+    case 'watermark': {
+      // filtering before the watermark is computed keeps every bounded-disorder guarantee (the bound holds
+      // between any two rows) and lets sources skip what the query never reads
+      const down = preds.filter(deterministic);
+      const stay = preds.filter((c) => !down.includes(c));
+      return wrap({ ...p, input: push(p.input, down) }, stay);
+    }
     case 'scan': return pushScan(p, preds);
     case 'limit': return wrap({ ...p, input: push(p.input, []) }, preds);
     case 'setop': return wrap({ ...p, left: push(p.left, []), right: push(p.right, []) }, preds);
@@ -112,7 +119,8 @@ function pushJoin(p: L.JoinNode, preds: BoundExpr[]): LogicalPlan {
   // filter terms above the join: a side may take the terms that only mention it when it is not
   // NULL-padded by the join
   const leftPreserved = t === 'inner' || t === 'left' || t === 'semi' || t === 'anti' || t === 'mark' || t === 'single';
-  const rightPreserved = t === 'inner' || t === 'right';
+  // a versioned table's rows are versions: filtering them first would expose an older version instead of no match
+  const rightPreserved = (t === 'inner' || t === 'right') && !p.temporal;
   for (const c of preds) {
     if (!deterministic(c)) stay.push(c);
     else if (within(c, 0, lw) && leftPreserved) toLeft.push(c);
@@ -124,7 +132,7 @@ function pushJoin(p: L.JoinNode, preds: BoundExpr[]): LogicalPlan {
   // preserved. A null-aware join's condition is the IN comparison itself: it must see the NULLs of the
   // subquery (`5 IN (1, NULL)` is unknown, not false), so none of it moves into an input.
   const onLeft = !p.nullAware && (t === 'inner' || t === 'right' || t === 'semi');
-  const onRight = !p.nullAware && (t === 'inner' || t === 'left' || t === 'semi' || t === 'anti' || t === 'mark' || t === 'single');
+  const onRight = !p.nullAware && !p.temporal && (t === 'inner' || t === 'left' || t === 'semi' || t === 'anti' || t === 'mark' || t === 'single');
   for (const c of conjuncts(p.condition)) {
     if (!deterministic(c)) cond.push(c);
     else if (within(c, 0, lw) && onLeft) toLeft.push(c);

@@ -6,11 +6,18 @@ import { toPhysical } from '../../planner/physical/batch-planner.ts';
 import { ok, type OkResult } from '../result.ts';
 import type { Session, StatementContext } from '../session.ts';
 import { runPhysical, skippedWarnings } from './query.ts';
+import { startStreamingInsert } from './streaming.ts';
+import { SqlState } from '../../util/errors.ts';
 import type { PhysicalPlan } from '../../exec/physical-plan.ts';
 
 export async function executeInsert(session: Session, ctx: StatementContext, st: InsertStatement): Promise<OkResult> {
-  session.requireBatchMode(st.loc);
-  const plan = bindInsert(session.binder(ctx), st);
+  const b = session.binder(ctx);
+  const plan = bindInsert(b, st);
+  if (session.streaming) {
+    if (st.overwrite) throw b.error(SqlState.featureNotSupported, 'INSERT OVERWRITE is not supported in streaming mode: a continuous job never finishes replacing the table', st.loc, "SET 'execution.runtime-mode' = 'batch'; for a one-off overwrite.");
+    const target = plan.kind === 'sink' ? plan.tableName : '';
+    return b.locatedAsync(st.loc, () => startStreamingInsert(session, ctx, [plan], [target], 1));
+  }
   const r = await runPhysical(session, ctx, toPhysical(optimize(plan, { timeZone: ctx.timeZone })));
   const n = r.written[0] ?? 0;
   const target = plan.kind === 'sink' ? plan.tableName : '';
@@ -23,8 +30,14 @@ export async function executeInsert(session: Session, ctx: StatementContext, st:
  */
 export async function executeStatementSet(session: Session, ctx: StatementContext, st: StatementSet): Promise<OkResult> {
   if (st.statements.length === 0) return ok('INSERT', 'the statement set is empty', { rowCount: 0 });
-  session.requireBatchMode(st.loc);
   const b = session.binder(ctx);
+  if (session.streaming) {
+    const overwrite = st.statements.find((i) => i.overwrite);
+    if (overwrite) throw b.error(SqlState.featureNotSupported, 'INSERT OVERWRITE is not supported in streaming mode: a continuous job never finishes replacing the table', overwrite.loc, "SET 'execution.runtime-mode' = 'batch'; for a one-off overwrite.");
+    const plans = st.statements.map((ins) => bindInsert(b, ins));
+    const targets = plans.map((p) => (p.kind === 'sink' ? p.tableName : ''));
+    return b.locatedAsync(st.loc, () => startStreamingInsert(session, ctx, plans, targets, plans.length));
+  }
   const sinks = st.statements.map((ins) => toPhysical(optimize(bindInsert(b, ins), { timeZone: ctx.timeZone })));
   const plan: PhysicalPlan = sinks.length === 1 ? sinks[0]! : { kind: 'Union', inputs: sinks, schema: [] };
   const r = await runPhysical(session, ctx, plan);

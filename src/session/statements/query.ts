@@ -1,4 +1,4 @@
-/** SELECT: bind, optimize, plan and run a query in the batch runtime; collect its rows. */
+/** SELECT: bind and optimize a query; run it in the batch runtime (collecting its rows) or start it as a streaming job. */
 import type { QueryStatement } from '../../sql/ast.ts';
 import { bindQuery } from '../../sql/bind/query.ts';
 import { optimize } from '../../planner/optimizer.ts';
@@ -6,7 +6,8 @@ import { toPhysical } from '../../planner/physical/batch-planner.ts';
 import { runBatch, type RunResult } from '../../exec/driver.ts';
 import type { PhysicalPlan } from '../../exec/physical-plan.ts';
 import { batchToRows } from '../../types/batch.ts';
-import type { RowsResult } from '../result.ts';
+import type { RowsResult, StreamResult } from '../result.ts';
+import { startStreamingQuery } from './streaming.ts';
 import type { Session, StatementContext } from '../session.ts';
 
 export async function runPhysical(session: Session, ctx: StatementContext, plan: PhysicalPlan): Promise<RunResult> {
@@ -23,10 +24,10 @@ export function skippedWarnings(r: RunResult): string[] {
   return [`skipped ${r.skippedCount} malformed record(s); first at ${first.where}: ${first.reason}`];
 }
 
-export async function executeQuery(session: Session, ctx: StatementContext, st: QueryStatement): Promise<RowsResult> {
-  session.requireBatchMode(st.loc);
+export async function executeQuery(session: Session, ctx: StatementContext, st: QueryStatement): Promise<RowsResult | StreamResult> {
   const b = session.binder(ctx);
   const q = bindQuery(b, st.query, null);
+  if (session.streaming) return b.locatedAsync(st.loc, () => startStreamingQuery(session, ctx, q.plan, q.names));
   const physical = toPhysical(optimize(q.plan, { timeZone: ctx.timeZone }));
   const r = await runPhysical(session, ctx, physical);
   const types = q.plan.schema.map((f) => f.type);

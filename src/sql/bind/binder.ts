@@ -69,6 +69,16 @@ export class Binder {
     }
   }
 
+  /** Like `located`, for asynchronous work (planning and starting a job). */
+  async locatedAsync<T>(loc: Loc, f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (e) {
+      if (e instanceof FreshetError) throw this.at(e, loc);
+      throw e;
+    }
+  }
+
   /** The CTE called `name`, innermost first. */
   findCte(name: { value: string; quoted: boolean }): Cte | undefined {
     for (let i = this.ctes.length - 1; i >= 0; i--) {

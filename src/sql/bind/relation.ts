@@ -89,7 +89,7 @@ export function bindTableRef(b: Binder, ref: A.TableRef, outer: Scope | null, _l
 
 function bindNamedTable(b: Binder, ref: A.NamedTableRef, outer: Scope | null): Bound {
   if (ref.systemTime) {
-    throw b.error(SqlState.featureNotSupported, 'FOR SYSTEM_TIME AS OF needs a versioned table (table store or temporal join), which is not available yet', ref.systemTime.loc);
+    throw b.error(SqlState.featureNotSupported, 'FOR SYSTEM_TIME AS OF joins a table to the rows on its left: write `FROM l JOIN r FOR SYSTEM_TIME AS OF l.time_column ON ..`', ref.systemTime.loc);
   }
   if (ref.hints.some((h) => h.name === 'OPTIONS')) {
     throw b.error(SqlState.featureNotSupported, 'OPTIONS hints are not supported yet', ref.hints[0]!.loc, "Set the option on the table with ALTER TABLE .. SET ('k' = 'v').");
@@ -207,7 +207,15 @@ export function bindTable(b: Binder, id: ObjectIdentifier, t: CatalogTable, loc:
     exprs.push(e);
     names.push(col.name);
   });
-  return { plan: identity ? scan : L.project(scan, exprs, names), names };
+  let plan: LogicalPlan = identity ? scan : L.project(scan, exprs, names);
+  if (t.schema.watermark) {
+    const wm = t.schema.watermark;
+    const rowtimeIndex = names.indexOf(wm.column);
+    const scope = new Scope(names.map((name, i) => ({ qualifier: id.name, name, index: i, type: plan.schema[i]!.type })));
+    const expr = b.withSource(wm.expr, () => bindExpr(b, parseExpression(wm.expr), { scope, input: { plan }, clause: 'WATERMARK' }));
+    plan = L.watermark(plan, rowtimeIndex, expr);
+  }
+  return { plan, names };
 }
 
 // ---------------------------------------------------------------- joins
@@ -216,6 +224,7 @@ const JOIN_TYPES: Record<A.JoinRef['type'], L.JoinType> = { INNER: 'inner', CROS
 
 function bindJoin(b: Binder, j: A.JoinRef, outer: Scope | null): Bound {
   const left = bindTableRef(b, j.left, outer, null);
+  if (j.right.kind === 'table' && j.right.systemTime) return bindTemporalJoin(b, left, j, j.right, outer);
   if (isLateral(j.right)) {
     if (j.type === 'RIGHT' || j.type === 'FULL') throw b.error(SqlState.featureNotSupported, `${j.type} JOIN with a lateral relation is not supported`, j.loc);
     return bindLateral(b, left, j.right, j.type, j.on, outer);
@@ -307,6 +316,75 @@ function combine(b: Binder, left: Bound, right: Bound, type: A.JoinRef['type'], 
     outScope = new Scope([...extra, ...cols], outer);
   }
   return { plan, scope: outScope };
+}
+
+/**
+ * `l JOIN r FOR SYSTEM_TIME AS OF l.t ON ..`. With a rowtime `l.t` this is an event-time temporal join
+ * against a versioned table (a PRIMARY KEY and a WATERMARK): each left row meets the version of its key
+ * valid at l.t. With a proctime `l.t` it is a lookup join: the table as it is when the row arrives.
+ */
+function bindTemporalJoin(b: Binder, left: Bound, j: A.JoinRef, ref: A.NamedTableRef, outer: Scope | null): Bound {
+  const st = ref.systemTime!;
+  if (j.type !== 'INNER' && j.type !== 'LEFT') {
+    throw b.error(SqlState.featureNotSupported, `a temporal join is INNER or LEFT, not ${j.type}`, j.loc, 'Write JOIN or LEFT JOIN .. FOR SYSTEM_TIME AS OF.');
+  }
+  const timeExpr = bindExpr(b, st, { scope: left.scope, input: { plan: left.plan }, clause: 'FOR SYSTEM_TIME AS OF' });
+  if (timeExpr.kind !== 'input') {
+    throw b.error(SqlState.featureNotSupported, 'FOR SYSTEM_TIME AS OF takes a time attribute column of the left table', st.loc, 'Write FOR SYSTEM_TIME AS OF o.order_time, where order_time is a rowtime or PROCTIME() column.');
+  }
+  const attr = timeExpr.type.timeAttribute;
+  if (attr === undefined) {
+    throw b.error(SqlState.datatypeMismatch, 'FOR SYSTEM_TIME AS OF needs a time attribute: a column with a WATERMARK (event time) or computed AS PROCTIME() (processing time)', st.loc,
+      'Declare WATERMARK FOR the column in the left table, or add `pt AS PROCTIME()` to it.');
+  }
+  const resolved = b.located(ref.name.loc, () => b.env.catalogs.resolve(ref.name.parts));
+  if (resolved.object.kind !== 'table') {
+    throw b.error(SqlState.featureNotSupported, `FOR SYSTEM_TIME AS OF needs a table; ${resolved.id.name} is a view`, ref.name.loc, 'Join the table the view reads, or use a regular join.');
+  }
+  const table = resolved.object;
+  const bound = bindTable(b, resolved.id, table, ref.loc);
+  const names = applyAliases(b, bound.plan, bound.names, ref.columnAliases, ref.loc, `table ${resolved.id.name}`);
+  const right: Bound = { plan: bound.plan, scope: scopeOf(bound.plan, ref.alias?.value ?? resolved.id.name, names, outer) };
+  const pk = table.schema.primaryKey?.columns ?? [];
+  const rightKey = pk.map((c) => bound.names.indexOf(c));
+  let rightTime = -1;
+  if (attr === 'ROWTIME') {
+    if (pk.length === 0) {
+      throw b.error(SqlState.wrongObjectType, `an event-time temporal join needs a versioned table: ${resolved.id.name} has no PRIMARY KEY`, ref.name.loc,
+        'Declare PRIMARY KEY (..) NOT ENFORCED on the table: a version is the latest row per key.');
+    }
+    if (!table.schema.watermark) {
+      throw b.error(SqlState.wrongObjectType, `an event-time temporal join needs a versioned table: ${resolved.id.name} has no WATERMARK`, ref.name.loc,
+        'Declare WATERMARK FOR the column that says when each version became valid.');
+    }
+    rightTime = bound.names.indexOf(table.schema.watermark.column);
+  }
+  const r = combine(b, left, right, j.type, j, outer);
+  if (r.plan.kind !== 'join') throw b.error(SqlState.featureNotSupported, 'a temporal join takes ON, not USING or NATURAL', j.loc);
+  const lw = left.plan.schema.length;
+  if (attr === 'ROWTIME') {
+    // every key column of the versioned table must be matched by an equality with the left side
+    const eqRight = new Set<number>();
+    const visit = (e: BoundExpr | null): void => {
+      if (e === null) return;
+      if (e.kind === 'call' && e.fn === 'and') { e.args.forEach(visit); return; }
+      if (e.kind === 'call' && e.fn === '=') {
+        const [x, y] = e.args as [BoundExpr, BoundExpr];
+        if (x.kind === 'input' && y.kind === 'input') {
+          if (x.index < lw && y.index >= lw) eqRight.add(y.index - lw);
+          if (y.index < lw && x.index >= lw) eqRight.add(x.index - lw);
+        }
+      }
+    };
+    visit(r.plan.condition);
+    const missing = pk.filter((_, i) => !eqRight.has(rightKey[i]!));
+    if (missing.length > 0) {
+      throw b.error(SqlState.featureNotSupported, `a temporal join must match every primary key column of ${resolved.id.name} with an equality; missing ${missing.join(', ')}`, j.on?.loc ?? j.loc,
+        `Add ${missing.map((c) => `${ref.alias?.value ?? resolved.id.name}.${c} = ..`).join(' AND ')} to the ON condition.`);
+    }
+  }
+  r.plan.temporal = { leftTime: timeExpr.index, rightTime, rightKey };
+  return r;
 }
 
 /** A relation that may read columns of the relations to its left: UNNEST(t.arr), LATERAL (subquery). */

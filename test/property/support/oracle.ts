@@ -37,7 +37,8 @@ export class Oracle {
 
   private constructor(engine: Engine, instance: DuckDBInstance, duck: DuckDBConnection, duckSetup: string[]) {
     this.engine = engine;
-    this.session = engine.createSession();
+    // the batch runtime against DuckDB; the streaming runtime is compared with the batch one elsewhere
+    this.session = engine.createSession({ 'execution.runtime-mode': 'batch' });
     this.instance = instance;
     this.duck = duck;
     this.duckSetup = duckSetup;

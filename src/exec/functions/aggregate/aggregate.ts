@@ -45,27 +45,7 @@ export interface AggregateFunction {
   emptyValue?: unknown;
 }
 
-/** Grows a typed array to at least n elements (doubling). */
-export function growF64(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
-  if (a.length >= n) return a;
-  const b = new Float64Array(Math.max(n, a.length * 2, 16));
-  b.set(a);
-  return b;
-}
-
-export function growU8(a: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayBuffer> {
-  if (a.length >= n) return a;
-  const b = new Uint8Array(Math.max(n, a.length * 2, 16));
-  b.set(a);
-  return b;
-}
-
-export function growI32(a: Int32Array<ArrayBuffer>, n: number): Int32Array<ArrayBuffer> {
-  if (a.length >= n) return a;
-  const b = new Int32Array(Math.max(n, a.length * 2, 16));
-  b.set(a);
-  return b;
-}
+export { growF64, growU8, growI32 } from '../../../util/grow.ts';
 
 export function isNull(col: Column, i: number): boolean {
   return col.nulls !== null && col.nulls[i] === 1;

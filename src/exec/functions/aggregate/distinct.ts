@@ -8,7 +8,8 @@ import { groupKeyOf } from '../../../types/value.ts';
 
 export class DistinctAccumulators implements Accumulators {
   private readonly inner: Accumulators;
-  private seen = new Map<string, number>();
+  /** per group: value → occurrences (one Map per group, so forgetting a group is O(1)) */
+  private seen: Array<Map<unknown, number> | undefined> = [];
   private rowsBuf = new Int32Array(256);
   private groupsBuf = new Int32Array(256);
 
@@ -20,13 +21,31 @@ export class DistinctAccumulators implements Accumulators {
     this.inner.grow(n);
   }
 
-  private keyOf(args: readonly Column[], i: number, g: number): string | null {
-    let key = g + '|';
+  /** The value's identity within its group: the value itself for numbers and strings. */
+  private keyOf(args: readonly Column[], i: number): unknown {
+    if (args.length === 1) {
+      const c = args[0]!;
+      if (c.nulls !== null && c.nulls[i] === 1) return null;
+      const v = (c.values as ArrayLike<unknown>)[i];
+      if (typeof v === 'number') return v === 0 ? 0 : v;
+      if (typeof v === 'string' || typeof v === 'bigint') return v;
+      return groupKeyOf(v);
+    }
+    let key = '';
     for (const c of args) {
       if (c.nulls !== null && c.nulls[i] === 1) return null;
       key += groupKeyOf((c.values as ArrayLike<unknown>)[i]) + '|';
     }
     return key;
+  }
+
+  private mapOf(g: number): Map<unknown, number> {
+    let m = this.seen[g];
+    if (m === undefined) {
+      m = new Map();
+      this.seen[g] = m;
+    }
+    return m;
   }
 
   private buffers(count: number): void {
@@ -40,10 +59,11 @@ export class DistinctAccumulators implements Accumulators {
     this.buffers(count);
     let m = 0;
     for (let k = 0; k < count; k++) {
-      const key = this.keyOf(args, rows[k]!, groups[k]!);
+      const key = this.keyOf(args, rows[k]!);
       if (key === null) continue;
-      const c = this.seen.get(key) ?? 0;
-      this.seen.set(key, c + 1);
+      const seen = this.mapOf(groups[k]!);
+      const c = seen.get(key) ?? 0;
+      seen.set(key, c + 1);
       if (c === 0) {
         this.rowsBuf[m] = rows[k]!;
         this.groupsBuf[m++] = groups[k]!;
@@ -56,16 +76,17 @@ export class DistinctAccumulators implements Accumulators {
     this.buffers(count);
     let m = 0;
     for (let k = 0; k < count; k++) {
-      const key = this.keyOf(args, rows[k]!, groups[k]!);
+      const key = this.keyOf(args, rows[k]!);
       if (key === null) continue;
-      const c = this.seen.get(key) ?? 0;
+      const seen = this.mapOf(groups[k]!);
+      const c = seen.get(key) ?? 0;
       if (c <= 1) {
-        this.seen.delete(key);
+        seen.delete(key);
         if (c === 1) {
           this.rowsBuf[m] = rows[k]!;
           this.groupsBuf[m++] = groups[k]!;
         }
-      } else this.seen.set(key, c - 1);
+      } else seen.set(key, c - 1);
     }
     if (m > 0) this.inner.retract(args, this.rowsBuf, this.groupsBuf, m);
   }
@@ -75,8 +96,7 @@ export class DistinctAccumulators implements Accumulators {
   }
 
   reset(g: number): void {
-    const prefix = g + '|';
-    for (const k of this.seen.keys()) if (k.startsWith(prefix)) this.seen.delete(k);
+    this.seen[g] = undefined;
     this.inner.reset(g);
   }
 }

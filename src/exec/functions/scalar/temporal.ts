@@ -370,7 +370,8 @@ const proctime: ScalarFunction = {
   resolve: (args) => (args.length === 0 ? { type: withTimeAttribute(notNull(T.timestampLtz(3)), 'PROCTIME') } : 'PROCTIME takes no arguments'),
   nulls: 'strict',
   dynamic: true,
-  gen: (_args, ctx) => String(ctx.now),
+  // a streaming job reads its clock (the wall clock, or a test's manual clock); a bounded run uses its start
+  gen: (_args, ctx) => (ctx.clock ? `${ctx.constant(ctx.clock)}.now()` : String(ctx.now)),
 };
 
 export const temporal: FunctionModule = {

@@ -1,0 +1,133 @@
+/**
+ * Deduplication: `ROW_NUMBER() OVER (PARTITION BY k ORDER BY time [DESC]) = 1` over an append-only
+ * stream keeps one row per key: the first (ASC) or the last (DESC) by the time attribute. By processing
+ * time the first row is final at once (append-only output); by event time an earlier row may still
+ * arrive, and keeping the last row always updates. Ties on event time keep the row that arrived first
+ * (ASC) or last (DESC). Changes within a batch are folded into one per key.
+ */
+import type { Batch, Column } from '../../types/batch.ts';
+import type { DataType } from '../../types/data-type.ts';
+import type { Emitter, ExecContext } from '../operator.ts';
+import { ForwardingOperator } from '../operator.ts';
+import type { KeySlots } from '../../state/key-slots.ts';
+import type { RowArena } from '../../state/row-arena.ts';
+import { StateTtl } from '../../state/backend.ts';
+import { growI32Filled } from '../../util/grow.ts';
+
+/** `kept` marker of a key whose first row (by arrival) was emitted: the row itself is not needed any more. */
+const SEEN = 0x7fffffff;
+
+export interface DeduplicateSpec {
+  inputTypes: DataType[];
+  keys: number[];
+  keepLast: boolean;
+  timeColumn: number;
+  rowtime: boolean;
+  /** Append a constant rank column (1). */
+  outputRank: boolean;
+}
+
+export class DeduplicateOperator extends ForwardingOperator {
+  private readonly ctx: ExecContext;
+  private readonly spec: DeduplicateSpec;
+  private readonly keys: KeySlots;
+  private readonly rows: RowArena;
+  private readonly ttl: StateTtl;
+  /** the row kept per key (-1: none yet) */
+  private kept = new Int32Array(256).fill(-1);
+  private ttlTimer = false;
+
+  constructor(out: Emitter, ctx: ExecContext, spec: DeduplicateSpec) {
+    super(out);
+    this.ctx = ctx;
+    this.spec = spec;
+    this.keys = ctx.state.keySpace('Deduplicate', spec.keys.map((k) => spec.inputTypes[k]!));
+    this.rows = ctx.state.rowStore('Deduplicate', spec.inputTypes);
+    this.ttl = new StateTtl(ctx.state.ttl);
+  }
+
+  push(batch: Batch): void {
+    const n = batch.length;
+    if (n === 0) return;
+    const { keepLast, rowtime, timeColumn } = this.spec;
+    const keyCols: Column[] = this.spec.keys.map((k) => batch.columns[k]!);
+    const slots = this.keys.slots(keyCols, null, n);
+    this.kept = growI32Filled(this.kept, this.keys.capacity, -1);
+    const time = batch.columns[timeColumn]!;
+    const tv = time.values as Float64Array;
+    const tn = time.nulls;
+    // first-touch snapshot of the kept row, and the candidate chosen within this batch (batch row index)
+    const before = new Map<number, number>();
+    const chosen = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const s = slots[i]!;
+      if (!before.has(s)) before.set(s, this.kept[s]!);
+      const current = chosen.get(s);
+      if (current === undefined && this.kept[s]! < 0) {
+        chosen.set(s, i);
+        continue;
+      }
+      if (!keepLast && !rowtime) continue; // the first row by arrival is final
+      if (keepLast && !rowtime) {
+        chosen.set(s, i);
+        continue;
+      }
+      // by event time: compare with the batch's candidate or the kept row
+      const t = tn !== null && tn[i] === 1 ? -Infinity : tv[i]!;
+      const other = current !== undefined ? (tn !== null && tn[current] === 1 ? -Infinity : tv[current]!) : this.keptTime(this.kept[s]!);
+      if (keepLast ? t >= other : t < other) chosen.set(s, i);
+    }
+    const ids: number[] = [];
+    const kinds: number[] = [];
+    const released: number[] = [];
+    const now = this.ttl.enabled ? this.ctx.clock.now() : 0;
+    for (const [s, i] of chosen) {
+      const old = before.get(s)!;
+      const id = this.rows.add(batch.columns, i);
+      if (old >= 0) {
+        ids.push(old); kinds.push(1);
+        ids.push(id); kinds.push(2);
+        released.push(old);
+      } else {
+        ids.push(id); kinds.push(0);
+      }
+      this.kept[s] = id;
+      if (this.ttl.enabled) this.ttl.touch(s, now);
+    }
+    if (ids.length > 0) {
+      const columns = this.rows.gather(ids, ids.length);
+      if (this.spec.outputRank) columns.push({ values: new Float64Array(ids.length).fill(1), nulls: null });
+      this.out.emit({ columns, length: ids.length, kinds: kinds.every((k) => k === 0) ? null : Uint8Array.from(kinds) });
+    }
+    for (const id of released) this.rows.release(id);
+    if (!keepLast && !rowtime) {
+      // nothing later can replace a first row by arrival: keep the key, not the row
+      for (const [s] of chosen) {
+        this.rows.release(this.kept[s]!);
+        this.kept[s] = SEEN;
+      }
+    }
+    if (this.ttl.enabled) this.scheduleTtl();
+  }
+
+  private keptTime(id: number): number {
+    const cols = this.rows.columns;
+    return cols.isNull(this.spec.timeColumn, id) ? -Infinity : cols.number(this.spec.timeColumn, id);
+  }
+
+  private scheduleTtl(): void {
+    if (this.ttlTimer) return;
+    this.ttlTimer = true;
+    this.ctx.onProcessingTime(this.ctx.clock.now() + Math.max(1, Math.floor(this.ttl.ttl / 2)), () => {
+      this.ttlTimer = false;
+      const expired = this.ttl.expired(this.keys.liveSlots(), this.ctx.clock.now());
+      for (const s of expired) {
+        const id = this.kept[s]!;
+        if (id >= 0 && id !== SEEN) this.rows.release(id);
+        this.kept[s] = -1;
+        this.keys.release(s);
+      }
+      if (this.keys.size > 0) this.scheduleTtl();
+    });
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * Group aggregation over a changelog (streaming). Per key: a row count and the accumulators; +I/+U rows
+ * add, -U/-D rows retract. Changes are folded per batch (or per mini-batch): a key touched many times
+ * emits one change, and a change that leaves the result as it was emits nothing. A key's first row is
+ * `+I`, a change `-U old, +U new`, and a key whose count falls to zero `-D` (its state is dropped).
+ * Without GROUP BY there is exactly one row, which exists even over no input (COUNT(*) = 0).
+ */
+import type { Batch, Column } from '../../types/batch.ts';
+import type { DataType } from '../../types/data-type.ts';
+import type { AggCall } from '../plan-types.ts';
+import type { Emitter, ExecContext, Operator } from '../operator.ts';
+import type { KeySlots } from '../../state/key-slots.ts';
+import { StateTtl } from '../../state/backend.ts';
+import { growF64, growI32, growU8 } from '../../util/grow.ts';
+import { AggregateState } from './aggregate-state.ts';
+import { ChangeBuilder, sameResult } from './change-builder.ts';
+
+export class GroupAggregateOperator implements Operator {
+  private readonly out: Emitter;
+  private readonly ctx: ExecContext;
+  private readonly groupKeys: number[];
+  private readonly keys: KeySlots;
+  private readonly aggs: AggregateState;
+  private readonly output: ChangeBuilder;
+  private readonly ttl: StateTtl;
+  /** rows per slot */
+  private counts = new Float64Array(256);
+  /** 1 when the slot's row has been emitted (and not deleted) */
+  private emitted = new Uint8Array(256);
+  /** slots changed since the last flush, in first-touch order, with the results they had before */
+  private dirty: number[] = [];
+  private dirtyMark = new Int32Array(256);
+  private before: unknown[][] = [];
+  private pendingRows = 0;
+  private flushTimer = false;
+  private addRows = new Int32Array(1024);
+  private addSlots = new Int32Array(1024);
+  private subRows = new Int32Array(1024);
+  private subSlots = new Int32Array(1024);
+  private ttlTimer = false;
+
+  constructor(out: Emitter, ctx: ExecContext, inputTypes: DataType[], groupKeys: number[], aggs: AggCall[], outputTypes: DataType[]) {
+    this.out = out;
+    this.ctx = ctx;
+    this.groupKeys = groupKeys;
+    this.keys = ctx.state.keySpace('GroupAggregate', groupKeys.map((k) => inputTypes[k]!));
+    this.aggs = new AggregateState(aggs, inputTypes, true);
+    this.output = new ChangeBuilder(outputTypes);
+    this.ttl = new StateTtl(ctx.state.ttl);
+    this.before = aggs.map(() => []);
+  }
+
+  private ensure(n: number): void {
+    this.counts = growF64(this.counts, n);
+    this.emitted = growU8(this.emitted, n);
+    this.dirtyMark = growI32(this.dirtyMark, n);
+    this.aggs.grow(n);
+  }
+
+  private buffers(n: number): void {
+    if (this.addRows.length >= n) return;
+    this.addRows = new Int32Array(n);
+    this.addSlots = new Int32Array(n);
+    this.subRows = new Int32Array(n);
+    this.subSlots = new Int32Array(n);
+  }
+
+  /** Remembers a slot's results before its first change in this flush. */
+  private touch(s: number): void {
+    if (this.dirtyMark[s] !== 0) return;
+    this.dirty.push(s);
+    this.dirtyMark[s] = this.dirty.length;
+    const emitted = this.emitted[s] === 1;
+    for (let a = 0; a < this.aggs.width; a++) this.before[a]!.push(emitted ? this.aggs.result(a, s) : null);
+  }
+
+  push(batch: Batch): void {
+    const n = batch.length;
+    if (n === 0) return;
+    const keyCols: Column[] = this.groupKeys.map((k) => batch.columns[k]!);
+    const slots = this.keys.slots(keyCols, null, n);
+    this.ensure(this.keys.capacity);
+    this.buffers(n);
+    const kinds = batch.kinds;
+    let na = 0;
+    let ns = 0;
+    for (let i = 0; i < n; i++) {
+      const s = slots[i]!;
+      this.touch(s);
+      const k = kinds === null ? 0 : kinds[i]!;
+      if (k === 0 || k === 2) {
+        this.addRows[na] = i;
+        this.addSlots[na++] = s;
+      } else {
+        this.subRows[ns] = i;
+        this.subSlots[ns++] = s;
+      }
+    }
+    const counts = this.counts;
+    for (let k = 0; k < na; k++) counts[this.addSlots[k]!]!++;
+    this.aggs.add(batch, this.addRows, this.addSlots, na);
+    if (ns > 0) {
+      // a retraction of a row the state never saw (state expired, a changelog that starts mid-way) is dropped
+      let m = 0;
+      let dropped = 0;
+      for (let k = 0; k < ns; k++) {
+        const s = this.subSlots[k]!;
+        if (counts[s]! > 0) {
+          counts[s]!--;
+          this.subRows[m] = this.subRows[k]!;
+          this.subSlots[m++] = s;
+        } else dropped++;
+      }
+      this.aggs.retract(batch, this.subRows, this.subSlots, m);
+      if (dropped > 0) this.ctx.countSkipped('GroupAggregate', 'retraction of a row the aggregate has no state for (expired or never inserted)');
+    }
+    if (this.ttl.enabled) {
+      const now = this.ctx.clock.now();
+      for (let i = 0; i < n; i++) this.ttl.touch(slots[i]!, now);
+      this.scheduleTtl();
+    }
+    this.pendingRows += n;
+    const mb = this.ctx.miniBatch;
+    if (mb === null || this.pendingRows >= mb.size) this.flush();
+    else if (!this.flushTimer) {
+      this.flushTimer = true;
+      this.ctx.onProcessingTime(this.ctx.clock.now() + mb.latency, () => {
+        this.flushTimer = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** Emits the net change of every key touched since the last flush. */
+  private flush(): void {
+    const global = this.groupKeys.length === 0;
+    const width = this.aggs.width;
+    for (let d = 0; d < this.dirty.length; d++) {
+      const s = this.dirty[d]!;
+      this.dirtyMark[s] = 0;
+      const was = this.emitted[s] === 1;
+      if (this.counts[s] === 0 && !global) {
+        if (was) this.emitRow(3, s, d, true);
+        this.emitted[s] = 0;
+        this.aggs.reset(s);
+        this.keys.release(s);
+        continue;
+      }
+      if (!was) {
+        this.emitRow(0, s, d, false);
+        this.emitted[s] = 1;
+        continue;
+      }
+      let changed = false;
+      for (let a = 0; a < width && !changed; a++) changed = !sameResult(this.before[a]![d], this.aggs.result(a, s));
+      if (!changed) continue;
+      this.emitRow(1, s, d, true);
+      this.emitRow(2, s, d, false);
+    }
+    this.dirty = [];
+    for (const b of this.before) b.length = 0;
+    this.pendingRows = 0;
+    this.output.flushTo(this.out);
+  }
+
+  private emitRow(kind: number, s: number, d: number, old: boolean): void {
+    const o = this.output;
+    o.kind(kind);
+    const kw = this.groupKeys.length;
+    for (let c = 0; c < kw; c++) o.value(c, this.keys.keys.get(c, s));
+    for (let a = 0; a < this.aggs.width; a++) o.value(kw + a, old ? this.before[a]![d] : this.aggs.result(a, s));
+  }
+
+  private scheduleTtl(): void {
+    if (this.ttlTimer) return;
+    this.ttlTimer = true;
+    const every = Math.max(1, Math.floor(this.ttl.ttl / 2));
+    this.ctx.onProcessingTime(this.ctx.clock.now() + every, () => {
+      this.ttlTimer = false;
+      this.expire();
+    });
+  }
+
+  /** State not written for the TTL is forgotten silently, as Flink does: a later row for the key starts over. */
+  private expire(): void {
+    this.flush();
+    const expired = this.ttl.expired(this.keys.liveSlots(), this.ctx.clock.now());
+    for (const s of expired) {
+      this.counts[s] = 0;
+      this.emitted[s] = 0;
+      this.aggs.reset(s);
+      this.keys.release(s);
+    }
+    if (this.keys.size > 0) this.scheduleTtl();
+  }
+
+  watermark(wm: number): void {
+    if (this.dirty.length > 0) this.flush();
+    this.out.watermark(wm);
+  }
+
+  idle(flag: boolean): void {
+    this.out.idle(flag);
+  }
+
+  end(): void {
+    if (this.groupKeys.length === 0 && this.keys.size === 0) {
+      // the one row of a global aggregate exists even when no row arrived
+      this.keys.slots([], null, 1);
+      this.ensure(this.keys.capacity);
+      this.touch(0);
+    }
+    this.flush();
+    this.out.end();
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * One input of a streaming join, as state: its rows (columnar, in a RowArena), a key space, and per key
+ * a doubly linked list of row ids threaded through typed arrays, so holding millions of rows costs no object per
+ * row. `matches` counts, per row, the rows of the other side it joins with (outer, semi and anti joins
+ * need to know when that count leaves or reaches zero).
+ */
+import type { Column } from '../../types/batch.ts';
+import type { DataType } from '../../types/data-type.ts';
+import type { KeySlots } from '../../state/key-slots.ts';
+import type { RowArena } from '../../state/row-arena.ts';
+import type { StateBackend } from '../../state/backend.ts';
+import { growI32Filled, growI32 } from '../../util/grow.ts';
+
+export class JoinSide {
+  readonly arena: RowArena;
+  readonly keys: KeySlots;
+  readonly keyCols: readonly number[];
+  /** Key columns compared with `=` (not IS NOT DISTINCT FROM): a NULL there matches nothing. */
+  private readonly strict: readonly number[];
+  private head = new Int32Array(256).fill(-1);
+  private next = new Int32Array(256).fill(-1);
+  private prev = new Int32Array(256).fill(-1);
+  private slotOf = new Int32Array(256);
+  matches = new Int32Array(256);
+  /** Rows held per key. */
+  private sizes = new Int32Array(256);
+  private emptied: number[] = [];
+
+  constructor(state: StateBackend, name: string, types: readonly DataType[], keyCols: readonly number[], nullSafe: readonly boolean[]) {
+    this.arena = state.rowStore(name, types);
+    this.keys = state.keySpace(name, keyCols.map((k) => types[k]!));
+    this.keyCols = keyCols;
+    this.strict = keyCols.filter((_, i) => !nullSafe[i]);
+  }
+
+  /** Whether row i of `cols` (this side's layout) has a NULL in a key column compared with `=`. */
+  nullKey(cols: readonly Column[], i: number): boolean {
+    for (const c of this.strict) {
+      const n = cols[c]!.nulls;
+      if (n !== null && n[i] === 1) return true;
+    }
+    return false;
+  }
+
+  /** The key columns of `cols` (a batch in this side's layout, or the other side's key columns in order). */
+  keyColumns(cols: readonly Column[]): Column[] {
+    return this.keyCols.map((c) => cols[c]!);
+  }
+
+  /** First row id of the key of row i of `keyCols`, or -1. */
+  first(keyCols: readonly Column[], i: number): number {
+    const s = this.keys.find(keyCols, i);
+    return s < 0 ? -1 : this.head[s]!;
+  }
+
+  nextOf(id: number): number {
+    return this.next[id]!;
+  }
+
+  /** Stores row i of `cols` (this side's layout); returns its id. */
+  add(cols: readonly Column[], i: number, slot: number): number {
+    const id = this.arena.add(cols, i);
+    if (id >= this.next.length) {
+      this.next = growI32Filled(this.next, id + 1, -1);
+      this.prev = growI32Filled(this.prev, id + 1, -1);
+      this.slotOf = growI32(this.slotOf, id + 1);
+      this.matches = growI32(this.matches, id + 1);
+    }
+    if (slot >= this.head.length) {
+      this.head = growI32Filled(this.head, slot + 1, -1);
+      this.sizes = growI32(this.sizes, slot + 1);
+    }
+    const first = this.head[slot]!;
+    this.next[id] = first;
+    this.prev[id] = -1;
+    if (first >= 0) this.prev[first] = id;
+    this.head[slot] = id;
+    this.slotOf[id] = slot;
+    this.sizes[slot]!++;
+    this.matches[id] = 0;
+    return id;
+  }
+
+  /** The id of a stored row equal to row i of `cols`, or -1. */
+  find(cols: readonly Column[], keyCols: readonly Column[], i: number): number {
+    for (let id = this.first(keyCols, i); id >= 0; id = this.next[id]!) {
+      if (this.arena.equalsRow(id, cols, i)) return id;
+    }
+    return -1;
+  }
+
+  /** Removes row `id`; the key's state goes when its last row does. */
+  remove(id: number): void {
+    const slot = this.slotOf[id]!;
+    const before = this.prev[id]!;
+    const after = this.next[id]!;
+    if (before < 0) this.head[slot] = after;
+    else this.next[before] = after;
+    if (after >= 0) this.prev[after] = before;
+    this.next[id] = -1;
+    this.prev[id] = -1;
+    this.arena.release(id);
+    if (--this.sizes[slot]! === 0) {
+      this.head[slot] = -1;
+      this.emptied.push(slot);
+    }
+  }
+
+  /**
+   * Forgets keys whose last row went during the batch. Deferred to the end of a batch because slots for
+   * the batch's new rows were assigned up front and must stay valid until then.
+   */
+  releaseEmptyKeys(): void {
+    for (const slot of new Set(this.emptied)) {
+      if (this.sizes[slot] === 0 && this.head[slot] === -1) this.keys.release(slot);
+    }
+    this.emptied = [];
+  }
+
+  /** Every stored row id (for re-evaluating all rows when a global condition flips). */
+  *allRows(): IterableIterator<number> {
+    for (const s of this.keys.liveSlots()) for (let id = this.head[s]!; id >= 0; id = this.next[id]!) yield id;
+  }
+
+  /** Columns of the stored rows, indexed by row id, for compiled predicates. */
+  columnsView(): Column[] {
+    return this.arena.columns.asColumns();
+  }
+
+  get rows(): number {
+    return this.arena.size;
+  }
+}

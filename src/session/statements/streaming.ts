@@ -1,0 +1,111 @@
+/**
+ * Statements in the streaming runtime: a query starts a job whose changes the client reads as a
+ * StreamResult; an INSERT (or statement set) starts a background job and returns its id, or with
+ * `table.dml-sync` waits for it and reports the rows written.
+ */
+import type { LogicalPlan } from '../../planner/logical-plan.ts';
+import { optimize } from '../../planner/optimizer.ts';
+import { planStream, type StreamPlan } from '../../planner/stream/stream-planner.ts';
+import { isInsertOnly } from '../../planner/stream/changelog-mode.ts';
+import type { PhysicalPlan } from '../../exec/physical-plan.ts';
+import { StreamJob, type StreamJobStats, type StreamRunOptions } from '../../exec/stream/driver.ts';
+import type { Clock } from '../../exec/operator.ts';
+import { ok, type OkResult, type StreamResult } from '../result.ts';
+import { ResultQueue } from '../result-queue.ts';
+import type { Session, StatementContext } from '../session.ts';
+
+/** Plans a bound statement for the streaming runtime. */
+export function planStreaming(plan: LogicalPlan, ctx: StatementContext): StreamPlan {
+  return planStream(optimize(plan, { timeZone: ctx.timeZone, mode: 'streaming' }), { timeZone: ctx.timeZone });
+}
+
+export function streamRunOptions(session: Session, ctx: StatementContext, sp: StreamPlan, clock?: Clock): StreamRunOptions {
+  const o = session.options;
+  const mb = o.bool('table.exec.mini-batch.enabled');
+  return {
+    env: { timeZone: ctx.timeZone, now: ctx.now },
+    clock: clock ?? session.engine.clock,
+    stateTtl: o.millis('table.exec.state.ttl'),
+    miniBatch: mb ? { latency: o.millis('table.exec.mini-batch.allow-latency'), size: o.int('table.exec.mini-batch.size') } : null,
+    watermarkInterval: o.millis('pipeline.auto-watermark-interval'),
+    idleTimeout: o.millis('table.exec.source.idle-timeout'),
+    checkpointInterval: o.millis('execution.checkpointing.interval'),
+    updating: (p: PhysicalPlan) => {
+      const m = sp.modes.get(p);
+      return m !== undefined && !isInsertOnly(m);
+    },
+  };
+}
+
+/** What a finished job has to tell: skipped malformed records, late rows dropped. */
+export function jobWarnings(s: StreamJobStats): string[] {
+  const out: string[] = [];
+  if (s.skippedCount > 0) {
+    const first = s.skipped[0]!;
+    out.push(`skipped ${s.skippedCount} malformed record(s); first at ${first.where}: ${first.reason}`);
+  }
+  if (s.lateRows > 0) {
+    const by = [...s.lateBy].map(([op, n]) => `${n} in ${op}`).join(', ');
+    out.push(`dropped ${s.lateRows} late row(s) that arrived after the watermark had passed their window (${by})`);
+  }
+  return out;
+}
+
+export async function startStreamingQuery(session: Session, ctx: StatementContext, plan: LogicalPlan, names: string[]): Promise<StreamResult> {
+  const sp = planStreaming(plan, ctx);
+  const types = plan.schema.map((f) => f.type);
+  const job = new StreamJob(sp.plan, streamRunOptions(session, ctx, sp));
+  const queue = new ResultQueue(types);
+  job.addWait(() => queue.space());
+  queue.onAbandon = () => job.cancel();
+  await job.start(queue);
+  session.track(job);
+  const result: StreamResult = {
+    kind: 'stream',
+    command: 'SELECT',
+    columns: names.map((name, i) => ({ name, type: types[i]! })),
+    changes: queue,
+    cancel: () => job.cancel(),
+    changelog: isInsertOnly(sp.mode) ? 'append' : 'updates',
+    uniqueKey: sp.uniqueKey ?? undefined,
+    orderBy: sp.orderBy ?? undefined,
+    warnings: [],
+  };
+  job.done.then(
+    (stats) => {
+      result.warnings.push(...jobWarnings(stats));
+      queue.close();
+    },
+    (e: unknown) => queue.fail(e),
+  );
+  return result;
+}
+
+/** The Flink-style default name of an INSERT job. */
+function jobName(session: Session, targets: string[]): string {
+  const n = session.options.get('pipeline.name');
+  return n !== '' ? n : `insert-into_${targets.join(',')}`;
+}
+
+/** Starts the job of one or more INSERTs (their sinks are the roots of `plans`). */
+export async function startStreamingInsert(session: Session, ctx: StatementContext, plans: LogicalPlan[], targets: string[], statements: number): Promise<OkResult> {
+  const planned = plans.map((p) => planStreaming(p, ctx));
+  const root: PhysicalPlan = planned.length === 1 ? planned[0]!.plan : { kind: 'Union', inputs: planned.map((p) => p.plan), schema: [] };
+  const modes = new Map(planned.flatMap((p) => [...p.modes]));
+  const sp: StreamPlan = { plan: root, modes, mode: planned[0]!.mode, uniqueKey: null, orderBy: null };
+  const job = new StreamJob(root, streamRunOptions(session, ctx, sp));
+  const sink = { push: () => {}, end: () => {} };
+  await job.start(sink);
+  const warnings: string[] = [];
+  if (session.options.millis('execution.checkpointing.interval') === 0 && job.hasCommittingSinks()) {
+    warnings.push("execution.checkpointing.interval is not set: files the job writes become visible when it ends (or is stopped); SET 'execution.checkpointing.interval' = '10 s' to commit them as it runs");
+  }
+  if (session.options.bool('table.dml-sync')) {
+    const stats = await job.done;
+    const n = stats.written.reduce((s, x) => s + x, 0);
+    const what = statements === 1 ? `into ${targets[0]}` : `by ${statements} statements`;
+    return ok('INSERT', `${n} row${n === 1 ? '' : 's'} inserted ${what}`, { rowCount: n, warnings: [...warnings, ...jobWarnings(stats)] });
+  }
+  const entry = session.engine.jobs.submit(jobName(session, targets), ctx.source, job);
+  return ok('INSERT', `job ${entry.id} submitted`, { jobId: entry.id, warnings });
+}

@@ -1,0 +1,88 @@
+/**
+ * The keyed-state interface stateful streaming operators use, and the heap backend behind it.
+ *
+ * Operators ask the backend for key spaces (KeySlots: key → dense slot) and row stores (RowArena) and
+ * keep their per-key values in arrays indexed by slot. The planner never sees state: swapping the heap
+ * backend for a disaggregated one (remote store as ground truth, local cache, batched asynchronous
+ * reads) changes this module, not the operators' plans.
+ *
+ * Time-to-live (`table.exec.state.ttl`): a key not written for `ttl` milliseconds of processing time is
+ * forgotten. `StateTtl` tracks the last write per slot and sweeps on a processing-time timer.
+ */
+import type { DataType } from '../types/data-type.ts';
+import { KeySlots } from './key-slots.ts';
+import { RowArena } from './row-arena.ts';
+
+export interface StateBackend {
+  /** Milliseconds after which unwritten keyed state expires; 0 keeps state forever. */
+  readonly ttl: number;
+  keySpace(name: string, keyTypes: readonly DataType[]): KeySlots;
+  rowStore(name: string, types: readonly DataType[]): RowArena;
+  /** Gives back a key space or row store that is no longer needed (a window that fired). */
+  drop(state: KeySlots | RowArena): void;
+}
+
+export class HeapStateBackend implements StateBackend {
+  readonly ttl: number;
+  /** Named state of this job, for inspection (tests, SHOW JOBS state size). */
+  readonly registered: Array<{ name: string; state: KeySlots | RowArena }> = [];
+
+  constructor(ttl = 0) {
+    this.ttl = ttl;
+  }
+
+  keySpace(name: string, keyTypes: readonly DataType[]): KeySlots {
+    const s = new KeySlots(keyTypes);
+    this.registered.push({ name, state: s });
+    return s;
+  }
+
+  rowStore(name: string, types: readonly DataType[]): RowArena {
+    const s = new RowArena(types);
+    this.registered.push({ name, state: s });
+    return s;
+  }
+
+  drop(state: KeySlots | RowArena): void {
+    const i = this.registered.findIndex((r) => r.state === state);
+    if (i >= 0) this.registered.splice(i, 1);
+  }
+
+  /** Keys and rows held, over all operators. */
+  entries(): number {
+    let n = 0;
+    for (const r of this.registered) n += r.state.size;
+    return n;
+  }
+}
+
+/** Last-write times of slots, and the sweep that finds the expired ones. */
+export class StateTtl {
+  readonly ttl: number;
+  private lastWrite = new Float64Array(256);
+
+  constructor(ttl: number) {
+    this.ttl = ttl;
+  }
+
+  get enabled(): boolean {
+    return this.ttl > 0;
+  }
+
+  touch(slot: number, now: number): void {
+    if (slot >= this.lastWrite.length) {
+      const next = new Float64Array(Math.max(slot + 1, this.lastWrite.length * 2));
+      next.set(this.lastWrite);
+      this.lastWrite = next;
+    }
+    this.lastWrite[slot] = now;
+  }
+
+  /** Slots among `live` whose last write is older than now - ttl. */
+  expired(live: Iterable<number>, now: number): number[] {
+    const out: number[] = [];
+    const limit = now - this.ttl;
+    for (const s of live) if (this.lastWrite[s]! <= limit) out.push(s);
+    return out;
+  }
+}

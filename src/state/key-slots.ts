@@ -1,0 +1,190 @@
+/**
+ * Keyed state, part one: which keys exist. Every distinct key gets a dense slot number; an operator keeps
+ * its per-key values in typed arrays indexed by slot (accumulators, counts, row lists), so reading the
+ * state of a whole batch is a loop over arrays rather than a map lookup per value.
+ *
+ * Unlike the batch GroupTable, keys can be released (a group's count fell to zero, a window fired, state
+ * expired) and their slots are reused, so state stays proportional to the live keys.
+ *
+ * One numeric key column goes through an open-addressing NumberTable; one string column through a Map
+ * keyed by the string; anything else through a Map keyed by a canonical encoding.
+ */
+import type { Column } from '../types/batch.ts';
+import type { DataType } from '../types/data-type.ts';
+import { physicalOf } from '../types/data-type.ts';
+import { keyEncoder, type KeyEncoder, type KeyValue } from '../types/key-encoder.ts';
+import { NumberTable } from '../util/number-table.ts';
+import { SlotColumns } from './slot-columns.ts';
+
+export class KeySlots {
+  private readonly ids = new Map<KeyValue, number>();
+  private readonly encode: KeyEncoder;
+  private readonly numbers: NumberTable | null;
+  private readonly stringKey: boolean;
+  private readonly noKeys: boolean;
+  /** The key values of each slot, so operators can emit them. */
+  readonly keys: SlotColumns;
+  /** The encoded key of each slot (for release), when keys go through the Map. */
+  private encoded: KeyValue[] = [];
+  private nullSlot = -1;
+  private free: number[] = [];
+  private high = 0;
+  private live = 0;
+  private out = new Int32Array(1024);
+  /** Set when a slot was created by the last `slots` call (state starts empty for it). */
+  private createdFlags = new Uint8Array(1024);
+
+  constructor(keyTypes: readonly DataType[]) {
+    this.encode = keyEncoder(keyTypes, keyTypes.map(() => true));
+    this.noKeys = keyTypes.length === 0;
+    const p = keyTypes.length === 1 ? physicalOf(keyTypes[0]!) : null;
+    this.numbers = p === 'i32' || p === 'f64' || p === 'i64' ? new NumberTable() : null;
+    this.stringKey = keyTypes.length === 1 && (keyTypes[0]!.kind === 'VARCHAR' || keyTypes[0]!.kind === 'CHAR');
+    this.keys = new SlotColumns(keyTypes);
+  }
+
+  /** Number of live keys. */
+  get size(): number {
+    return this.live;
+  }
+
+  /** One past the highest slot ever handed out: per-slot arrays need this many entries. */
+  get capacity(): number {
+    return this.high;
+  }
+
+  /** Whether slot `s` of the last `slots` result was created by that call. */
+  get created(): Uint8Array {
+    return this.createdFlags;
+  }
+
+  private newSlot(keyCols: readonly Column[], i: number): number {
+    const s = this.free.length > 0 ? this.free.pop()! : this.high++;
+    this.live++;
+    this.keys.setFrom(s, keyCols, i);
+    return s;
+  }
+
+  /**
+   * The slot of each row `rows[k]` (or k when rows is null) for k < n, creating slots for new keys.
+   * The returned array (and `created`) are reused by the next call.
+   */
+  slots(keyCols: readonly Column[], rows: Int32Array | null, n: number): Int32Array {
+    if (this.out.length < n) {
+      this.out = new Int32Array(Math.max(n, this.out.length * 2));
+      this.createdFlags = new Uint8Array(this.out.length);
+    }
+    const out = this.out;
+    const created = this.createdFlags;
+    created.fill(0, 0, n);
+    if (this.noKeys) {
+      if (this.live === 0) {
+        const s = this.newSlot(keyCols, 0);
+        this.nullSlot = s;
+        created[0] = 1;
+      }
+      out.fill(this.nullSlot, 0, n);
+      return out;
+    }
+    const numbers = this.numbers;
+    if (numbers !== null) {
+      const col = keyCols[0]!;
+      const vals = col.values as ArrayLike<number | bigint>;
+      const nulls = col.nulls;
+      for (let k = 0; k < n; k++) {
+        const i = rows === null ? k : rows[k]!;
+        if (nulls !== null && nulls[i] === 1) {
+          if (this.nullSlot < 0) {
+            this.nullSlot = this.newSlot(keyCols, i);
+            created[k] = 1;
+          }
+          out[k] = this.nullSlot;
+          continue;
+        }
+        const v = vals[i]!;
+        if (typeof v === 'number') {
+          let s = numbers.get(v);
+          if (s < 0) {
+            s = this.newSlot(keyCols, i);
+            numbers.getOrInsert(v, s);
+            created[k] = 1;
+          }
+          out[k] = s;
+        } else {
+          out[k] = this.viaMap(v, keyCols, i, k);
+        }
+      }
+      return out;
+    }
+    if (this.stringKey) {
+      const col = keyCols[0]!;
+      const vals = col.values as ArrayLike<string>;
+      const nulls = col.nulls;
+      for (let k = 0; k < n; k++) {
+        const i = rows === null ? k : rows[k]!;
+        if (nulls !== null && nulls[i] === 1) {
+          if (this.nullSlot < 0) {
+            this.nullSlot = this.newSlot(keyCols, i);
+            created[k] = 1;
+          }
+          out[k] = this.nullSlot;
+          continue;
+        }
+        out[k] = this.viaMap(vals[i]!, keyCols, i, k);
+      }
+      return out;
+    }
+    for (let k = 0; k < n; k++) {
+      const i = rows === null ? k : rows[k]!;
+      out[k] = this.viaMap(this.encode(keyCols, i)!, keyCols, i, k);
+    }
+    return out;
+  }
+
+  private viaMap(key: KeyValue, keyCols: readonly Column[], i: number, k: number): number {
+    let s = this.ids.get(key);
+    if (s === undefined) {
+      s = this.newSlot(keyCols, i);
+      this.ids.set(key, s);
+      this.encoded[s] = key;
+      this.createdFlags[k] = 1;
+    }
+    return s;
+  }
+
+  /** The slot of row i's key, or -1 when the key has no state. */
+  find(keyCols: readonly Column[], i: number): number {
+    if (this.noKeys) return this.nullSlot;
+    if (this.numbers !== null) {
+      const c = keyCols[0]!;
+      if (c.nulls !== null && c.nulls[i] === 1) return this.nullSlot;
+      const v = (c.values as ArrayLike<number | bigint>)[i]!;
+      return typeof v === 'number' ? this.numbers.get(v) : this.ids.get(v) ?? -1;
+    }
+    if (this.stringKey) {
+      const c = keyCols[0]!;
+      if (c.nulls !== null && c.nulls[i] === 1) return this.nullSlot;
+      return this.ids.get((c.values as ArrayLike<string>)[i]!) ?? -1;
+    }
+    return this.ids.get(this.encode(keyCols, i)!) ?? -1;
+  }
+
+  /** Forgets the key of slot `s`; the slot may be handed out again. */
+  release(s: number): void {
+    if (s === this.nullSlot) this.nullSlot = -1;
+    else if (this.numbers !== null && this.keys.isNumber(0, s)) this.numbers.delete(this.keys.number(0, s));
+    else {
+      this.ids.delete(this.encoded[s]!);
+      this.encoded[s] = 0;
+    }
+    this.keys.clear(s);
+    this.free.push(s);
+    this.live--;
+  }
+
+  /** Live slots, in no particular order. */
+  *liveSlots(): IterableIterator<number> {
+    const freeSet = new Set(this.free);
+    for (let s = 0; s < this.high; s++) if (!freeSet.has(s)) yield s;
+  }
+}

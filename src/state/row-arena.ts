@@ -1,0 +1,51 @@
+/**
+ * Keyed state, part two: the rows an operator keeps (join sides, Top-N candidates, buffered window
+ * rows), stored column-wise with a free list. A row is addressed by a stable id until released.
+ */
+import type { Column } from '../types/batch.ts';
+import type { DataType } from '../types/data-type.ts';
+import { SlotColumns } from './slot-columns.ts';
+
+export class RowArena {
+  readonly columns: SlotColumns;
+  private free: number[] = [];
+  private high = 0;
+  private live = 0;
+
+  constructor(types: readonly DataType[]) {
+    this.columns = new SlotColumns(types);
+  }
+
+  /** Rows held. */
+  get size(): number {
+    return this.live;
+  }
+
+  /** One past the highest id handed out (per-row side arrays need this many entries). */
+  get capacity(): number {
+    return this.high;
+  }
+
+  /** Stores row i of `cols`; returns its id. */
+  add(cols: readonly Column[], i: number): number {
+    const id = this.free.length > 0 ? this.free.pop()! : this.high++;
+    this.columns.setFrom(id, cols, i);
+    this.live++;
+    return id;
+  }
+
+  release(id: number): void {
+    this.columns.clear(id);
+    this.free.push(id);
+    this.live--;
+  }
+
+  /** All columns of rows ids[0..n). */
+  gather(ids: ArrayLike<number>, n: number): Column[] {
+    return this.columns.gather(ids, n);
+  }
+
+  equalsRow(id: number, cols: readonly Column[], i: number): boolean {
+    return this.columns.equalsRow(id, cols, i);
+  }
+}
