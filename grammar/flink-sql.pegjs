@@ -836,8 +836,8 @@ CreateFunction
     }
 
 DropStatement
-  = DROP tmp:(__ TEMPORARY (__ SYSTEM)?)? __ type:(TABLE / VIEW / FUNCTION) ie:IfExists? __ name:QualifiedName {
-      return { kind: 'drop', objectType: type, temporary: !!tmp, ifExists: !!ie, name, cascade: false, loc: L() };
+  = DROP tmp:(__ TEMPORARY sys:(__ SYSTEM)? { return { system: !!sys }; })? __ type:(TABLE / VIEW / FUNCTION) ie:IfExists? __ name:QualifiedName {
+      return { kind: 'drop', objectType: type, temporary: !!tmp, system: !!tmp && tmp.system, ifExists: !!ie, name, cascade: false, loc: L() };
     }
   / DROP __ (DATABASE / SCHEMA) ie:IfExists? __ name:QualifiedName c:(__ (RESTRICT / CASCADE))? {
       return { kind: 'drop', objectType: 'DATABASE', temporary: false, ifExists: !!ie, name, cascade: !!c && c[1] === 'CASCADE', loc: L() };

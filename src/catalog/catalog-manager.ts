@@ -5,7 +5,7 @@
  * Matching: an exact match wins; otherwise an unquoted name matches case-insensitively when exactly one
  * candidate fits. Unknown names get an error that names what was searched and suggests near matches.
  */
-import type { Catalog, CatalogObject, ObjectIdentifier } from './objects.ts';
+import type { Catalog, CatalogObject, ObjectIdentifier, CatalogFunction } from './objects.ts';
 import { identifierToString, quoteIdent } from './objects.ts';
 import { FreshetError, SqlState } from '../util/errors.ts';
 import { didYouMean } from '../util/suggest.ts';
@@ -38,6 +38,9 @@ export class CatalogManager {
   private readonly catalogs: Map<string, Catalog>;
   /** Per session. */
   private readonly temporary = new Map<string, { id: ObjectIdentifier; object: CatalogObject }>();
+  /** Temporary functions of the session (TEMPORARY: in a database; TEMPORARY SYSTEM: unqualified). */
+  private readonly temporaryFunctions = new Map<string, { id: ObjectIdentifier; fn: CatalogFunction }>();
+  private readonly systemFunctions = new Map<string, CatalogFunction>();
   currentCatalog: string;
   currentDatabase: string;
 
@@ -148,6 +151,55 @@ export class CatalogManager {
 
   temporaryObjects(): Array<{ id: ObjectIdentifier; object: CatalogObject }> {
     return [...this.temporary.values()];
+  }
+
+  /**
+   * A user-defined function by name: a temporary system function (unqualified names), then a temporary
+   * function, then a catalog function of the database the name refers to. Names match case-insensitively.
+   */
+  lookupFunction(parts: NamePart[]): { id: ObjectIdentifier; fn: CatalogFunction; temporary: boolean } | undefined {
+    if (parts.length === 1) {
+      const sys = this.systemFunctions.get(parts[0]!.value.toLowerCase());
+      if (sys) return { id: { catalog: '', database: '', name: parts[0]!.value.toLowerCase() }, fn: sys, temporary: true };
+    }
+    let id: ObjectIdentifier;
+    try {
+      id = this.qualify(parts);
+    } catch {
+      return undefined;
+    }
+    const lower = { ...id, name: id.name.toLowerCase() };
+    const tmp = this.temporaryFunctions.get(key(lower));
+    if (tmp) return { id: tmp.id, fn: tmp.fn, temporary: true };
+    const c = this.catalogs.get(id.catalog);
+    if (!c) return undefined;
+    const name = c.listFunctions(id.database).find((n) => n.toLowerCase() === lower.name);
+    const fn = name === undefined ? undefined : c.getFunction(id.database, name);
+    return fn ? { id: { ...id, name: name! }, fn, temporary: false } : undefined;
+  }
+
+  createTemporaryFunction(id: ObjectIdentifier, fn: CatalogFunction, system: boolean): void {
+    if (system) this.systemFunctions.set(id.name.toLowerCase(), fn);
+    else this.temporaryFunctions.set(key({ ...id, name: id.name.toLowerCase() }), { id, fn });
+  }
+
+  dropTemporaryFunction(id: ObjectIdentifier, system: boolean): boolean {
+    return system ? this.systemFunctions.delete(id.name.toLowerCase()) : this.temporaryFunctions.delete(key({ ...id, name: id.name.toLowerCase() }));
+  }
+
+  /** User-defined functions visible in the current database (SHOW USER FUNCTIONS). */
+  userFunctionNames(): string[] {
+    const names = new Set<string>(this.systemFunctions.keys());
+    for (const f of this.temporaryFunctions.values()) if (f.id.catalog === this.currentCatalog && f.id.database === this.currentDatabase) names.add(f.id.name);
+    for (const n of this.catalogs.get(this.currentCatalog)?.listFunctions(this.currentDatabase) ?? []) names.add(n);
+    return [...names].sort();
+  }
+
+  /** Every function definition the session can reach (to load their modules before binding). */
+  allFunctions(): CatalogFunction[] {
+    const out: CatalogFunction[] = [...this.systemFunctions.values(), ...[...this.temporaryFunctions.values()].map((f) => f.fn)];
+    for (const c of this.catalogs.values()) for (const db of c.listDatabases()) for (const n of c.listFunctions(db)) out.push(c.getFunction(db, n)!);
+    return out;
   }
 
   describe(id: ObjectIdentifier): string {

@@ -12,6 +12,7 @@ import { FreshetError, SqlState } from '../util/errors.ts';
 import { didYouMean } from '../util/suggest.ts';
 import { Session } from './session.ts';
 import { JobManager } from './jobs.ts';
+import { FunctionLoader } from './function-loader.ts';
 import { wallClock, type Clock } from '../exec/operator.ts';
 import '../connectors/builtin.ts';
 
@@ -32,6 +33,8 @@ export class Engine {
   readonly warehouse: string;
   private readonly config: Record<string, string>;
   private readonly sessions = new Set<Session>();
+  /** Modules of user-defined functions, loaded once per engine. */
+  readonly functions = new FunctionLoader();
   /** Background jobs (streaming INSERTs). */
   readonly jobs = new JobManager();
   /** Processing time of the jobs this engine runs; tests replace it with a ManualClock. */

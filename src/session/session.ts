@@ -16,6 +16,7 @@ import { executeQuery } from './statements/query.ts';
 import { executeInsert, executeStatementSet } from './statements/insert.ts';
 import { executeExplain } from './statements/explain.ts';
 import { alterTable, createCatalog, createDatabase, createTable, createView, drop, use } from './statements/ddl.ts';
+import { createFunction } from './statements/functions.ts';
 import { describe, show } from './statements/show.ts';
 import { T, notNull } from '../types/data-type.ts';
 import type { StreamJob } from '../exec/stream/driver.ts';
@@ -42,7 +43,17 @@ export class Session {
   }
 
   binder(ctx: StatementContext): Binder {
-    return new Binder({ catalogs: this.catalogs, source: ctx.source, timeZone: ctx.timeZone, now: ctx.now, options: this.options.explicit() });
+    return new Binder({
+      catalogs: this.catalogs, source: ctx.source, timeZone: ctx.timeZone, now: ctx.now, options: this.options.explicit(),
+      userFunction: (parts, systemOnly) => {
+        if (systemOnly && parts.length !== 1) return undefined;
+        const f = this.catalogs.lookupFunction(parts);
+        if (!f || (systemOnly && f.id.catalog !== '')) return undefined;
+        const udf = this.engine.functions.get(f.id.name, f.fn);
+        if (udf) return udf;
+        throw new FreshetError(SqlState.undefinedFunction, `function ${f.id.name} (${f.fn.className}) could not be loaded`, { hint: 'Run its CREATE FUNCTION again to see why.' });
+      },
+    });
   }
 
   /** Whether statements run in the streaming runtime (`execution.runtime-mode`). */
@@ -78,9 +89,10 @@ export class Session {
 
   /** Executes a parsed statement whose locations refer to `source`. */
   async executeParsed(st: A.Statement, source: string): Promise<StatementResult> {
-    const ctx: StatementContext = { source, now: Date.now(), timeZone: this.options.timeZone(), cancelled: false };
+    const ctx: StatementContext = { source, now: this.engine.clock.now(), timeZone: this.options.timeZone(), cancelled: false };
     this.current = ctx;
     try {
+      await this.engine.functions.preload(this.catalogs.allFunctions());
       return await this.dispatch(st, ctx);
     } catch (e) {
       if (isStackOverflow(e)) throw tooComplex();
@@ -111,8 +123,7 @@ export class Session {
         this.options.reset(st.key);
         return ok('RESET', st.key ? `option '${st.key}' reset` : 'all options reset');
       }
-      case 'createFunction':
-        throw this.binder(ctx).error(SqlState.featureNotSupported, 'user-defined functions are not available in this version', st.loc);
+      case 'createFunction': return createFunction(this, ctx, st);
       case 'stopJob': {
         const b = this.binder(ctx);
         const entry = b.located(st.loc, () => this.engine.jobs.get(st.jobId));

@@ -396,6 +396,8 @@ export interface DropStatement {
   kind: 'drop';
   objectType: 'TABLE' | 'VIEW' | 'DATABASE' | 'CATALOG' | 'FUNCTION';
   temporary: boolean;
+  /** DROP TEMPORARY SYSTEM FUNCTION */
+  system?: boolean;
   ifExists: boolean;
   name: QualifiedName;
   cascade: boolean;

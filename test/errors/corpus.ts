@@ -537,7 +537,7 @@ export const DDL: Case[] = [
   [`CREATE CATALOG c1 WITH ('type' = 'nope')`, /unknown catalog type 'nope'[^]*generic_in_memory/],
   [`CREATE CATALOG c1 WITH ('foo' = 'bar')`, /catalog c1 needs a 'type' option/],
   [`CREATE CATALOG default_catalog WITH ('type' = 'generic_in_memory')`, /catalog `default_catalog` already exists/],
-  [`CREATE FUNCTION f AS 'x#y'`, /user-defined functions are not available in this version/],
+  [`CREATE FUNCTION f AS 'x#y'`, /the function module x does not exist/],
   ['DROP VIEW orders', /orders is a table, not a view/],
   ['DROP TABLE big_orders', /big_orders is a view, not a table/],
   ['ALTER TABLE orders RENAME TO customers', /customers already exists/],

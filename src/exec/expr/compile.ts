@@ -15,6 +15,7 @@ import { makeCast } from '../../types/cast.ts';
 import { FreshetError, SqlState, internalError } from '../../util/errors.ts';
 import { runtime } from './runtime.ts';
 import { lookupScalar } from '../functions/registry.ts';
+import type { UserFunction } from '../functions/udf.ts';
 import type { GenContext, ValueAndNull } from '../functions/function.ts';
 import { exprToString } from './print.ts';
 
@@ -139,6 +140,7 @@ class CodeGen {
       case 'and': case 'or': return this.genAndOr(fn, args, out);
       case 'coalesce': return this.genCoalesce(args, out);
       case 'if': return this.genCase([[args[0]!, args[1]!]], args[2] ?? null, out);
+      case '$udf': return this.genUserFunction(e, out);
       default: break;
     }
     const def = lookupScalar(fn);
@@ -167,6 +169,18 @@ class CodeGen {
     const assign = def.mayReturnNull ? `${v} = ${body}; ${n} = ${v} === null || ${v} === undefined;` : `${v} = ${body}; ${n} = false;`;
     if (anyNull.length === 0) out.push(assign);
     else out.push(`if (${anyNull.join(' || ')}) { ${v} = null; ${n} = true; } else { ${assign} }`);
+    return { v, n };
+  }
+
+  /** A user-defined function: called with every argument (NULL as null); it decides what NULL means. */
+  private genUserFunction(e: Call, out: string[]): ValueAndNull {
+    const udf = e.info as UserFunction;
+    const argVals = e.args.map((a) => this.gen(a, out));
+    const f = this.constant(udf.invoke);
+    const v = this.tmp();
+    const n = this.tmp();
+    const args = argVals.map((a) => `(${a.n} ? null : ${a.v})`);
+    out.push(`${v} = ${f}(${args.join(', ')}); ${n} = ${v} === null;`);
     return { v, n };
   }
 

@@ -14,6 +14,7 @@ import { executeInsert } from './insert.ts';
 import { parseDataType, parseExpression } from '../../sql/parse.ts';
 import { typeToString } from '../../types/data-type.ts';
 import type { DataType } from '../../types/data-type.ts';
+import { dropFunction } from './functions.ts';
 
 function objectKind(o: CatalogObject): string {
   return o.kind === 'view' ? 'view' : 'table';
@@ -132,8 +133,7 @@ export async function drop(session: Session, ctx: StatementContext, st: A.DropSt
       await cm.unregisterCatalog(m);
       return ok('DROP CATALOG', `catalog ${m} dropped`);
     }
-    case 'FUNCTION':
-      throw b.error(SqlState.featureNotSupported, 'user-defined functions are not available yet', st.loc);
+    case 'FUNCTION': return dropFunction(session, ctx, st);
   }
 }
 

@@ -87,7 +87,7 @@ export function show(session: Session, ctx: StatementContext, st: A.ShowStatemen
       ];
       return listResult('function name', [...new Set(names.map((n) => n.toUpperCase()))], st.like);
     }
-    case 'USER FUNCTIONS': return listResult('function name', [], st.like);
+    case 'USER FUNCTIONS': return listResult('function name', session.catalogs.userFunctionNames(), st.like);
     case 'JOBS': {
       const rows = session.engine.jobs.list().map((j) => [j.id, j.name, j.job.status, new Date(j.job.startedAt).toISOString()]);
       return { kind: 'rows', command: 'SHOW', columns: [{ name: 'job id', type: T.string() }, { name: 'job name', type: T.string() }, { name: 'status', type: T.string() }, { name: 'start time', type: T.string() }], rows, warnings: [] };

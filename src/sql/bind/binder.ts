@@ -4,7 +4,8 @@
  * query.ts, select.ts, relation.ts, expr.ts, aggregate.ts, window.ts, subquery.ts and insert.ts.
  */
 import type { Loc, Cte } from '../ast.ts';
-import type { CatalogManager } from '../../catalog/catalog-manager.ts';
+import type { CatalogManager, NamePart } from '../../catalog/catalog-manager.ts';
+import type { UserFunction } from '../../exec/functions/udf.ts';
 import { FreshetError, positionOf } from '../../util/errors.ts';
 
 export interface BinderEnv {
@@ -16,6 +17,11 @@ export interface BinderEnv {
   now: number;
   /** Session options (`SET 'k' = 'v'`), for options that change binding. */
   options: ReadonlyMap<string, string>;
+  /**
+   * A user-defined function by name (loaded and ready to call), or undefined. With `systemOnly`, only
+   * temporary system functions (which take precedence over built-in ones).
+   */
+  userFunction?(parts: NamePart[], systemOnly: boolean): UserFunction | undefined;
 }
 
 export class Binder {

@@ -9,7 +9,9 @@ import { call, literal, inputRef, exprEquals, visitExpr } from '../../exec/expr/
 import type { DataType } from '../../types/data-type.ts';
 import {
   T, commonType, isCharacter, typeToString, typesEqualIgnoringNull, withNullable, isInteger, notNull, isNumeric, isInterval,
+  nullable, canImplicitlyCast,
 } from '../../types/data-type.ts';
+import type { UserFunction } from '../../exec/functions/udf.ts';
 import { canCast, castDependsOnTimeZone } from '../../types/cast.ts';
 import { groupKeyOf } from '../../types/value.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
@@ -363,6 +365,8 @@ function unknownFunction(b: Binder, e: A.FunctionExpr): FreshetError {
 
 function bindFunction(b: Binder, e: A.FunctionExpr, ctx: ExprContext): BoundExpr {
   const name = functionName(e);
+  const system = b.env.userFunction?.(e.name.parts, true);
+  if (system) return bindUserCall(b, system, e, ctx);
   if (e.over) return bindWindowCall(b, e, ctx);
   if (WINDOW_ONLY.includes(name)) {
     throw b.error(SqlState.windowingError, `${name.toUpperCase()} needs an OVER clause, e.g. ${name.toUpperCase()}() OVER (PARTITION BY k ORDER BY ts)`, e.loc);
@@ -382,11 +386,36 @@ function bindFunction(b: Binder, e: A.FunctionExpr, ctx: ExprContext): BoundExpr
     throw b.error(SqlState.syntaxError, name === 'json_object' ? "JSON_OBJECT takes KEY 'k' VALUE v pairs: JSON_OBJECT(KEY 'a' VALUE 1, KEY 'b' VALUE x)" : 'JSON_ARRAY takes values and an optional NULL ON NULL or ABSENT ON NULL', e.loc);
   }
   const def = lookupScalar(name);
-  if (!def || name.startsWith('$')) throw unknownFunction(b, e);
+  if (!def || name.startsWith('$')) {
+    const udf = b.env.userFunction?.(e.name.parts, false);
+    if (udf) return bindUserCall(b, udf, e, ctx);
+    throw unknownFunction(b, e);
+  }
   const args = e.args.map((a) => bindExpr(b, a, ctx));
   // the constructors take their ON NULL choice as a last, literal argument
   if (e.onNull !== undefined) args.push(literal(e.onNull, notNull(T.string())));
   return scalarCall(b, name, args, e.loc);
+}
+
+/** A call of a user-defined function: arguments cast to its declared parameter types, if it declares them. */
+function bindUserCall(b: Binder, udf: UserFunction, e: A.FunctionExpr, ctx: ExprContext): BoundExpr {
+  if (e.star || e.distinct || e.filter || e.over || e.orderBy) {
+    throw b.error(SqlState.syntaxError, `${udf.name.toUpperCase()} is a scalar function: it takes no *, DISTINCT, FILTER, ORDER BY or OVER`, e.loc);
+  }
+  let args = e.args.map((a) => bindExpr(b, a, ctx));
+  const params = udf.paramTypes;
+  if (params !== null) {
+    if (args.length !== params.length) {
+      throw b.error(SqlState.undefinedFunction, `${udf.name.toUpperCase()} takes ${params.length} argument${params.length === 1 ? '' : 's'} (${params.map((t) => typeToString(t, false)).join(', ')}), got ${args.length}`, e.loc);
+    }
+    args = args.map((a, i) => {
+      if (!canImplicitlyCast(a.type, params[i]!)) {
+        throw b.error(SqlState.datatypeMismatch, `argument ${i + 1} of ${udf.name.toUpperCase()} must be ${typeToString(params[i]!, false)}, got ${typeToString(a.type, false)}`, e.args[i]!.loc, 'CAST it to the declared type.');
+      }
+      return coerce(a, params[i]!);
+    });
+  }
+  return call('$udf', args, nullable(udf.returnType), udf);
 }
 
 /** GROUPING(a, b): bits telling which keys are rolled up in this row (from the `$g` column). */
