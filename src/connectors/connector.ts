@@ -37,6 +37,11 @@ export interface ScanContext {
    * rows) and changelog formats may emit updates. Batch scans refuse both.
    */
   streaming?: boolean;
+  /**
+   * A batch scan of a changelog source: the engine applies the changes itself and queries the table
+   * they add up to, so the source may emit updates and deletes.
+   */
+  materializeChanges?: boolean;
 }
 
 export interface ScanSource {

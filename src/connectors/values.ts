@@ -4,6 +4,10 @@
  * inserted into the table while the engine runs. INSERT OVERWRITE replaces the inserted rows.
  *
  *   CREATE TABLE t (id INT, name STRING) WITH ('connector' = 'values', 'data' = '[[1, "a"], [2, "b"]]');
+ *
+ * For tests of the streaming runtime: `'changelog-mode' = 'I,UB,UA,D'` makes it a changelog, each row
+ * starting with its kind (`'[["+I", 1, "a"], ["-U", 1, "a"], ["+U", 1, "b"]]'`); `'rows-per-batch'`
+ * cuts the rows into batches of that many (so watermarks advance between them).
  */
 import type { Batch, Field } from '../types/batch.ts';
 import { batchFromRows, concatBatches, sliceBatch } from '../types/batch.ts';
@@ -39,7 +43,40 @@ function fromJson(v: unknown, type: DataType, where: string): unknown {
   }
 }
 
-function parseData(desc: TableDescriptor): unknown[][] {
+const KINDS: Record<string, number> = { '+I': 0, '-U': 1, '+U': 2, '-D': 3 };
+
+/** Whether the table is a changelog ('changelog-mode' lists more kinds than I). */
+function isChangelog(desc: TableDescriptor): boolean {
+  const m = desc.options['changelog-mode'];
+  if (m === undefined) return false;
+  const kinds = m.split(',').map((k) => k.trim().toUpperCase());
+  const bad = kinds.find((k) => !['I', 'UB', 'UA', 'D'].includes(k));
+  if (bad !== undefined || !kinds.includes('I')) {
+    throw new FreshetError(SqlState.invalidParameterValue, `option 'changelog-mode' of table ${desc.name} must list row kinds among I, UB, UA, D (with I), got '${m}'`);
+  }
+  return kinds.some((k) => k !== 'I');
+}
+
+function rowsPerBatch(desc: TableDescriptor): number | undefined {
+  const v = desc.options['rows-per-batch'];
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) === 0) throw new FreshetError(SqlState.invalidParameterValue, `option 'rows-per-batch' of table ${desc.name} must be a positive integer, got '${v}'`);
+  return Number(v);
+}
+
+/** The rows of 'data' and, for a changelog table, each row's kind. */
+function parseRows(desc: TableDescriptor): { rows: unknown[][]; kinds: Uint8Array | null } {
+  if (!isChangelog(desc)) return { rows: parseData(desc, false), kinds: null };
+  const raw = parseData(desc, true);
+  const kinds = new Uint8Array(raw.length);
+  const rows = raw.map((r, i) => {
+    kinds[i] = r[0] as number;
+    return r.slice(1);
+  });
+  return { rows, kinds };
+}
+
+function parseData(desc: TableDescriptor, withKinds = false): unknown[][] {
   const text = desc.options['data'];
   if (text === undefined) return [];
   let json: unknown;
@@ -54,22 +91,34 @@ function parseData(desc: TableDescriptor): unknown[][] {
   if (!Array.isArray(json)) throw new FreshetError(SqlState.invalidParameterValue, `option 'data' of table ${desc.name} must be a JSON array of rows`);
   const cols = desc.physicalColumns;
   return json.map((row, r) => {
-    const values = Array.isArray(row) ? row : cols.map((c) => (row as Record<string, unknown>)[c.name]);
-    if (Array.isArray(row) && row.length !== cols.length) {
-      throw new FreshetError(SqlState.invalidParameterValue, `row ${r + 1} of 'data' in table ${desc.name} has ${row.length} values, the table has ${cols.length} columns`);
+    let kind: number | undefined;
+    let data: unknown = row;
+    if (withKinds) {
+      if (!Array.isArray(row) || typeof row[0] !== 'string' || KINDS[row[0]] === undefined) {
+        throw new FreshetError(SqlState.invalidParameterValue, `row ${r + 1} of 'data' in changelog table ${desc.name} must start with its kind: "+I", "-U", "+U" or "-D"`);
+      }
+      kind = KINDS[row[0]]!;
+      data = row.slice(1);
     }
-    return cols.map((c, i) => fromJson(values[i], c.type, `row ${r + 1}, column ${c.name} of table ${desc.name}`));
+    const values = Array.isArray(data) ? data : cols.map((c) => (data as Record<string, unknown>)[c.name]);
+    if (Array.isArray(data) && data.length !== cols.length) {
+      throw new FreshetError(SqlState.invalidParameterValue, `row ${r + 1} of 'data' in table ${desc.name} has ${data.length} values, the table has ${cols.length} columns`);
+    }
+    const converted = cols.map((c, i) => fromJson(values[i], c.type, `row ${r + 1}, column ${c.name} of table ${desc.name}`));
+    return kind === undefined ? converted : [kind, ...converted];
   });
 }
 
 class ValuesSource implements ScanSource {
   readonly fields: Field[];
   readonly bounded = true;
+  readonly changelogMode: 'append' | 'retract';
   private readonly desc: TableDescriptor;
 
   constructor(desc: TableDescriptor) {
     this.desc = desc;
     this.fields = desc.physicalColumns;
+    this.changelogMode = isChangelog(desc) ? 'retract' : 'append';
   }
 
   describe(): string {
@@ -77,16 +126,18 @@ class ValuesSource implements ScanSource {
   }
 
   estimatedRows(): number {
-    return parseData(this.desc).length + (inserted.get(this.desc.options) ?? []).reduce((s, b) => s + b.length, 0);
+    return parseRows(this.desc).rows.length + (inserted.get(this.desc.options) ?? []).reduce((s, b) => s + b.length, 0);
   }
 
   async *open(req: ScanRequest, ctx: ScanContext): AsyncIterable<Batch> {
     const types = this.fields.map((f) => f.type);
-    const rows = parseData(this.desc);
-    const all = concatBatches([batchFromRows(types, rows), ...(inserted.get(this.desc.options) ?? [])], types);
-    for (let s = 0; s < all.length; s += ctx.batchSize) {
-      const b = sliceBatch(all, s, Math.min(all.length, s + ctx.batchSize));
-      yield { columns: req.columns.map((c) => b.columns[c]!), length: b.length, kinds: null };
+    const { rows, kinds } = parseRows(this.desc);
+    const data = batchFromRows(types, rows, kinds ?? undefined);
+    const all = concatBatches([data, ...(inserted.get(this.desc.options) ?? [])], types);
+    const size = rowsPerBatch(this.desc) ?? ctx.batchSize;
+    for (let s = 0; s < all.length; s += size) {
+      const b = sliceBatch(all, s, Math.min(all.length, s + size));
+      yield { columns: req.columns.map((c) => b.columns[c]!), length: b.length, kinds: b.kinds };
     }
   }
 }
@@ -131,8 +182,11 @@ class ValuesSink implements SinkTarget {
 export const valuesConnector: ConnectorFactory = {
   identifier: 'values',
   requiredOptions: [],
-  optionalOptions: ['data'],
-  validate: (d) => void parseData(d),
+  optionalOptions: ['data', 'changelog-mode', 'rows-per-batch'],
+  validate: (d) => {
+    parseRows(d);
+    rowsPerBatch(d);
+  },
   createSource: (d) => new ValuesSource(d),
   createSink: (d) => new ValuesSink(d),
 };

@@ -33,6 +33,7 @@ import { TemporalJoinOperator } from './stream/temporal-join.ts';
 import { StreamOverAggregateOperator } from './stream/over-aggregate.ts';
 import { TemporalSortOperator } from './stream/temporal-sort.ts';
 import { StreamSetOpOperator } from './stream/set-op.ts';
+import { MaterializeOperator } from './operators/materialize.ts';
 import type { ColumnPredicate, ScanSource, SinkWriter } from '../connectors/connector.ts';
 import { internalError } from '../util/errors.ts';
 
@@ -193,7 +194,10 @@ export function buildPipeline(plan: PhysicalPlan, out: Emitter, opts: BuildOptio
           joinType: p.joinType, leftTypes: typesOf(p.left), rightTypes: typesOf(p.right), leftKeys: p.leftKeys, rightKeys: p.rightKeys,
           nullSafe: p.nullSafe, residual: p.residual, buildSide: 'right', nullAware: false, outputColumns: null,
         });
-        const right = sub(p.right, op, 1);
+        // a changelog table is looked up as the rows its changes add up to
+        const right = opts.updating?.(p.right)
+          ? build(p.right, into(new MaterializeOperator(into(op, 1), typesOf(p.right), ctx.batchSize), 0))
+          : sub(p.right, op, 1);
         return [...right, ...sub(p.left, op, 0)];
       }
       case 'StreamOverAggregate':

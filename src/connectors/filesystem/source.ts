@@ -156,7 +156,7 @@ export class FilesystemSource implements ScanSource {
           hint: "Query it in streaming mode, or remove 'source.monitor-interval' to read the files present once.",
         });
       }
-      if (this.changelogMode !== 'append') {
+      if (this.changelogMode !== 'append' && ctx.materializeChanges !== true) {
         throw new FreshetError(SqlState.featureNotSupported, `table ${t.name} has format '${t.formatName}', a changelog with updates and deletes, which batch mode cannot read`, {
           hint: "Query it in streaming mode, or store the rows in an insert-only format such as 'json'.",
         });

@@ -8,6 +8,7 @@ import { batchFromRows, BATCH_SIZE } from '../../types/batch.ts';
 import type { DataType } from '../../types/data-type.ts';
 import type { ColumnPredicate, ScanSource } from '../../connectors/connector.ts';
 import type { Emitter, ExecContext } from '../operator.ts';
+import { ChangelogMaterializer } from './materialize.ts';
 
 export interface SourceRunner {
   readonly id: number;
@@ -54,19 +55,24 @@ export class ScanRunner implements SourceRunner {
       this.out.end();
       return;
     }
+    // a changelog source is read as the table its changes add up to
+    const changelog = this.source.changelogMode === 'retract';
     const scanCtx = {
       timeZone: this.ctx.env.timeZone,
       batchSize: this.ctx.batchSize,
       isCancelled: () => this.ctx.isCancelled(this.id),
       countSkipped: (where: string, reason: string) => this.ctx.countSkipped(where, reason),
+      materializeChanges: changelog,
     };
+    const materializer = changelog ? new ChangelogMaterializer(this.columns.map((c) => this.source.fields[c]!.type)) : null;
     const iterator = this.source.open({ columns: this.columns, predicates: this.predicates }, scanCtx)[Symbol.asyncIterator]();
     let lastTurn = performance.now();
     try {
       while (!this.ctx.isCancelled(this.id)) {
         const r = await iterator.next();
         if (r.done) break;
-        if (r.value.length > 0) this.out.emit(r.value);
+        if (materializer !== null) materializer.add(r.value);
+        else if (r.value.length > 0) this.out.emit(r.value);
         await this.hooks.drain();
         const now = performance.now();
         if (now - lastTurn > YIELD_EVERY_MS) {
@@ -77,6 +83,7 @@ export class ScanRunner implements SourceRunner {
     } finally {
       await iterator.return?.();
     }
+    if (materializer !== null) for (const b of materializer.batches(this.ctx.batchSize)) this.out.emit(b);
     this.out.end();
   }
 }

@@ -51,7 +51,10 @@ export function toPhysical(p: LogicalPlan): PhysicalPlan {
         return { kind: 'Calc', input: toPhysical(p.input.input), projection: p.exprs, condition: p.input.predicate, schema: p.schema };
       }
       if (p.input.kind === 'join' && !p.input.temporal) return planCalcOverJoin(p.input, p.exprs, null, p.schema);
-      return { kind: 'Calc', input: toPhysical(p.input), projection: p.exprs, condition: null, schema: p.schema };
+      const input = toPhysical(p.input);
+      // a projection that only marks a rowtime or renames columns does no work
+      if (p.exprs.length === input.schema.length && p.exprs.every((e, i) => e.kind === 'input' && e.index === i)) return { ...input, schema: p.schema } as PhysicalPlan;
+      return { kind: 'Calc', input, projection: p.exprs, condition: null, schema: p.schema };
     }
     case 'filter':
       return { kind: 'Calc', input: toPhysical(p.input), projection: p.schema.map((f, i) => inputRef(i, f.type)), condition: p.predicate, schema: p.schema };

@@ -42,8 +42,14 @@ function sourceColumn(e: BoundExpr): number | undefined {
   return e.kind === 'input' ? e.index : undefined;
 }
 
+/** Whether a projection passes its input through unchanged (a rowtime mark or a rename, no work). */
+export function isIdentity(projection: readonly BoundExpr[], condition: BoundExpr | null, inputWidth: number): boolean {
+  return condition === null && projection.length === inputWidth && projection.every((e, i) => e.kind === 'input' && e.index === i);
+}
+
 /** A Calc over a planned input, carrying rowtimes, window columns and unique keys through plain column references. */
 export function calc(input: Planned, projection: BoundExpr[], condition: BoundExpr | null, schema: Field[]): Planned {
+  if (isIdentity(projection, condition, input.plan.schema.length)) return { ...input, plan: withSchema(input.plan, schema) };
   const rowtimes = new Set<number>();
   const firstOutput = new Map<number, number>();
   projection.forEach((e, i) => {
@@ -73,6 +79,11 @@ export function calc(input: Planned, projection: BoundExpr[], condition: BoundEx
   };
 }
 
+/** The same node under other column names (an identity projection that renames). */
+function withSchema(p: PhysicalPlan, schema: Field[]): PhysicalPlan {
+  return p.schema.every((f, i) => f.name === schema[i]!.name) ? p : ({ ...p, schema } as PhysicalPlan);
+}
+
 /** An operator that accepts only inserts was given an updating input: say which node produces the updates. */
 export function requireInsertOnly(input: Planned, consumer: string, hint: string): void {
   if (isInsertOnly(input.mode)) return;
@@ -83,10 +94,9 @@ export function requireInsertOnly(input: Planned, consumer: string, hint: string
 /** The node that first turns a stream into an updating one, for messages. */
 function producerOf(p: PhysicalPlan): string {
   const line = describeNode(p);
-  const name = line.slice(0, line.indexOf('('));
   if (p.kind === 'Calc' || p.kind === 'Union' || p.kind === 'WatermarkAssigner' || p.kind === 'Expand') {
     const inner = p.kind === 'Union' ? p.inputs[0]! : p.input;
     return producerOf(inner);
   }
-  return line.length > 120 ? `${name}(...)` : line;
+  return line.length > 160 ? `${line.slice(0, 156)}...)` : line;
 }
