@@ -135,7 +135,7 @@ export function buildPipeline(plan: PhysicalPlan, out: Emitter, opts: BuildOptio
       case 'WatermarkAssigner':
         return sub(p.input, new WatermarkAssignerOperator(emitter, ctx, typesOf(p.input), p.watermark), 0);
       case 'GroupAggregate':
-        return sub(p.input, new GroupAggregateOperator(emitter, ctx, typesOf(p.input), p.groupKeys, p.aggs, typesOf(p)), 0);
+        return sub(p.input, new GroupAggregateOperator(emitter, ctx, typesOf(p.input), p.groupKeys, p.aggs, typesOf(p), opts.updating?.(p.input) ?? true), 0);
       case 'StreamJoin': {
         const op = new StreamJoinOperator(emitter, ctx, {
           joinType: p.joinType, leftTypes: typesOf(p.left), rightTypes: typesOf(p.right), leftKeys: p.leftKeys, rightKeys: p.rightKeys,
@@ -154,8 +154,8 @@ export function buildPipeline(plan: PhysicalPlan, out: Emitter, opts: BuildOptio
         }), 0);
       case 'WindowAggregate':
         return sub(p.input, new WindowAggregateOperator(emitter, ctx, {
-          inputTypes: typesOf(p.input), outputTypes: typesOf(p), windowStart: p.windowStart, windowEnd: p.windowEnd,
-          groupKeys: p.groupKeys, aggs: p.aggs, time: p.time, ltz: p.ltz,
+          inputTypes: typesOf(p.input), outputTypes: typesOf(p), windowStart: p.windowStart, windowEnd: p.windowEnd, windowTime: p.windowTime,
+          groupKeys: p.groupKeys, aggs: p.aggs, time: p.time, ltz: p.ltz, retracting: opts.updating?.(p.input) ?? true,
         }), 0);
       case 'SessionWindowAggregate':
         return sub(p.input, new SessionWindowAggregateOperator(emitter, ctx, {

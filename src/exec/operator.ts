@@ -66,7 +66,8 @@ export class ManualClock implements Clock {
 
 /**
  * The combined watermark of several inputs (a union, a join): the minimum over the inputs that are not
- * idle. It never moves backwards, even when an idle input comes back behind the others.
+ * idle (the maximum when all are). It never moves backwards, even when an idle input comes back behind
+ * the others.
  */
 export class WatermarkMerger {
   private readonly marks: number[];
@@ -109,7 +110,8 @@ export class WatermarkMerger {
       any = true;
       if (this.marks[i]! < min) min = this.marks[i]!;
     }
-    if (!any) return undefined;
+    // every input idle: nothing holds time back any more, so the largest watermark seen applies
+    if (!any) min = Math.max(...this.marks);
     if (min > this.current) {
       this.current = min;
       return min;

@@ -60,7 +60,9 @@ export type PhysicalPlan =
    * watermark (or, for processing time, the clock) passes the window end; later rows are dropped and counted.
    */
   | {
-    kind: 'WindowAggregate'; input: PhysicalPlan; windowStart: number; windowEnd: number; groupKeys: number[]; aggs: AggCall[];
+    kind: 'WindowAggregate'; input: PhysicalPlan; windowStart: number; windowEnd: number;
+    /** window_time, when it is grouped on too (the legacy GROUP BY TUMBLE(..) form), else -1. */
+    windowTime: number; groupKeys: number[]; aggs: AggCall[];
     time: WindowTime; ltz: boolean; schema: Field[];
   }
   /** SESSION windows with their aggregation: rows wait per partition until the gap closes the session. */

@@ -6,8 +6,9 @@
  * Unlike the batch GroupTable, keys can be released (a group's count fell to zero, a window fired, state
  * expired) and their slots are reused, so state stays proportional to the live keys.
  *
- * One numeric key column goes through an open-addressing NumberTable; one string column through a Map
- * keyed by the string; anything else through a Map keyed by a canonical encoding.
+ * One numeric key column goes through an open-addressing NumberTable; several numeric columns through a
+ * TupleIndex (typed arrays over the stored keys); one string column through a Map keyed by the string;
+ * anything else (and keys with NULLs or wide integers) through a Map keyed by a canonical encoding.
  */
 import type { Column } from '../types/batch.ts';
 import type { DataType } from '../types/data-type.ts';
@@ -15,6 +16,7 @@ import { physicalOf } from '../types/data-type.ts';
 import { keyEncoder, type KeyEncoder, type KeyValue } from '../types/key-encoder.ts';
 import { NumberTable } from '../util/number-table.ts';
 import { SlotColumns } from './slot-columns.ts';
+import { TupleIndex } from './tuple-index.ts';
 
 export class KeySlots {
   private readonly ids = new Map<KeyValue, number>();
@@ -22,6 +24,10 @@ export class KeySlots {
   private readonly numbers: NumberTable | null;
   private readonly stringKey: boolean;
   private readonly noKeys: boolean;
+  /** Set when there are several key columns, all numeric. */
+  private readonly tuples: TupleIndex | null;
+  /** Per slot: 1 when its key is in `tuples` (not in the Map). */
+  private inTuples = new Uint8Array(0);
   /** The key values of each slot, so operators can emit them. */
   readonly keys: SlotColumns;
   /** The encoded key of each slot (for release), when keys go through the Map. */
@@ -41,6 +47,8 @@ export class KeySlots {
     this.numbers = p === 'i32' || p === 'f64' || p === 'i64' ? new NumberTable() : null;
     this.stringKey = keyTypes.length === 1 && (keyTypes[0]!.kind === 'VARCHAR' || keyTypes[0]!.kind === 'CHAR');
     this.keys = new SlotColumns(keyTypes);
+    const numeric = keyTypes.length >= 2 && keyTypes.every((t) => ['i32', 'f64', 'i64'].includes(physicalOf(t)));
+    this.tuples = numeric ? new TupleIndex(this.keys, keyTypes.length) : null;
   }
 
   /** Number of live keys. */
@@ -134,8 +142,25 @@ export class KeySlots {
       }
       return out;
     }
+    const tuples = this.tuples;
     for (let k = 0; k < n; k++) {
       const i = rows === null ? k : rows[k]!;
+      if (tuples !== null && tuples.indexable(keyCols, i)) {
+        let s = tuples.find(keyCols, i);
+        if (s < 0) {
+          s = this.newSlot(keyCols, i);
+          tuples.insert(s);
+          if (s >= this.inTuples.length) {
+            const next = new Uint8Array(Math.max(s + 1, this.inTuples.length * 2, 256));
+            next.set(this.inTuples);
+            this.inTuples = next;
+          }
+          this.inTuples[s] = 1;
+          created[k] = 1;
+        }
+        out[k] = s;
+        continue;
+      }
       out[k] = this.viaMap(this.encode(keyCols, i)!, keyCols, i, k);
     }
     return out;
@@ -166,6 +191,7 @@ export class KeySlots {
       if (c.nulls !== null && c.nulls[i] === 1) return this.nullSlot;
       return this.ids.get((c.values as ArrayLike<string>)[i]!) ?? -1;
     }
+    if (this.tuples !== null && this.tuples.indexable(keyCols, i)) return this.tuples.find(keyCols, i);
     return this.ids.get(this.encode(keyCols, i)!) ?? -1;
   }
 
@@ -173,6 +199,10 @@ export class KeySlots {
   release(s: number): void {
     if (s === this.nullSlot) this.nullSlot = -1;
     else if (this.numbers !== null && this.keys.isNumber(0, s)) this.numbers.delete(this.keys.number(0, s));
+    else if (this.inTuples[s] === 1) {
+      this.tuples!.remove(s);
+      this.inTuples[s] = 0;
+    }
     else {
       this.ids.delete(this.encoded[s]!);
       this.encoded[s] = 0;

@@ -1,8 +1,12 @@
 /**
  * Columnar storage addressed by slot number: the values of one row (or key) per slot, one growable
- * typed array (or plain array for strings, wide integers and nested values) per column, and a null mask.
+ * typed array per column (a plain array for strings and nested values), and a null mask per column.
  * Operators copy rows in with `setFrom` and read many rows out at once with `gather`, which builds
  * output columns without creating an object per row.
+ *
+ * Memory matters here (joins keep millions of rows): BIGINT and DECIMAL values live in a Float64Array
+ * until a value beyond 2^53 (a bigint) arrives, which turns that column into a plain array; a null
+ * mask is only allocated once a column holds a NULL; large stores grow by half, not double.
  */
 import type { Column } from '../types/batch.ts';
 import type { DataType, Physical } from '../types/data-type.ts';
@@ -15,15 +19,24 @@ function allocate(phys: Physical, n: number): Store {
   switch (phys) {
     case 'bool': return new Uint8Array(n);
     case 'i32': return new Int32Array(n);
-    case 'f64': return new Float64Array(n);
+    case 'f64': case 'i64': return new Float64Array(n);
     default: return new Array<unknown>(n).fill(null);
   }
 }
+
+/** The next capacity: doubling while small, growing by half when large (less memory held twice while copying). */
+function grown(cap: number, need: number): number {
+  const next = cap < 1 << 20 ? cap * 2 : cap + (cap >> 1);
+  return Math.max(need, next, 16);
+}
+
+const NO_NULLS = new Uint8Array(0);
 
 export class SlotColumns {
   readonly types: readonly DataType[];
   readonly phys: Physical[];
   private stores: Store[];
+  /** Per column: 1 = NULL; NO_NULLS until the column's first NULL. */
   private nulls: Uint8Array[];
   private cap = 0;
 
@@ -31,7 +44,7 @@ export class SlotColumns {
     this.types = types;
     this.phys = types.map(physicalOf);
     this.stores = this.phys.map((p) => allocate(p, 0));
-    this.nulls = types.map(() => new Uint8Array(0));
+    this.nulls = types.map(() => NO_NULLS);
     this.ensure(capacity);
   }
 
@@ -42,21 +55,55 @@ export class SlotColumns {
   /** Makes slots below `n` addressable. */
   ensure(n: number): void {
     if (n <= this.cap) return;
-    const cap = Math.max(n, this.cap * 2, 16);
+    const cap = grown(this.cap, n);
     for (let c = 0; c < this.stores.length; c++) {
       const old = this.stores[c]!;
       if (Array.isArray(old)) {
         for (let i = old.length; i < cap; i++) old.push(null);
       } else {
-        const next = allocate(this.phys[c]!, cap) as Uint8Array;
-        next.set(old as Uint8Array);
+        const next = new (old.constructor as Float64ArrayConstructor)(cap);
+        next.set(old as Float64Array);
         this.stores[c] = next;
       }
-      const nn = new Uint8Array(cap);
-      nn.set(this.nulls[c]!);
-      this.nulls[c] = nn;
+      const nn = this.nulls[c]!;
+      if (nn !== NO_NULLS) {
+        const next = new Uint8Array(cap);
+        next.set(nn);
+        this.nulls[c] = next;
+      }
     }
     this.cap = cap;
+  }
+
+  private markNull(c: number, s: number): void {
+    let nn = this.nulls[c]!;
+    if (nn === NO_NULLS) {
+      nn = new Uint8Array(this.cap);
+      this.nulls[c] = nn;
+    }
+    nn[s] = 1;
+    const store = this.stores[c]!;
+    if (Array.isArray(store)) store[s] = null;
+  }
+
+  /** A BIGINT column received a value beyond 2^53: from now on it is a plain array. */
+  private widen(c: number): unknown[] {
+    const wide = Array.from(this.stores[c] as Float64Array) as unknown[];
+    this.stores[c] = wide;
+    return wide;
+  }
+
+  private put(c: number, s: number, v: unknown): void {
+    let store = this.stores[c]!;
+    const nn = this.nulls[c]!;
+    if (nn !== NO_NULLS) nn[s] = 0;
+    if (Array.isArray(store)) {
+      store[s] = v;
+      return;
+    }
+    if (typeof v === 'bigint') store = this.widen(c);
+    if (Array.isArray(store)) store[s] = v;
+    else (store as Float64Array)[s] = v as number;
   }
 
   /** Copies row i of `cols` (all columns, same types) into slot s. */
@@ -64,47 +111,24 @@ export class SlotColumns {
     if (s >= this.cap) this.ensure(s + 1);
     for (let c = 0; c < this.stores.length; c++) {
       const col = cols[c]!;
-      const store = this.stores[c]!;
-      if (col.nulls !== null && col.nulls[i] === 1) {
-        this.nulls[c]![s] = 1;
-        if (Array.isArray(store)) store[s] = null;
-        continue;
-      }
-      this.nulls[c]![s] = 0;
-      const v = (col.values as ArrayLike<unknown>)[i];
-      if (Array.isArray(store)) store[s] = v;
-      else (store as Float64Array)[s] = v as number;
+      if (col.nulls !== null && col.nulls[i] === 1) this.markNull(c, s);
+      else this.put(c, s, (col.values as ArrayLike<unknown>)[i]);
     }
   }
 
   /** Copies row i of `col` into column c of slot s. */
   setColumnFrom(c: number, s: number, col: Column, i: number): void {
     if (s >= this.cap) this.ensure(s + 1);
-    const store = this.stores[c]!;
-    if (col.nulls !== null && col.nulls[i] === 1) {
-      this.nulls[c]![s] = 1;
-      if (Array.isArray(store)) store[s] = null;
-      return;
-    }
-    this.nulls[c]![s] = 0;
-    const v = (col.values as ArrayLike<unknown>)[i];
-    if (Array.isArray(store)) store[s] = v;
-    else (store as Float64Array)[s] = v as number;
+    if (col.nulls !== null && col.nulls[i] === 1) this.markNull(c, s);
+    else this.put(c, s, (col.values as ArrayLike<unknown>)[i]);
   }
 
   /** Sets column c of slot s to a JS value (null for NULL; booleans as true/false). */
   set(c: number, s: number, v: unknown): void {
     if (s >= this.cap) this.ensure(s + 1);
-    const store = this.stores[c]!;
-    if (v === null || v === undefined) {
-      this.nulls[c]![s] = 1;
-      if (Array.isArray(store)) store[s] = null;
-      return;
-    }
-    this.nulls[c]![s] = 0;
-    if (Array.isArray(store)) store[s] = v;
-    else if (this.phys[c] === 'bool') (store as Uint8Array)[s] = v === true || v === 1 ? 1 : 0;
-    else (store as Float64Array)[s] = v as number;
+    if (v === null || v === undefined) this.markNull(c, s);
+    else if (this.phys[c] === 'bool') this.put(c, s, v === true || v === 1 ? 1 : 0);
+    else this.put(c, s, v);
   }
 
   isNull(c: number, s: number): boolean {
@@ -154,42 +178,19 @@ export class SlotColumns {
     if (nulls !== null) {
       for (let k = 0; k < n; k++) {
         const s = slots[k]!;
-        nulls[k] = s < 0 ? 1 : nullsIn[s]!;
+        nulls[k] = s < 0 || nullsIn[s] === 1 ? 1 : 0;
       }
     }
     let values: Column['values'];
     const phys = this.phys[c]!;
     if (Array.isArray(store)) {
-      if (phys === 'i64') {
-        // BIGINT stays in a Float64Array unless a value is beyond the safe range
-        let wide = false;
-        for (let k = 0; k < n; k++) {
-          const s = slots[k]!;
-          if (s >= 0 && typeof store[s] === 'bigint') { wide = true; break; }
-        }
-        if (wide) {
-          const a = new Array<unknown>(n);
-          for (let k = 0; k < n; k++) {
-            const s = slots[k]!;
-            a[k] = s < 0 ? 0 : store[s] ?? 0;
-          }
-          values = a;
-        } else {
-          const a = new Float64Array(n);
-          for (let k = 0; k < n; k++) {
-            const s = slots[k]!;
-            a[k] = s < 0 ? 0 : (store[s] as number | null) ?? 0;
-          }
-          values = a;
-        }
-      } else {
-        const a = new Array<unknown>(n);
-        for (let k = 0; k < n; k++) {
-          const s = slots[k]!;
-          a[k] = s < 0 ? null : store[s];
-        }
-        values = a;
+      const a = new Array<unknown>(n);
+      const empty = phys === 'i64' ? 0 : null;
+      for (let k = 0; k < n; k++) {
+        const s = slots[k]!;
+        a[k] = s < 0 ? empty : store[s] ?? empty;
       }
+      values = a;
     } else {
       const a = phys === 'bool' ? new Uint8Array(n) : phys === 'i32' ? new Int32Array(n) : new Float64Array(n);
       const src = store as Float64Array;
@@ -207,7 +208,7 @@ export class SlotColumns {
    * state rows where they lie. Valid until the next `ensure` grows the stores.
    */
   asColumns(): Column[] {
-    return this.stores.map((values, c) => ({ values: values as Column['values'], nulls: this.nulls[c]! }));
+    return this.stores.map((values, c) => ({ values: values as Column['values'], nulls: this.nulls[c] === NO_NULLS ? null : this.nulls[c]! }));
   }
 
   /** All columns of slots[0..n). */

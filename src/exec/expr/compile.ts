@@ -27,6 +27,8 @@ export interface CompileEnv {
   clock?: { now(): number };
   /** Names of input columns, for error messages. */
   inputNames?: readonly string[];
+  /** The watermark of the operator's input, for CURRENT_WATERMARK (null until the first one; absent: NULL). */
+  watermark?: { value: number | null };
 }
 
 /** Evaluates one expression over the rows of a batch (all rows, or those listed in `sel`). */
@@ -141,6 +143,14 @@ class CodeGen {
       case 'coalesce': return this.genCoalesce(args, out);
       case 'if': return this.genCase([[args[0]!, args[1]!]], args[2] ?? null, out);
       case '$udf': return this.genUserFunction(e, out);
+      case '$current_watermark': {
+        // the watermark the operator has seen so far; NULL before the first one and in batch mode
+        const cell = this.constant(this.env.watermark ?? { value: null });
+        const v = this.tmp();
+        const n = this.tmp();
+        out.push(`${v} = ${cell}.value; ${n} = ${v} === null;`);
+        return { v, n };
+      }
       default: break;
     }
     const def = lookupScalar(fn);

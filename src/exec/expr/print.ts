@@ -30,6 +30,7 @@ export function exprToString(e: BoundExpr, names?: readonly string[]): string {
       if (e.fn === 'negate') return `-${args[0]}`;
       if (e.fn === 'is_null') return `${args[0]} IS NULL`;
       if (e.fn === 'is_not_null') return `${args[0]} IS NOT NULL`;
+      if (e.fn === '$current_watermark') return `CURRENT_WATERMARK(${args[0]})`;
       if (e.fn === '$udf') return `${(e.info as { name: string }).name.toUpperCase()}(${args.join(', ')})`;
       return `${e.fn.toUpperCase()}(${args.join(', ')})`;
     }

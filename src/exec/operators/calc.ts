@@ -9,10 +9,12 @@ import { ForwardingOperator } from '../operator.ts';
 export class CalcOperator extends ForwardingOperator {
   private readonly predicate: PredicateKernel | null;
   private readonly columns: ColumnKernel[];
+  /** The input's watermark, which CURRENT_WATERMARK(..) reads. */
+  private readonly watermarkCell = { value: null as number | null };
 
   constructor(out: Emitter, ctx: ExecContext, inputTypes: DataType[], projection: BoundExpr[], condition: BoundExpr | null, inputNames: string[]) {
     super(out);
-    const env = { ...ctx.env, inputNames };
+    const env = { ...ctx.env, inputNames, watermark: this.watermarkCell };
     this.predicate = condition ? compilePredicate(condition, inputTypes, env) : null;
     this.columns = projection.map((e) => compileColumn(e, inputTypes, env));
   }
@@ -36,5 +38,10 @@ export class CalcOperator extends ForwardingOperator {
       kinds = k2;
     }
     this.out.emit({ columns, length: n, kinds });
+  }
+
+  override watermark(wm: number): void {
+    if (Number.isFinite(wm)) this.watermarkCell.value = wm;
+    this.out.watermark(wm);
   }
 }

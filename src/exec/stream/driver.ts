@@ -304,7 +304,8 @@ export class StreamJob {
     this.stats.rowsIn += n;
   }
 
-  afterBatch(): void {
+  /** Runs the processing-time timers due now (between batches). */
+  runTimers(): void {
     this.timers.runDue(this.clock.now());
   }
 }
@@ -365,11 +366,13 @@ export class StreamSourceRunner implements SourceRunner {
           this.idle = false;
           this.out.idle(false);
         }
+        // timers due by now fire before the batch: processing time moved on while it was read
+        this.job.runTimers();
         if (batch.length > 0) {
           this.job.countRowsIn(batch.length);
           this.out.emit(batch);
         }
-        this.job.afterBatch();
+        this.job.runTimers();
         await this.job.drain();
         const now = performance.now();
         if (now - lastTurn > 25) {

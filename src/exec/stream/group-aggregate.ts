@@ -39,12 +39,16 @@ export class GroupAggregateOperator implements Operator {
   private subSlots = new Int32Array(1024);
   private ttlTimer = false;
 
-  constructor(out: Emitter, ctx: ExecContext, inputTypes: DataType[], groupKeys: number[], aggs: AggCall[], outputTypes: DataType[]) {
+  /**
+   * `retracting`: the input carries -U/-D rows, so accumulators keep what taking rows back needs (MIN and
+   * MAX keep counts per value); over an insert-only input they keep just the result.
+   */
+  constructor(out: Emitter, ctx: ExecContext, inputTypes: DataType[], groupKeys: number[], aggs: AggCall[], outputTypes: DataType[], retracting: boolean) {
     this.out = out;
     this.ctx = ctx;
     this.groupKeys = groupKeys;
     this.keys = ctx.state.keySpace('GroupAggregate', groupKeys.map((k) => inputTypes[k]!));
-    this.aggs = new AggregateState(aggs, inputTypes, true);
+    this.aggs = new AggregateState(aggs, inputTypes, retracting);
     this.output = new ChangeBuilder(outputTypes);
     this.ttl = new StateTtl(ctx.state.ttl);
     this.before = aggs.map(() => []);

@@ -22,6 +22,8 @@ export class JoinSide {
   private prev = new Int32Array(256).fill(-1);
   private slotOf = new Int32Array(256);
   matches = new Int32Array(256);
+  /** When each row was stored (processing time), for `table.exec.state.ttl`; empty when TTL is off. */
+  private written = new Float64Array(0);
   /** Rows held per key. */
   private sizes = new Int32Array(256);
   private emptied: number[] = [];
@@ -79,6 +81,25 @@ export class JoinSide {
     this.sizes[slot]!++;
     this.matches[id] = 0;
     return id;
+  }
+
+  /** Records when row `id` was written (state TTL). */
+  touch(id: number, now: number): void {
+    if (id >= this.written.length) {
+      const next = new Float64Array(Math.max(id + 1, this.written.length * 2, 256));
+      next.set(this.written);
+      this.written = next;
+    }
+    this.written[id] = now;
+  }
+
+  /** Forgets rows written before `limit` (state TTL: no retractions are emitted for them). Returns how many. */
+  expireBefore(limit: number): number {
+    const old: number[] = [];
+    for (const id of this.allRows()) if (this.written[id]! < limit) old.push(id);
+    for (const id of old) this.remove(id);
+    this.releaseEmptyKeys();
+    return old.length;
   }
 
   /** The id of a stored row equal to row i of `cols`, or -1. */

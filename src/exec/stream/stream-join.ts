@@ -77,6 +77,7 @@ export class StreamJoinOperator implements Operator {
   private leftState = new Uint8Array(256);
   private rightTotal = 0;
   private rightNullKeys = 0;
+  private expiryScheduled = false;
 
   constructor(out: Emitter, ctx: ExecContext, spec: StreamJoinSpec) {
     this.out = out;
@@ -89,6 +90,19 @@ export class StreamJoinOperator implements Operator {
     ];
     this.residual = spec.residual ? compilePairPredicate(spec.residual, spec.leftTypes, spec.rightTypes, ctx.env) : null;
     this.nullAware = spec.nullAware;
+  }
+
+  /** State TTL: rows not written for `table.exec.state.ttl` are forgotten, checked every half TTL. */
+  private scheduleExpiry(): void {
+    const ttl = this.ctx.state.ttl;
+    if (ttl <= 0 || this.expiryScheduled) return;
+    this.expiryScheduled = true;
+    this.ctx.onProcessingTime(this.ctx.clock.now() + Math.max(1, Math.floor(ttl / 2)), () => {
+      this.expiryScheduled = false;
+      const limit = this.ctx.clock.now() - ttl;
+      for (const side of this.sides) side.expireBefore(limit);
+      if (this.sides[0].rows + this.sides[1].rows > 0) this.scheduleExpiry();
+    });
   }
 
   private preserved(side: number): boolean {
@@ -167,6 +181,7 @@ export class StreamJoinOperator implements Operator {
     S.releaseEmptyKeys();
     this.emit(batch, port);
     if (globalChanged) this.reevaluateLeft();
+    if (this.ctx.state.ttl > 0) this.scheduleExpiry();
   }
 
   /** Whether rows of side `port` are kept: the other side may match them later (or they are padded). */
@@ -194,6 +209,7 @@ export class StreamJoinOperator implements Operator {
       if (slot >= 0) {
         const id = S.add(batch.columns, i, slot);
         S.matches[id] = matched.length;
+        if (this.ctx.state.ttl > 0) S.touch(id, this.ctx.clock.now());
       }
       return;
     }
@@ -239,6 +255,7 @@ export class StreamJoinOperator implements Operator {
       const v = this.valueOf(matched.length, nullKey);
       const id = L.add(batch.columns, i, slot);
       L.matches[id] = matched.length;
+      if (this.ctx.state.ttl > 0) L.touch(id, this.ctx.clock.now());
       this.growLeftState(id);
       this.leftState[id] = v;
       const kind = k === UPDATE_AFTER ? UPDATE_AFTER : INSERT;
@@ -266,7 +283,8 @@ export class StreamJoinOperator implements Operator {
     const beforeTotal = this.rightTotal;
     const beforeNulls = this.rightNullKeys;
     if (insert) {
-      R.add(batch.columns, i, slot);
+      const id = R.add(batch.columns, i, slot);
+      if (this.ctx.state.ttl > 0) R.touch(id, this.ctx.clock.now());
       this.rightTotal++;
       if (nullKey) this.rightNullKeys++;
       for (const r of matched) L.matches[r]!++;

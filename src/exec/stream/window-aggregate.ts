@@ -6,6 +6,7 @@
  * accepted (a changelog input) until the window fires.
  */
 import type { Batch, Column } from '../../types/batch.ts';
+import { valueAt } from '../../types/batch.ts';
 import type { DataType } from '../../types/data-type.ts';
 import type { AggCall } from '../plan-types.ts';
 import type { WindowTime } from '../physical-plan.ts';
@@ -21,15 +22,22 @@ export interface WindowAggregateSpec {
   outputTypes: DataType[];
   windowStart: number;
   windowEnd: number;
+  /** window_time among the group keys, or -1 */
+  windowTime: number;
   groupKeys: number[];
   aggs: AggCall[];
   time: WindowTime;
   ltz: boolean;
+  /** The input carries retractions (accumulators must be able to take rows back). */
+  retracting: boolean;
 }
 
-/** One window's groups. */
+/** One window's groups; the window's own columns (start, end, time) are the same for all of them. */
 class Bucket {
   readonly end: number;
+  /** window_start and window_time of the window, from its first row */
+  start: unknown = null;
+  time: unknown = null;
   readonly keys: KeySlots;
   readonly aggs: AggregateState;
   counts = new Float64Array(16);
@@ -37,7 +45,7 @@ class Bucket {
   constructor(end: number, keys: KeySlots, spec: WindowAggregateSpec) {
     this.end = end;
     this.keys = keys;
-    this.aggs = new AggregateState(spec.aggs, spec.inputTypes, true);
+    this.aggs = new AggregateState(spec.aggs, spec.inputTypes, spec.retracting);
   }
 }
 
@@ -45,7 +53,7 @@ export class WindowAggregateOperator implements Operator {
   private readonly out: Emitter;
   private readonly ctx: ExecContext;
   private readonly spec: WindowAggregateSpec;
-  /** group keys other than window_end, in group-key order (window_end is the bucket) */
+  /** group keys other than the window's own columns, in group-key order (the window is the bucket) */
   private readonly bucketKeys: number[];
   private readonly bucketKeyTypes: DataType[];
   private readonly buckets = new Map<number, Bucket>();
@@ -59,7 +67,7 @@ export class WindowAggregateOperator implements Operator {
     this.out = out;
     this.ctx = ctx;
     this.spec = spec;
-    this.bucketKeys = spec.groupKeys.filter((k) => k !== spec.windowEnd);
+    this.bucketKeys = spec.groupKeys.filter((k) => k !== spec.windowEnd && k !== spec.windowStart && k !== spec.windowTime);
     this.bucketKeyTypes = this.bucketKeys.map((k) => spec.inputTypes[k]!);
     this.clock = new WindowClock(ctx, spec.time, spec.ltz);
     this.output = new ChangeBuilder(spec.outputTypes);
@@ -100,6 +108,10 @@ export class WindowAggregateOperator implements Operator {
     const kinds = batch.kinds;
     for (const [e, rows] of groups) {
       const b = this.bucket(e);
+      if (b.start === null) {
+        b.start = valueAt(batch.columns[this.spec.windowStart]!, 'f64', rows[0]!);
+        if (this.spec.windowTime >= 0) b.time = valueAt(batch.columns[this.spec.windowTime]!, 'f64', rows[0]!);
+      }
       const m = rows.length;
       const rowIdx = Int32Array.from(rows);
       const slots = b.keys.slots(keyCols, rowIdx, m);
@@ -162,7 +174,7 @@ export class WindowAggregateOperator implements Operator {
       o.kind(0);
       for (let c = 0; c < kw; c++) {
         const k = spec.groupKeys[c]!;
-        o.value(c, k === spec.windowEnd ? b.end : b.keys.keys.get(keyPos.get(k)!, s));
+        o.value(c, k === spec.windowEnd ? b.end : k === spec.windowStart ? b.start : k === spec.windowTime ? b.time : b.keys.keys.get(keyPos.get(k)!, s));
       }
       for (let a = 0; a < spec.aggs.length; a++) o.value(kw + a, b.aggs.result(a, s));
       o.flushTo(this.out, false);

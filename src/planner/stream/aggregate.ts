@@ -30,7 +30,11 @@ export function planAggregate(planner: StreamPlanner, p: AggregateNode): Planned
       if (w.timeCol !== null && p.groupKeys.includes(w.timeCol)) rowtimes.add(pos(w.timeCol));
     }
     return {
-      plan: { kind: 'WindowAggregate', input: input.plan, windowStart: w.start, windowEnd: w.end, groupKeys: p.groupKeys, aggs: p.aggs, time: w.time, ltz: w.ltz, schema: p.schema },
+      plan: {
+        kind: 'WindowAggregate', input: input.plan, windowStart: w.start, windowEnd: w.end,
+        windowTime: w.timeCol !== null && p.groupKeys.includes(w.timeCol) ? w.timeCol : -1,
+        groupKeys: p.groupKeys, aggs: p.aggs, time: w.time, ltz: w.ltz, schema: p.schema,
+      },
       mode: INSERT_ONLY,
       rowtimes,
       window: { ...w, start: pos(w.start), end: pos(w.end), timeCol: w.timeCol !== null && p.groupKeys.includes(w.timeCol) ? pos(w.timeCol) : null },

@@ -372,6 +372,7 @@ function bindFunction(b: Binder, e: A.FunctionExpr, ctx: ExprContext): BoundExpr
     throw b.error(SqlState.windowingError, `${name.toUpperCase()} needs an OVER clause, e.g. ${name.toUpperCase()}() OVER (PARTITION BY k ORDER BY ts)`, e.loc);
   }
   if (name === 'grouping' || name === 'grouping_id') return bindGrouping(b, e, ctx);
+  if (name === 'current_watermark') return bindCurrentWatermark(b, e, ctx);
   const aux = bindWindowAuxiliary(b, name, e, ctx);
   if (aux) return aux;
   if (['tumble', 'hop', 'session', 'cumulate'].includes(name) && e.args.length > 0) {
@@ -416,6 +417,22 @@ function bindUserCall(b: Binder, udf: UserFunction, e: A.FunctionExpr, ctx: Expr
     });
   }
   return call('$udf', args, nullable(udf.returnType), udf);
+}
+
+/**
+ * CURRENT_WATERMARK(rowtime): the watermark of the rows being evaluated, as a value of the rowtime's
+ * type; NULL before the first watermark and in batch mode. Typically `WHERE ts > CURRENT_WATERMARK(ts)
+ * OR CURRENT_WATERMARK(ts) IS NULL` to keep only rows that are not late.
+ */
+function bindCurrentWatermark(b: Binder, e: A.FunctionExpr, ctx: ExprContext): BoundExpr {
+  if (e.args.length !== 1) throw b.error(SqlState.syntaxError, 'CURRENT_WATERMARK takes one argument: the rowtime column', e.loc);
+  const arg = bindExpr(b, e.args[0]!, ctx);
+  if (arg.type.timeAttribute !== 'ROWTIME') {
+    throw b.error(SqlState.datatypeMismatch, 'CURRENT_WATERMARK takes a rowtime attribute: a column with a WATERMARK', e.args[0]!.loc,
+      'Pass the column the table declares WATERMARK FOR.');
+  }
+  const type = nullable({ ...arg.type, timeAttribute: undefined } as DataType);
+  return call('$current_watermark', [arg], type);
 }
 
 /** GROUPING(a, b): bits telling which keys are rolled up in this row (from the `$g` column). */
