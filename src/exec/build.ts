@@ -34,6 +34,7 @@ import { StreamOverAggregateOperator } from './stream/over-aggregate.ts';
 import { TemporalSortOperator } from './stream/temporal-sort.ts';
 import { StreamSetOpOperator } from './stream/set-op.ts';
 import { MaterializeOperator } from './operators/materialize.ts';
+import { RecomputeOverOperator } from './stream/recompute-over.ts';
 import type { ColumnPredicate, ScanSource, SinkWriter } from '../connectors/connector.ts';
 import { internalError } from '../util/errors.ts';
 
@@ -202,6 +203,8 @@ export function buildPipeline(plan: PhysicalPlan, out: Emitter, opts: BuildOptio
       }
       case 'StreamOverAggregate':
         return sub(p.input, new StreamOverAggregateOperator(emitter, ctx, { inputTypes: typesOf(p.input), calls: p.calls, timeColumn: p.timeColumn, rowtime: p.rowtime }), 0);
+      case 'RecomputeOverAggregate':
+        return sub(p.input, new RecomputeOverOperator(emitter, ctx, typesOf(p.input), p.calls, p.partitionKeys), 0);
       case 'TemporalSort':
         return sub(p.input, new TemporalSortOperator(emitter, ctx, typesOf(p.input), p.keys), 0);
       case 'StreamSetOp': {

@@ -97,6 +97,8 @@ export type PhysicalPlan =
   }
   /** OVER aggregation ordered by a time attribute: rows are processed in time order once the watermark passes them. */
   | { kind: 'StreamOverAggregate'; input: PhysicalPlan; calls: WindowCall[]; timeColumn: number; rowtime: boolean; schema: Field[] }
+  /** Any OVER window over a changelog: each partition a batch changes is computed again and the differences emitted. */
+  | { kind: 'RecomputeOverAggregate'; input: PhysicalPlan; calls: WindowCall[]; partitionKeys: number[]; schema: Field[] }
   /** ORDER BY a rowtime attribute: rows are released in time order as the watermark passes them. */
   | { kind: 'TemporalSort'; input: PhysicalPlan; keys: SortKey[]; schema: Field[] }
   /** INTERSECT / EXCEPT over changelogs: a count of each distinct row per side. */
@@ -251,6 +253,7 @@ export function describeNode(p: PhysicalPlan): string {
     }
     case 'StreamOverAggregate': return `OverAggregate(orderBy=[${ins[p.timeColumn]} ASC], ${p.calls.map((c) => `${c.fn.toUpperCase()}(${c.args.map((a) => ins[a]).join(', ')}) OVER (PARTITION BY ${c.partitionBy.map((k) => ins[k]).join(', ') || '()'} ${c.frame.units.toUpperCase()}) AS ${c.name}`).join(', ')})`;
     case 'TemporalSort': return `TemporalSort(orderBy=[${sortKeysText(p.keys, ins)}])`;
+    case 'RecomputeOverAggregate': return `OverAggregate(recompute=[partition], ${p.calls.map((c) => `${c.fn.toUpperCase()}(${c.args.map((a) => ins[a]).join(', ')}) OVER (PARTITION BY ${c.partitionBy.map((k) => ins[k]).join(', ') || '()'} ORDER BY ${sortKeysText(c.orderBy, ins) || '()'} ${c.frame.units.toUpperCase()}) AS ${c.name}`).join(', ')})`;
     case 'StreamSetOp': return `${p.op === 'intersect' ? 'Intersect' : 'Minus'}(all=[${p.all}])`;
   }
 }

@@ -1,7 +1,9 @@
 -- q6: average selling price by seller. For each seller, the average winning price of their last 10
 -- closed auctions. The winning bid of an auction is its Top-1 bid by price (earliest first on ties)
 -- among those placed while it was open; the average runs over each seller's 10 most recent wins.
--- In streaming the Top-1 is an updating input to the OVER window (Flink cannot plan this query).
+-- In streaming the Top-1 is an updating input to the OVER window (Flink cannot plan this query): each
+-- change recomputes the seller's window. Auctions closing in the same millisecond are ordered by id,
+-- so "the 10 most recent" does not depend on the order rows arrive in.
 
 CREATE TABLE nexmark_q6 (
     seller BIGINT,
@@ -15,11 +17,11 @@ SELECT
     seller,
     CAST(AVG(final_price) OVER (
         PARTITION BY seller
-        ORDER BY dateTime
+        ORDER BY dateTime, id
         ROWS BETWEEN 9 PRECEDING AND CURRENT ROW
     ) AS BIGINT) AS avg_price
 FROM (
-    SELECT seller, final_price, dateTime
+    SELECT id, seller, final_price, dateTime
     FROM (
         SELECT
             A.id,

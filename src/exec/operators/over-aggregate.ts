@@ -42,9 +42,8 @@ export class OverAggregateOperator implements Operator {
     this.batches.push(batch);
   }
 
-  end(): void {
-    const all = concatBatches(this.batches, this.types);
-    this.batches.length = 0;
+  /** The value of every call for every row of `all`, in the rows' order (results[call][row]). */
+  results(all: Batch): unknown[][] {
     const n = all.length;
     const results: unknown[][] = this.calls.map(() => new Array(n).fill(null));
     // calls sharing partition and order share one sort
@@ -82,6 +81,14 @@ export class OverAggregateOperator implements Operator {
         start = end;
       }
     }
+    return results;
+  }
+
+  end(): void {
+    const all = concatBatches(this.batches, this.types);
+    this.batches.length = 0;
+    const n = all.length;
+    const results = this.results(all);
     const outCols: Column[] = [...all.columns];
     this.calls.forEach((c, i) => {
       const b = new ColumnBuilder(physicalOf(c.type), n);

@@ -49,7 +49,10 @@ export class WindowTvfOperator implements Operator {
     const ends: number[] = [];
     const zone = this.ctx.env.timeZone;
     for (let i = 0; i < batch.length; i++) {
-      if (tn !== null && tn[i] === 1) continue;
+      if (tn !== null && tn[i] === 1) {
+        this.ctx.countSkipped('WindowTableFunction', 'a row whose time is NULL belongs to no window');
+        continue;
+      }
       const ts = this.ltz ? instantToLocal(tv[i]!, zone) : tv[i]!;
       forEachWindow(this.window, ts, (s, e) => {
         rows.push(i);

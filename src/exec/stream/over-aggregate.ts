@@ -91,7 +91,10 @@ export class StreamOverAggregateOperator implements Operator {
     let late = 0;
     const now = this.spec.rowtime ? 0 : this.ctx.clock.now();
     for (let i = 0; i < n; i++) {
-      if (time.nulls !== null && time.nulls[i] === 1) { late++; continue; }
+      if (time.nulls !== null && time.nulls[i] === 1) {
+        this.ctx.countSkipped('OverAggregate', 'a row whose time is NULL has no place in the order');
+        continue;
+      }
       const t = this.spec.rowtime ? tv[i]! : now;
       if (this.spec.rowtime && t <= this.wm) { late++; continue; }
       this.waiting.push(t, this.rows.add(batch.columns, i));

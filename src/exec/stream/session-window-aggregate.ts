@@ -85,7 +85,10 @@ export class SessionWindowAggregateOperator implements Operator {
     let late = 0;
     const touched = new Set<number>();
     for (let i = 0; i < n; i++) {
-      if (tn !== null && tn[i] === 1) continue; // no time, no session
+      if (tn !== null && tn[i] === 1) {
+        this.ctx.countSkipped('SessionWindowAggregate', 'a row whose time is NULL belongs to no session');
+        continue;
+      }
       const s = slots[i]!;
       const t = this.local(tv[i]!);
       if (this.closesAt(t + this.gap) - 1 <= this.currentWatermark) {

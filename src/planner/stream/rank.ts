@@ -11,7 +11,6 @@ import { conjuncts, inputRefs, inputRef } from '../../exec/expr/expr.ts';
 import type { PhysicalPlan, RankFunction } from '../../exec/physical-plan.ts';
 import type { SortKey } from '../../exec/plan-types.ts';
 import type { Field } from '../../types/batch.ts';
-import { FreshetError, SqlState } from '../../util/errors.ts';
 import { andAll } from '../rules/util.ts';
 import { INSERT_ONLY, INSERT_DELETE, INSERT_UPDATE, RETRACT, isInsertOnly } from './changelog-mode.ts';
 import { calc, type Planned } from './planned.ts';
@@ -156,16 +155,12 @@ export function planSort(planner: StreamPlanner, p: SortNode): Planned {
 }
 
 export function planLimit(planner: StreamPlanner, p: LimitNode): Planned {
-  if (p.limit === null) {
-    throw new FreshetError(SqlState.featureNotSupported, 'OFFSET without LIMIT is not supported in streaming mode: the result would keep every row but the first ones', {
-      hint: 'Add a LIMIT, or run the query in batch mode.',
-    });
-  }
   const sorted = p.input.kind === 'sort' ? p.input : null;
   const input = planner.plan(sorted ? sorted.input : p.input);
   if (!sorted && isInsertOnly(input.mode)) {
     return { plan: { kind: 'Limit', input: input.plan, limit: p.limit, offset: p.offset, schema: p.schema }, mode: INSERT_ONLY, rowtimes: input.rowtimes, window: input.window, uniqueKey: input.uniqueKey };
   }
-  // ORDER BY .. LIMIT, or LIMIT over updates: a Top-N over the whole stream (ties and no order: arrival order)
-  return rankNode(input, null, 'row_number', [], sorted ? sorted.keys : [], p.offset + 1, p.offset + p.limit, false);
+  // ORDER BY .. LIMIT, or LIMIT over updates: a Top-N over the whole stream (ties and no order: arrival
+  // order); OFFSET without LIMIT keeps every row but the first ones
+  return rankNode(input, null, 'row_number', [], sorted ? sorted.keys : [], p.offset + 1, p.limit === null ? Infinity : p.offset + p.limit, false);
 }

@@ -42,7 +42,7 @@ export function jobWarnings(s: StreamJobStats): string[] {
   const out: string[] = [];
   if (s.skippedCount > 0) {
     const first = s.skipped[0]!;
-    out.push(`skipped ${s.skippedCount} malformed record(s); first at ${first.where}: ${first.reason}`);
+    out.push(`skipped ${s.skippedCount} record(s); first at ${first.where}: ${first.reason}`);
   }
   if (s.lateRows > 0) {
     const by = [...s.lateBy].map(([op, n]) => `${n} in ${op}`).join(', ');
