@@ -64,6 +64,14 @@ export function renderFunctionDocs(): string {
     '| LEAD(x [, offset [, default]]) | x of the row `offset` rows after |',
     '| FIRST_VALUE(x), LAST_VALUE(x) | first / last non-NULL x in the frame |',
     '| NTH_VALUE(x, n) | x of the n-th row of the frame |',
-    '', 'Every aggregate function above can be used over a frame as well.', '');
+    '', 'Every aggregate function above can be used over a frame as well.', '',
+    '## Streaming', '',
+    '| function | meaning |', '|---|---|',
+    '| CURRENT_WATERMARK(rowtime) | the watermark the row is evaluated against, in the rowtime\'s type; NULL before the first watermark and in batch mode (see [streaming.md](streaming.md)) |',
+    '| TUMBLE, HOP, CUMULATE, SESSION | window table functions in FROM; see [streaming.md](streaming.md#windows) |',
+    '',
+    '## User-defined functions', '',
+    'Scalar functions written in JavaScript or TypeScript: `CREATE FUNCTION name AS \'path/to/module.js#export\'`;',
+    'see [sql-reference.md](sql-reference.md#user-defined-functions).', '');
   return out.join('\n');
 }

@@ -8,6 +8,7 @@ import { optimize } from '../../planner/optimizer.ts';
 import { planStream, type StreamPlan } from '../../planner/stream/stream-planner.ts';
 import { isInsertOnly } from '../../planner/stream/changelog-mode.ts';
 import type { PhysicalPlan } from '../../exec/physical-plan.ts';
+import { physicalInputs } from '../../exec/physical-plan.ts';
 import { StreamJob, type StreamJobStats, type StreamRunOptions } from '../../exec/stream/driver.ts';
 import type { Clock } from '../../exec/operator.ts';
 import { ok, type OkResult, type StreamResult } from '../result.ts';
@@ -81,6 +82,11 @@ export async function startStreamingQuery(session: Session, ctx: StatementContex
   return result;
 }
 
+function readsUnbounded(p: PhysicalPlan): boolean {
+  if (p.kind === 'TableSourceScan') return !p.source.bounded;
+  return physicalInputs(p).some(readsUnbounded);
+}
+
 /** The Flink-style default name of an INSERT job. */
 function jobName(session: Session, targets: string[]): string {
   const n = session.options.get('pipeline.name');
@@ -97,7 +103,8 @@ export async function startStreamingInsert(session: Session, ctx: StatementConte
   const sink = { push: () => {}, end: () => {} };
   await job.start(sink);
   const warnings: string[] = [];
-  if (session.options.millis('execution.checkpointing.interval') === 0 && job.hasCommittingSinks()) {
+  // a job over bounded inputs ends, and commits then; one that may run forever needs checkpoints to publish
+  if (session.options.millis('execution.checkpointing.interval') === 0 && job.hasCommittingSinks() && readsUnbounded(root)) {
     warnings.push("execution.checkpointing.interval is not set: files the job writes become visible when it ends (or is stopped); SET 'execution.checkpointing.interval' = '10 s' to commit them as it runs");
   }
   if (session.options.bool('table.dml-sync')) {
