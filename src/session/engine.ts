@@ -68,6 +68,8 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    // queries still being read end; background jobs stop and commit what they wrote
+    for (const s of this.sessions) s.cancel();
     await this.jobs.stopAll();
     for (const c of this.catalogs.values()) await c.close?.();
     this.sessions.clear();
