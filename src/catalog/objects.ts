@@ -33,6 +33,8 @@ export interface ColumnSpec {
   metadataKey?: string;
   virtual?: boolean;
   comment?: string;
+  /** Physical columns of tables the catalog stores itself: the stored field's stable id. */
+  fieldId?: number;
 }
 
 export interface TableSchemaSpec {
@@ -96,6 +98,14 @@ export interface Catalog {
   getFunction(database: string, name: string): CatalogFunction | undefined;
   createFunction(database: string, name: string, fn: CatalogFunction): Promise<void>;
   dropFunction(database: string, name: string): Promise<void>;
+
+  /**
+   * For catalogs that store tables themselves (the table store): the connector that validates a
+   * definition about to be created here, when the definition names no connector of its own.
+   */
+  managedConnector?(table: CatalogTable): ConnectorFactory | undefined;
+  /** Reads the catalog's objects from storage again (objects changed by other engines). */
+  refresh?(): Promise<void>;
 
   close?(): Promise<void>;
 }

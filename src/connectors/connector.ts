@@ -6,7 +6,7 @@
  * data (partition directories, file statistics). Predicates a source evaluates exactly need not be
  * re-applied by the engine.
  */
-import type { Batch, Field } from '../types/batch.ts';
+import type { Batch, Column, Field } from '../types/batch.ts';
 import type { DataType } from '../types/data-type.ts';
 
 export type PredicateOp = '=' | '<>' | '<' | '<=' | '>' | '>=' | 'in' | 'isNull' | 'isNotNull';
@@ -60,12 +60,45 @@ export interface ScanSource {
   /** An estimate of the number of rows, for choosing join sides. */
   estimatedRows?(): number | undefined;
   open(request: ScanRequest, ctx: ScanContext): AsyncIterable<Batch>;
+  /**
+   * A streaming job completed a checkpoint (everything this source produced before it has reached the
+   * sinks and is committed): sources that record their position (table-store consumers) do it now.
+   */
+  checkpointed?(): Promise<void>;
+  /**
+   * Point lookups by key for lookup joins, when the source can answer them without reading everything
+   * (a primary-key table). Undefined when the engine should read the table and build its own index.
+   */
+  createLookup?(keyColumns: readonly number[], columns: readonly number[]): LookupFunction | undefined;
+}
+
+/** Looks up rows by key, a batch of keys at a time (one await per batch of probe rows, never per row). */
+export interface LookupFunction {
+  /**
+   * For each key row of `keys` (columns in keyColumns order), the matching rows' `columns`: `probe[i]`
+   * is the key row that `rows` row i matched. Keys with NULLs match nothing.
+   */
+  lookup(keys: readonly Column[], n: number): Promise<{ probe: Int32Array; rows: Batch }>;
+  close(): Promise<void>;
 }
 
 export interface SinkContext {
   timeZone: string;
   /** Processing time (for rolling and partition-commit delays); the wall clock when absent. */
   clock?: () => number;
+  /**
+   * Who is writing: one id per job, the same across its checkpoints (and, once jobs restart from
+   * checkpoints, across restarts). Sinks that commit exactly once record it with every commit.
+   */
+  commitUser?: string;
+}
+
+/** A completed checkpoint, as a committing sink is told of it. */
+export interface CheckpointInfo {
+  /** Increasing per job: 1, 2, ... */
+  id: number;
+  /** The event-time watermark that reached the sink, if any. */
+  watermark?: number | null;
 }
 
 export interface SinkOpenOptions {
@@ -81,7 +114,7 @@ export interface SinkWriter {
    * Makes the rows written so far visible while the job keeps running (streaming jobs call it at every
    * checkpoint). Sinks that only publish at the end leave it out.
    */
-  commit?(): Promise<void>;
+  commit?(checkpoint?: CheckpointInfo): Promise<void>;
   /** Makes everything written visible (closes files, commits). Returns the number of rows written. */
   finish(): Promise<number>;
   /** Drops what was written and not yet finished. */
@@ -115,6 +148,8 @@ export interface TableDescriptor {
   partitionKeys: string[];
   primaryKey: string[];
   options: Record<string, string>;
+  /** The runtime of the statement that uses the table (sources that behave differently per runtime look here). */
+  runtimeMode?: 'batch' | 'streaming';
 }
 
 export interface ConnectorFactory {

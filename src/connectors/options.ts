@@ -19,3 +19,14 @@ export function booleanOption(value: string | undefined, fallback: boolean): boo
   if (value === undefined) return fallback;
   return value.toLowerCase() === 'true';
 }
+
+const SIZE_RE = /^\s*(\d+(?:\.\d+)?)\s*(b|bytes?|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$/i;
+
+/** '128MB', '64 kb', '1gb', '1000' (bytes) → bytes. */
+export function parseMemorySize(text: string): number | undefined {
+  const m = SIZE_RE.exec(text);
+  if (!m) return undefined;
+  const unit = (m[2] ?? 'b').toLowerCase()[0];
+  const mul = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  return Math.floor(Number(m[1]) * mul);
+}

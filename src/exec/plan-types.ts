@@ -4,11 +4,9 @@
  */
 import type { DataType } from '../types/data-type.ts';
 
-export interface SortKey {
-  index: number;
-  desc: boolean;
-  nullsFirst: boolean;
-}
+import type { SortKey } from '../types/sort/sort-key.ts';
+
+export type { SortKey };
 
 export interface AggCall {
   /** Canonical aggregate name from the aggregate registry (count, sum, avg, min, ...). */

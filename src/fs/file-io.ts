@@ -54,6 +54,25 @@ export interface FileIO {
   openRandomAccess(path: string): Promise<RandomAccessFile>;
   /** Creates (or truncates) a file for writing, creating parent directories as needed. */
   create(path: string): Promise<OutputFile>;
+  /**
+   * Writes a whole (small) file, replacing what is there: readers see the old content or the new, never
+   * part of either. Used for hints and metadata that may be rewritten.
+   */
+  writeFile(path: string, data: Uint8Array): Promise<void>;
+  /**
+   * Creates `path` holding `data` only if nothing exists there, atomically: of any number of concurrent
+   * callers (in this process or others, on this machine or others) exactly one gets `true`, and readers
+   * only ever see the whole content. `false` means the path already existed (another writer won). The
+   * table store's commit protocol rests on this: never "check, then write".
+   *
+   * Callers must make `data` unique to this writer and this attempt (e.g. include the commit user and
+   * the names of the new files it refers to). On an object store a create whose answer was lost in
+   * transit is retried, meets "already exists", and is resolved by reading the file back: identical
+   * bytes mean this caller created it. Content another writer could produce identically would make a
+   * loser believe it won. If the outcome stays unknown after all retries, the call throws and says so;
+   * the caller must then read the file to learn whether its create took effect.
+   */
+  tryCreate(path: string, data: Uint8Array): Promise<boolean>;
   /** Moves a file, creating the target's parent directories; replaces an existing target. */
   rename(from: string, to: string): Promise<void>;
   /** Removes a file, or a directory with everything under it. Missing paths are not an error. */

@@ -1,8 +1,10 @@
 /**
- * FileIO on the local file system (plain paths and `file://` URIs). Writes go straight to the target
- * path; callers that need all-or-nothing visibility write elsewhere first and rename, which is atomic
- * on one local file system.
+ * FileIO on the local file system (plain paths and `file://` URIs). `create` writes straight to the
+ * target path; `writeFile` and `tryCreate` write a hidden temp file next to the target first and then
+ * move it into place in one step (rename, or link for create-if-absent), so that readers and crashes
+ * never see part of a file.
  */
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as nodePath from 'node:path';
@@ -92,6 +94,8 @@ class LocalOutputFile implements OutputFile {
     if (this.closed) return;
     this.closed = true;
     try {
+      // on disk before anyone commits a reference to it: a snapshot must never outlive its data files
+      await this.handle.sync();
       await this.handle.close();
     } catch (e) {
       throw ioError('close', this.path, e);
@@ -208,6 +212,47 @@ export class LocalFileIO implements FileIO {
     }
   }
 
+  async writeFile(path: string, data: Uint8Array): Promise<void> {
+    const p = local(path);
+    const temp = tempPathFor(p);
+    try {
+      await fsp.mkdir(nodePath.dirname(p), { recursive: true });
+      await writeDurably(temp, data);
+      // rename replaces the target atomically: readers see the old file or the new one
+      await fsp.rename(temp, p);
+    } catch (e) {
+      await fsp.rm(temp, { force: true }).catch(() => undefined);
+      throw ioError('write', path, e);
+    }
+    await syncDirectory(nodePath.dirname(p));
+  }
+
+  async tryCreate(path: string, data: Uint8Array): Promise<boolean> {
+    const p = local(path);
+    const temp = tempPathFor(p);
+    let created: boolean;
+    try {
+      await fsp.mkdir(nodePath.dirname(p), { recursive: true });
+      // the content is complete and on disk before it gets its name, so a crash leaves at worst a
+      // stray hidden temp file, never a partial target
+      await writeDurably(temp, data);
+      try {
+        // link, unlike rename, fails when the target exists: the one atomic create-if-absent
+        await fsp.link(temp, p);
+        created = true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        created = false;
+      }
+    } catch (e) {
+      throw linkError(path, e);
+    } finally {
+      await fsp.rm(temp, { force: true }).catch(() => undefined);
+    }
+    if (created) await syncDirectory(nodePath.dirname(p));
+    return created;
+  }
+
   async rename(from: string, to: string): Promise<void> {
     try {
       await fsp.mkdir(nodePath.dirname(local(to)), { recursive: true });
@@ -240,6 +285,55 @@ export class LocalFileIO implements FileIO {
       return undefined;
     }
   }
+}
+
+/**
+ * A unique name next to `target` for writing its content before it is moved into place. The leading
+ * dot keeps it out of table scans, and it stays in the same directory (same file system), which
+ * rename and link need.
+ */
+function tempPathFor(target: string): string {
+  const base = nodePath.basename(target).slice(0, 100);
+  return nodePath.join(nodePath.dirname(target), `.${base}.${randomUUID()}.tmp`);
+}
+
+/** Writes a new file and flushes it to disk, so that it is complete before anything refers to it. */
+async function writeDurably(path: string, data: Uint8Array): Promise<void> {
+  const handle = await fsp.open(path, 'wx');
+  try {
+    let off = 0;
+    while (off < data.length) off += (await handle.write(data, off, data.length - off)).bytesWritten;
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Flushes a directory, so that a name just added to it survives a power loss (a committed snapshot
+ * must not vanish). Not every platform can open a directory (Windows cannot); there it is skipped.
+ */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // best effort: the data itself was already flushed
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+function linkError(path: string, e: unknown): FreshetError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {
+    return new FreshetError(SqlState.ioError, `cannot create ${path}: the file system does not support hard links`, {
+      cause: e,
+      hint: 'Atomic create-if-absent (used by table commits) needs hard links; put the warehouse on a local file system such as ext4, xfs, APFS or NTFS.',
+    });
+  }
+  return ioError('create', path, e);
 }
 
 /** Bytes under a path; gives up (undefined) on very large trees, where an estimate is not worth a long walk. */

@@ -6,8 +6,11 @@
  *   const session = engine.createSession();
  *   const result = await session.execute('SELECT 1');
  */
+import { randomUUID } from 'node:crypto';
 import type { Catalog } from '../catalog/objects.ts';
 import { InMemoryCatalog } from '../catalog/memory-catalog.ts';
+import { TableStoreCatalog } from '../catalog/table-store-catalog.ts';
+import { dropMemoryStore } from '../fs/memory.ts';
 import { FreshetError, SqlState } from '../util/errors.ts';
 import { didYouMean } from '../util/suggest.ts';
 import { Session } from './session.ts';
@@ -17,15 +20,20 @@ import { wallClock, type Clock } from '../exec/operator.ts';
 import '../connectors/builtin.ts';
 
 export interface EngineOptions {
-  /** Directory (or s3:// URI) of the warehouse: where the table store keeps data and metadata. */
+  /**
+   * Directory (or s3:// URI) of the warehouse: where the default catalog keeps tables and metadata.
+   * Without one the engine keeps them in memory, gone when the process ends.
+   */
   warehouse?: string;
+  /** Options of the default catalog (s3.endpoint, s3.access-key, ... for an S3 warehouse). */
+  catalogOptions?: Record<string, string>;
   /** Options every session starts with (as if SET). */
   config?: Record<string, string>;
 }
 
 export const DEFAULT_CATALOG = 'default_catalog';
 
-const CATALOG_TYPES = ['generic_in_memory'];
+const CATALOG_TYPES = ['table-store', 'generic_in_memory'];
 
 export class Engine {
   readonly catalogs = new Map<string, Catalog>();
@@ -40,16 +48,17 @@ export class Engine {
   /** Processing time of the jobs this engine runs; tests replace it with a ManualClock. */
   clock: Clock = wallClock;
 
-  private constructor(opts: EngineOptions) {
-    this.warehouse = opts.warehouse ?? './warehouse';
+  private constructor(opts: EngineOptions, def: Catalog, warehouse: string) {
+    this.warehouse = warehouse;
     this.config = opts.config ?? {};
-    const def = new InMemoryCatalog(DEFAULT_CATALOG);
     this.catalogs.set(def.name, def);
     this.defaultCatalog = def.name;
   }
 
   static async open(opts: EngineOptions = {}): Promise<Engine> {
-    return new Engine(opts);
+    const warehouse = opts.warehouse ?? `memory://engine-${randomUUID()}`;
+    const def = await TableStoreCatalog.open(DEFAULT_CATALOG, warehouse, opts.catalogOptions ?? {});
+    return new Engine(opts, def, warehouse);
   }
 
   createSession(config: Record<string, string> = {}): Session {
@@ -59,11 +68,20 @@ export class Engine {
   }
 
   /** A new catalog of `type` (CREATE CATALOG). */
-  createCatalog(name: string, type: string | undefined, options: Record<string, string>): Catalog {
+  async createCatalog(name: string, type: string | undefined, options: Record<string, string>): Promise<Catalog> {
     if (type === undefined) {
       throw new FreshetError(SqlState.invalidParameterValue, `catalog ${name} needs a 'type' option`, { hint: `Types: ${CATALOG_TYPES.join(', ')}.` });
     }
     if (type === 'generic_in_memory') return new InMemoryCatalog(name, options['default-database'] ?? 'default_database', options);
+    if (type === 'table-store') {
+      const warehouse = options['warehouse'];
+      if (warehouse === undefined || warehouse.trim() === '') {
+        throw new FreshetError(SqlState.invalidParameterValue, `catalog ${name} of type 'table-store' needs a 'warehouse' option`, {
+          hint: "Give the directory or S3 location of its tables: 'warehouse' = 'file:///data/warehouse' or 's3://bucket/prefix'.",
+        });
+      }
+      return TableStoreCatalog.open(name, warehouse, options);
+    }
     throw new FreshetError(SqlState.invalidParameterValue, `unknown catalog type '${type}'${didYouMean(type, CATALOG_TYPES)}`, { hint: `Types: ${CATALOG_TYPES.join(', ')}.` });
   }
 
@@ -73,5 +91,8 @@ export class Engine {
     await this.jobs.stopAll();
     for (const c of this.catalogs.values()) await c.close?.();
     this.sessions.clear();
+    // an engine without a warehouse kept its tables in memory: they go with it
+    const m = /^memory:\/\/([^/]+)/.exec(this.warehouse);
+    if (m && this.warehouse.startsWith('memory://engine-')) dropMemoryStore(m[1]!);
   }
 }

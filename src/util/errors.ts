@@ -91,6 +91,10 @@ export const SqlState = {
   duplicateAlias: '42712',
   objectInUse: '55006',
   invalidName: '42602',
+  /** A commit lost to a concurrent one and could not be retried (the writer may run the statement again). */
+  serializationFailure: '40001',
+  /** Stored metadata or data could not be read back as written. */
+  dataCorrupted: 'XX001',
 } as const;
 
 /** Converts a 0-based offset into a 1-based line and column. */

@@ -70,7 +70,9 @@ describe('LocalFileIO', () => {
     expect(schemeOf('file:///a')).toBe('file');
     expect(schemeOf('s3://bucket/key')).toBe('s3');
     expect(fileIOFor('/tmp').scheme).toBe('file');
-    expect(() => fileIOFor('s3://bucket/x')).toThrow("no file system for 's3://' paths");
+    expect(fileIOFor('memory://m/x').scheme).toBe('memory');
+    expect(fileIOFor('s3://bucket/x').scheme).toBe('s3');
+    expect(() => fileIOFor('gs://bucket/x')).toThrow("no file system for 'gs://' paths");
     expect(joinPath('/a/', 'b', '', 'c')).toBe('/a/b/c');
     expect(baseName('/a/b/c.csv')).toBe('c.csv');
     expect(parentPath('/a/b/c.csv')).toBe('/a/b');

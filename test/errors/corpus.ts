@@ -506,9 +506,9 @@ export const DDL: Case[] = [
   [`CREATE TABLE t1 (a INT, b AS UPPER(a)) WITH ('connector' = 'values')`, /cannot apply UPPER to \(INT\)/],
   [`CREATE TABLE t1 (a INT) WITH ('connector' = 'nope')`, /unknown connector 'nope' for table .*t1[^]*Available connectors: .*values/],
   [`CREATE TABLE t1 (a INT) WITH ('connector' = 'value')`, /unknown connector 'value' .*did you mean `values`\?/],
-  [`CREATE TABLE t1 (a INT) WITH ('conector' = 'values')`, /table .*t1 has no 'connector' option/],
-  [`CREATE TABLE t1 (a INT)`, /table .*t1 has no 'connector' option/],
-  [`CREATE TABLE t1 (a INT) WITH ()`, /table .*t1 has no 'connector' option/],
+  [`CREATE TABLE t1 (a INT) WITH ('conector' = 'values')`, /unsupported option 'conector', did you mean `connector`\?/],
+  [`CREATE TEMPORARY TABLE t1 (a INT)`, /table .*t1 has no 'connector' option/],
+  [`CREATE TEMPORARY TABLE t1 (a INT) WITH ()`, /table .*t1 has no 'connector' option/],
   [`CREATE TABLE t1 (a INT) WITH ('connector' = 'print', 'connector' = 'values')`, /option 'connector' is given twice/],
   [`CREATE TABLE t1 (a INT) WITH ('connector' = 'filesystem')`, /connector 'filesystem' of table .*t1: missing required options 'path', 'format'/],
   [`CREATE TABLE t1 (a INT) WITH ('connector' = 'filesystem', 'path' = '/tmp/x')`, /missing required option 'format'/],
@@ -604,8 +604,8 @@ export const UNSUPPORTED: Case[] = [
   ['SELECT * FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(customer), INTERVAL \'1\' MINUTE))', /time column of TUMBLE must be a TIMESTAMP or TIMESTAMP_LTZ, `customer` is STRING/],
   ['SELECT * FROM TABLE(CUMULATE(TABLE orders, DESCRIPTOR(ts), INTERVAL \'7\' SECOND, INTERVAL \'1\' MINUTE))', /size of CUMULATE must be a whole multiple of its step/],
   ['SELECT * FROM TABLE(TUMBLE(TABLE orders, DESCRIPTOR(ts)))', /TUMBLE needs SIZE/],
-  ['SELECT * FROM orders FOR SYSTEM_TIME AS OF TIMESTAMP \'2024-01-01 00:00:00\'', /FOR SYSTEM_TIME AS OF joins a table to the rows on its left/],
-  ['SELECT * FROM orders /*+ OPTIONS(\'nope\' = \'1\') */', /OPTIONS hints are not supported yet/],
+  ['SELECT * FROM orders FOR SYSTEM_TIME AS OF TIMESTAMP \'2024-01-01 00:00:00\'', /time travel \(FOR SYSTEM_TIME AS OF\) needs a table of the table store; orders is a 'values' table/],
+  ['SELECT * FROM orders /*+ OPTIONS(\'nope\' = \'1\') */', /connector 'values' of table .*orders: unsupported option 'nope'/],
 ];
 
 /**

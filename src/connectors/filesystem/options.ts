@@ -17,7 +17,7 @@ import { parquetFormat } from '../formats/parquet.ts';
 import { debeziumJsonFormat } from '../formats/debezium-json.ts';
 import { canalJsonFormat } from '../formats/canal-json.ts';
 import { hasTextForm } from '../formats/text-codec.ts';
-import { parseDuration } from '../options.ts';
+import { parseDuration, parseMemorySize } from '../options.ts';
 
 export const FORMATS: Record<string, FileFormat> = {
   csv: csvFormat, json: jsonFormat, parquet: parquetFormat, 'debezium-json': debeziumJsonFormat, 'canal-json': canalJsonFormat,
@@ -72,17 +72,6 @@ export interface FilesystemTable {
   partitionKeys: string[];
   /** The non-partition columns: what data files hold, in declared order. */
   fileFields: Field[];
-}
-
-const SIZE_RE = /^\s*(\d+(?:\.\d+)?)\s*(b|bytes?|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$/i;
-
-/** '128MB', '64 kb', '1gb', '1000' (bytes) → bytes. */
-export function parseMemorySize(text: string): number | undefined {
-  const m = SIZE_RE.exec(text);
-  if (!m) return undefined;
-  const unit = (m[2] ?? 'b').toLowerCase()[0];
-  const mul = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
-  return Math.floor(Number(m[1]) * mul);
 }
 
 export function filesystemTable(desc: TableDescriptor): FilesystemTable {

@@ -5,15 +5,9 @@
  * event can be generated without generating the ones before it.
  */
 
-/** Murmur3's 32-bit finalizer: a bijection on 32 bits with full avalanche. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fmix32 } from '../../util/hash.ts';
+
+export { fmix32 };
 
 /** Folds a seed (any safe integer) into 32 bits, so seeds beyond 2^32 still differ from their low bits. */
 export function seed32(seed: number): number {

@@ -11,7 +11,7 @@ import { ColumnBuilder, concatBatches } from '../../types/batch.ts';
 import type { DataType } from '../../types/data-type.ts';
 import { physicalOf } from '../../types/data-type.ts';
 import type { FrameBound, SortKey, WindowCall } from '../plan-types.ts';
-import { sortedPermutation, rowComparator } from '../sort/row-comparator.ts';
+import { sortedPermutation, rowComparator } from '../../types/sort/row-comparator.ts';
 import type { Emitter, ExecContext, Operator } from '../operator.ts';
 import { createAccumulators } from './aggregate-calls.ts';
 import { keyEncoder } from '../../types/key-encoder.ts';

@@ -3,7 +3,7 @@ import type { Batch } from '../../types/batch.ts';
 import { concatBatches, gatherBatch } from '../../types/batch.ts';
 import type { DataType } from '../../types/data-type.ts';
 import type { SortKey } from '../plan-types.ts';
-import { sortedPermutation } from '../sort/row-comparator.ts';
+import { sortedPermutation } from '../../types/sort/row-comparator.ts';
 import type { Emitter, ExecContext, Operator } from '../operator.ts';
 
 export class SortOperator implements Operator {

@@ -14,7 +14,7 @@ import type { DataType } from '../../types/data-type.ts';
 import { physicalOf } from '../../types/data-type.ts';
 import type { TvfWindow } from '../plan-types.ts';
 import { forEachWindow } from '../windows.ts';
-import { sortedPermutation } from '../sort/row-comparator.ts';
+import { sortedPermutation } from '../../types/sort/row-comparator.ts';
 import { keyEncoder } from '../../types/key-encoder.ts';
 import { instantToLocal, localToInstant } from '../../types/temporal.ts';
 import type { Emitter, ExecContext, Operator } from '../operator.ts';

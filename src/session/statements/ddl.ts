@@ -210,6 +210,8 @@ export async function alterTable(session: Session, ctx: StatementContext, st: A.
         if (a.kind === 'modifyColumns' && at < 0) throw b.error(SqlState.undefinedColumn, `column \`${d.name.value}\` does not exist in ${r.id.name}`, d.name.loc);
       }
       const rebuilt = rebuildWith(session, ctx, r.id, t, defs, a.kind === 'addColumns' ? a.position : undefined);
+      // stored columns keep their identity (field ids) through the rebuild
+      for (const c of rebuilt.schema.columns) c.fieldId = t.schema.columns.find((x) => x.kind === 'physical' && x.name === c.name)?.fieldId;
       t.schema = rebuilt.schema;
       break;
     }
@@ -273,7 +275,7 @@ export async function createCatalog(session: Session, ctx: StatementContext, st:
   }
   const options = optionsOf(b, st.options);
   const type = options['type'];
-  const catalog = b.located(st.loc, () => session.engine.createCatalog(st.name.value, type, options));
+  const catalog = await b.locatedAsync(st.loc, () => session.engine.createCatalog(st.name.value, type, options));
   cm.registerCatalog(catalog);
   return ok('CREATE CATALOG', `catalog ${st.name.value} created`);
 }

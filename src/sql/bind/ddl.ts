@@ -159,7 +159,9 @@ export function bindCreateTable(b: Binder, st: A.CreateTable, id: ObjectIdentifi
   // fail now, not at the first query, when the connector or its options are wrong
   b.located(st.loc, () => {
     const desc = tableDescriptor(id, table);
-    validateOptions(desc, findConnector(desc));
+    // a catalog that stores tables itself validates definitions without a connector of their own
+    const managed = st.temporary ? undefined : b.env.catalogs.catalog(id.catalog).managedConnector?.(table);
+    validateOptions(desc, findConnector(desc, managed));
   });
   return table;
 }

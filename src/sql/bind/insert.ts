@@ -21,7 +21,7 @@ import type { Binder } from './binder.ts';
 import { Scope } from './scope.ts';
 import { bindExpr, coerce } from './expr.ts';
 import { bindQuery } from './query.ts';
-import { oneRow } from './relation.ts';
+import { hintOptions, oneRow } from './relation.ts';
 
 export function bindInsert(b: Binder, st: A.InsertStatement): LogicalPlan {
   const resolved = b.located(st.table.loc, () => b.env.catalogs.resolve(st.table.parts));
@@ -29,7 +29,7 @@ export function bindInsert(b: Binder, st: A.InsertStatement): LogicalPlan {
     throw b.error(SqlState.wrongObjectType, `cannot INSERT into view ${resolved.id.name}`, st.table.loc, 'Insert into the tables the view reads instead.');
   }
   const table = resolved.object;
-  const desc = tableDescriptor(resolved.id, table);
+  const desc = tableDescriptor(resolved.id, table, b.env.options.get('execution.runtime-mode') === 'batch' ? 'batch' : 'streaming', hintOptions(b, st.hints));
   const target = b.located(st.table.loc, () => createSink(desc, table.connector));
   const fields = target.fields;
   const fieldNames = fields.map((f) => f.name);

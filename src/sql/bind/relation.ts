@@ -16,6 +16,8 @@ import type { ResolvedObject } from '../../catalog/catalog-manager.ts';
 import { matchName } from '../../catalog/catalog-manager.ts';
 import { tableDescriptor } from '../../catalog/table-descriptor.ts';
 import { createSource } from '../../connectors/registry.ts';
+import { evaluateConstant } from '../../exec/expr/compile.ts';
+import { localToInstant } from '../../types/temporal.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
 import { parseExpression, parseStatement } from '../parse.ts';
 import type { Binder } from './binder.ts';
@@ -87,26 +89,79 @@ export function bindTableRef(b: Binder, ref: A.TableRef, outer: Scope | null, _l
   }
 }
 
+/** An OPTIONS('k' = 'v') hint on a table: options for this use of the table (dynamic table options). */
+export function hintOptions(b: Binder, hints: readonly A.Hint[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of hints) {
+    if (h.name !== 'OPTIONS') continue;
+    if (h.args.length > 0 || h.options.length === 0) {
+      throw b.error(SqlState.syntaxError, "OPTIONS takes 'key' = 'value' pairs", h.loc, "Write the hint as OPTIONS('scan.snapshot-id' = '3') after the table name.");
+    }
+    for (const [k, v] of h.options) {
+      if (k in out) throw b.error(SqlState.duplicateObject, `option '${k}' is given twice in OPTIONS`, h.loc);
+      if (k === 'connector') throw b.error(SqlState.invalidParameterValue, "OPTIONS cannot change a table's 'connector'", h.loc);
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
+/**
+ * `FROM t FOR SYSTEM_TIME AS OF TIMESTAMP '..'` (a constant, not a column of another table): time
+ * travel, the table as it was then. Undefined when the expression refers to columns (a temporal join).
+ */
+function timeTravel(b: Binder, ref: A.NamedTableRef): Record<string, string> | undefined {
+  const st = ref.systemTime;
+  if (!st) return undefined;
+  let e: BoundExpr;
+  try {
+    e = bindExpr(b, st, { scope: new Scope([]), input: { plan: oneRow() }, clause: 'FOR SYSTEM_TIME AS OF' });
+  } catch (err) {
+    if (err instanceof FreshetError && (err.sqlState === SqlState.undefinedColumn || err.sqlState === SqlState.undefinedTable)) return undefined;
+    throw err;
+  }
+  if (e.kind !== 'literal' && e.type.kind !== 'TIMESTAMP' && e.type.kind !== 'TIMESTAMP_LTZ') return undefined;
+  if (e.type.kind !== 'TIMESTAMP' && e.type.kind !== 'TIMESTAMP_LTZ') {
+    throw b.error(SqlState.datatypeMismatch, `FOR SYSTEM_TIME AS OF needs a timestamp, not ${typeToString(e.type, false)}`, st.loc, "Write FOR SYSTEM_TIME AS OF TIMESTAMP '2026-01-31 12:00:00'.");
+  }
+  const v = b.located(st.loc, () => evaluateConstant(e, { timeZone: b.env.timeZone, now: b.env.now })) as number | null;
+  if (v === null) throw b.error(SqlState.nullValueNotAllowed, 'FOR SYSTEM_TIME AS OF NULL names no point in time', st.loc);
+  // a TIMESTAMP is wall-clock time in the session time zone; snapshots are stamped in UTC
+  const ms = e.type.kind === 'TIMESTAMP' ? localToInstant(v, b.env.timeZone) : v;
+  return { 'scan.timestamp-millis': String(Math.floor(ms)), 'scan.bounded': 'true' };
+}
+
+/** The runtime the statement being bound runs in. */
+function runtimeOf(b: Binder): 'batch' | 'streaming' {
+  return b.env.options.get('execution.runtime-mode') === 'batch' ? 'batch' : 'streaming';
+}
+
 function bindNamedTable(b: Binder, ref: A.NamedTableRef, outer: Scope | null): Bound {
-  if (ref.systemTime) {
+  const travel = timeTravel(b, ref);
+  if (ref.systemTime && !travel) {
     throw b.error(SqlState.featureNotSupported, 'FOR SYSTEM_TIME AS OF joins a table to the rows on its left: write `FROM l JOIN r FOR SYSTEM_TIME AS OF l.time_column ON ..`', ref.systemTime.loc);
   }
-  if (ref.hints.some((h) => h.name === 'OPTIONS')) {
-    throw b.error(SqlState.featureNotSupported, 'OPTIONS hints are not supported yet', ref.hints[0]!.loc, "Set the option on the table with ALTER TABLE .. SET ('k' = 'v').");
-  }
+  const options = { ...hintOptions(b, ref.hints), ...travel };
   const parts = ref.name.parts;
-  if (parts.length === 1) {
+  if (parts.length === 1 && !travel && Object.keys(options).length === 0) {
     const cte = b.findCte(parts[0]!);
     if (cte) return bindCteRef(b, cte, ref, outer);
   }
   const resolved = b.located(ref.name.loc, () => b.env.catalogs.resolve(parts));
   const qualifier = ref.alias?.value ?? resolved.id.name;
   if (resolved.object.kind === 'view') {
+    if (Object.keys(options).length > 0) {
+      throw b.error(SqlState.featureNotSupported, `${travel ? 'FOR SYSTEM_TIME AS OF' : 'OPTIONS'} applies to tables; ${resolved.id.name} is a view`, (ref.systemTime ?? ref.hints[0]!).loc);
+    }
     const r = bindView(b, resolved, ref);
     const names = applyAliases(b, r.plan, r.names, ref.columnAliases, ref.loc, `view ${resolved.id.name}`);
     return { plan: r.plan, scope: scopeOf(r.plan, qualifier, names, outer) };
   }
-  const r = bindTable(b, resolved.id, resolved.object, ref.loc);
+  if (travel && resolved.object.connector?.identifier !== 'table-store') {
+    throw b.error(SqlState.featureNotSupported, `time travel (FOR SYSTEM_TIME AS OF) needs a table of the table store; ${resolved.id.name} is a '${resolved.object.options['connector'] ?? 'connector'}' table`, ref.systemTime!.loc,
+      'Only the table store keeps earlier versions (snapshots) of a table.');
+  }
+  const r = bindTable(b, resolved.id, resolved.object, ref.loc, options);
   const names = applyAliases(b, r.plan, r.names, ref.columnAliases, ref.loc, `table ${resolved.id.name}`);
   return { plan: r.plan, scope: scopeOf(r.plan, qualifier, names, outer) };
 }
@@ -175,8 +230,8 @@ function bindView(b: Binder, resolved: ResolvedObject, ref: A.NamedTableRef): { 
  * computes computed columns and puts columns in declared order. The WATERMARK column becomes a rowtime
  * attribute.
  */
-export function bindTable(b: Binder, id: ObjectIdentifier, t: CatalogTable, loc: A.Loc): { plan: LogicalPlan; names: string[] } {
-  const desc = tableDescriptor(id, t);
+export function bindTable(b: Binder, id: ObjectIdentifier, t: CatalogTable, loc: A.Loc, options: Record<string, string> = {}): { plan: LogicalPlan; names: string[] } {
+  const desc = tableDescriptor(id, t, runtimeOf(b), options);
   const source = b.located(loc, () => createSource(desc, t.connector));
   const scan = L.scan(plainName(id), source);
   const physical = desc.physicalColumns.map((c) => c.name);
@@ -224,7 +279,7 @@ const JOIN_TYPES: Record<A.JoinRef['type'], L.JoinType> = { INNER: 'inner', CROS
 
 function bindJoin(b: Binder, j: A.JoinRef, outer: Scope | null): Bound {
   const left = bindTableRef(b, j.left, outer, null);
-  if (j.right.kind === 'table' && j.right.systemTime) return bindTemporalJoin(b, left, j, j.right, outer);
+  if (j.right.kind === 'table' && j.right.systemTime && !timeTravel(b, j.right)) return bindTemporalJoin(b, left, j, j.right, outer);
   if (isLateral(j.right)) {
     if (j.type === 'RIGHT' || j.type === 'FULL') throw b.error(SqlState.featureNotSupported, `${j.type} JOIN with a lateral relation is not supported`, j.loc);
     return bindLateral(b, left, j.right, j.type, j.on, outer);
@@ -342,7 +397,7 @@ function bindTemporalJoin(b: Binder, left: Bound, j: A.JoinRef, ref: A.NamedTabl
     throw b.error(SqlState.featureNotSupported, `FOR SYSTEM_TIME AS OF needs a table; ${resolved.id.name} is a view`, ref.name.loc, 'Join the table the view reads, or use a regular join.');
   }
   const table = resolved.object;
-  const bound = bindTable(b, resolved.id, table, ref.loc);
+  const bound = bindTable(b, resolved.id, table, ref.loc, hintOptions(b, ref.hints));
   const names = applyAliases(b, bound.plan, bound.names, ref.columnAliases, ref.loc, `table ${resolved.id.name}`);
   const right: Bound = { plan: bound.plan, scope: scopeOf(bound.plan, ref.alias?.value ?? resolved.id.name, names, outer) };
   const pk = table.schema.primaryKey?.columns ?? [];

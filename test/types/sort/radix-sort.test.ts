@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { radixPermutation } from '../../../src/exec/sort/radix-sort.ts';
-import { rowComparator } from '../../../src/exec/sort/row-comparator.ts';
+import { radixPermutation } from '../../../src/types/sort/radix-sort.ts';
+import { rowComparator } from '../../../src/types/sort/row-comparator.ts';
 import type { Column } from '../../../src/types/batch.ts';
 import { T } from '../../../src/types/data-type.ts';
 import type { SortKey } from '../../../src/exec/plan-types.ts';

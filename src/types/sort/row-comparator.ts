@@ -3,11 +3,11 @@
  * each type's order (NaN above all doubles). The common case of one key without NULLs compares
  * typed-array values directly.
  */
-import type { Column } from '../../types/batch.ts';
-import type { DataType } from '../../types/data-type.ts';
-import { physicalOf, isCharacter } from '../../types/data-type.ts';
-import { comparatorFor, compareStrings } from '../../types/value.ts';
-import type { SortKey } from '../plan-types.ts';
+import type { Column } from '../batch.ts';
+import type { DataType } from '../data-type.ts';
+import { physicalOf, isCharacter } from '../data-type.ts';
+import { comparatorFor, compareStrings } from '../value.ts';
+import type { SortKey } from './sort-key.ts';
 import { radixPermutation, radixSortable } from './radix-sort.ts';
 
 export type RowComparator = (i: number, j: number) => number;

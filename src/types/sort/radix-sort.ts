@@ -6,8 +6,8 @@
  * all keys at once, and NULLs are placed by one more stable pass per key. About n·(passes) memory moves
  * instead of n·log n comparator calls, which is what makes large ORDER BYs affordable in JavaScript.
  */
-import type { Column } from '../../types/batch.ts';
-import type { SortKey } from '../plan-types.ts';
+import type { Column } from '../batch.ts';
+import type { SortKey } from './sort-key.ts';
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);

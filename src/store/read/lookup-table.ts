@@ -1,0 +1,177 @@
+/**
+ * Point lookups into a table for lookup joins (`JOIN t FOR SYSTEM_TIME AS OF o.proc_time ON ..`).
+ *
+ * When the join key is the primary key, a key finds its partition and bucket directly, and only that
+ * bucket is loaded (merged) into a local in-memory index, on first use. Any other key loads the whole
+ * table into one index on that key. The index follows the table: before answering, the lookup checks
+ * for new snapshots (at most once a second, at once after a commit in this process) and drops what
+ * they changed — the buckets their files touch, or the whole index — to be reloaded when next needed.
+ */
+import type { Batch, Column } from '../../types/batch.ts';
+import { ColumnBuilder } from '../../types/batch.ts';
+import { physicalOf } from '../../types/data-type.ts';
+import { keyEncoder, type KeyEncoder, type KeyValue } from '../../types/key-encoder.ts';
+import type { LookupFunction } from '../../connectors/connector.ts';
+import type { FileStoreTable } from '../table.ts';
+import type { KvBatch } from '../kv.ts';
+import type { DataFileMeta } from '../manifest.ts';
+import { partitionKeyOf } from '../paths.ts';
+import { encodeValue, type JsonScalar } from '../value-codec.ts';
+import { fieldsForMerge, readBucket } from './bucket-read.ts';
+import { commitCounter } from '../notify.ts';
+import { planSplits, readSplit } from './table-scan.ts';
+
+interface Ref {
+  b: KvBatch | Batch;
+  r: number;
+}
+
+const REFRESH_MS = 1000;
+
+export class StoreLookup implements LookupFunction {
+  private readonly table: FileStoreTable;
+  private readonly keyColumns: readonly number[];
+  private readonly columns: readonly number[];
+  private readonly encode: KeyEncoder;
+  /** Whether the key is the primary key (lookups go to one bucket). */
+  private readonly byPrimaryKey: boolean;
+  private readonly readFields: number[];
+  private snapshotId: number | undefined | null = null;
+  private lastCheck = 0;
+  private files = new Map<string, { partition: JsonScalar[]; bucket: number; files: DataFileMeta[] }>();
+  private readonly buckets = new Map<string, Map<KeyValue, Ref>>();
+  private whole: Map<KeyValue, Ref[]> | null = null;
+  private lastCommitSeen = -1;
+  private readonly changed: { count: number };
+
+  constructor(table: FileStoreTable, keyColumns: readonly number[], columns: readonly number[]) {
+    this.table = table;
+    this.keyColumns = keyColumns;
+    this.columns = columns;
+    const layout = table.layout;
+    this.encode = keyEncoder(keyColumns.map((k) => layout.types[k]!), keyColumns.map(() => false));
+    const pk = layout.primaryKey;
+    this.byPrimaryKey = pk.length > 0 && pk.length === keyColumns.length && pk.every((k) => keyColumns.includes(k));
+    this.readFields = layout.hasPrimaryKey ? fieldsForMerge(table, [...new Set([...columns, ...keyColumns])]) : [...new Set([...columns, ...keyColumns])];
+    this.changed = commitCounter(table.path);
+  }
+
+  /** Drops what changed since the index was built. */
+  private async refresh(): Promise<void> {
+    const now = Date.now();
+    if (this.snapshotId !== null && this.changed.count === this.lastCommitSeen && now - this.lastCheck < REFRESH_MS) return;
+    this.lastCheck = now;
+    this.lastCommitSeen = this.changed.count;
+    const t = this.table;
+    const latest = await t.snapshots.latestId();
+    if (latest === this.snapshotId) return;
+    const previous = this.snapshotId;
+    this.snapshotId = latest;
+    this.whole = null;
+    const s = latest === undefined ? undefined : await t.snapshots.snapshot(latest);
+    const entries = s ? await t.liveEntries(s) : [];
+    const files = new Map<string, { partition: JsonScalar[]; bucket: number; files: DataFileMeta[] }>();
+    for (const e of entries) {
+      const k = `${partitionKeyOf(e.partition)}|${e.bucket}`;
+      let f = files.get(k);
+      if (!f) files.set(k, (f = { partition: e.partition, bucket: e.bucket, files: [] }));
+      f.files.push(e.file);
+    }
+    // a bucket whose files did not change keeps its index
+    for (const [k] of this.buckets) {
+      const before = this.files.get(k)?.files.map((f) => f.fileName).sort().join();
+      const after = files.get(k)?.files.map((f) => f.fileName).sort().join();
+      if (previous === null || before !== after) this.buckets.delete(k);
+    }
+    this.files = files;
+  }
+
+  private async bucketIndex(k: string): Promise<Map<KeyValue, Ref>> {
+    let idx = this.buckets.get(k);
+    if (idx) return idx;
+    idx = new Map();
+    const f = this.files.get(k);
+    if (f) {
+      const t = this.table;
+      const keyPos = this.keyColumns.map((c) => this.readFields.indexOf(c));
+      for await (const b of readBucket({ table: t, partition: f.partition, bucket: f.bucket, fields: this.readFields, dropDelete: true, batchSize: 8192 }, f.files)) {
+        const kc = keyPos.map((p) => b.columns[p]!);
+        for (let i = 0; i < b.length; i++) {
+          const key = this.encode(kc, i);
+          if (key !== undefined) idx.set(key, { b, r: i });
+        }
+      }
+    }
+    this.buckets.set(k, idx);
+    return idx;
+  }
+
+  private async wholeIndex(): Promise<Map<KeyValue, Ref[]>> {
+    if (this.whole) return this.whole;
+    const idx = new Map<KeyValue, Ref[]>();
+    const t = this.table;
+    const keyPos = this.keyColumns.map((c) => this.readFields.indexOf(c));
+    const splits = await planSplits(t, [...this.files.values()].flatMap((f) => f.files.map((file) => ({ kind: 'ADD' as const, partition: f.partition, bucket: f.bucket, totalBuckets: t.layout.buckets, file }))), []);
+    for (const split of splits) {
+      for await (const b of readSplit(t, split, this.readFields, [], 8192)) {
+        const kc = keyPos.map((p) => b.columns[p]!);
+        for (let i = 0; i < b.length; i++) {
+          const key = this.encode(kc, i);
+          if (key === undefined) continue;
+          const list = idx.get(key);
+          if (list) list.push({ b, r: i });
+          else idx.set(key, [{ b, r: i }]);
+        }
+      }
+    }
+    this.whole = idx;
+    return idx;
+  }
+
+  async lookup(keys: readonly Column[], n: number): Promise<{ probe: Int32Array; rows: Batch }> {
+    await this.refresh();
+    const layout = this.table.layout;
+    const outPos = this.columns.map((c) => this.readFields.indexOf(c));
+    const builders = this.columns.map((c) => new ColumnBuilder(physicalOf(layout.types[c]!), 64));
+    const probe: number[] = [];
+    const emit = (i: number, ref: Ref): void => {
+      probe.push(i);
+      for (let c = 0; c < outPos.length; c++) builders[c]!.appendFrom(ref.b.columns[outPos[c]!]!, ref.r);
+    };
+    if (this.byPrimaryKey) {
+      // each key's partition and bucket first, then load the buckets not in memory (one await per bucket)
+      const fieldCols: Column[] = [];
+      this.keyColumns.forEach((f, k) => { fieldCols[f] = keys[k]!; });
+      const where: Array<string | undefined> = new Array(n);
+      const missing = new Set<string>();
+      for (let i = 0; i < n; i++) {
+        if (keys.some((c) => c.nulls !== null && c.nulls[i] === 1)) continue;
+        const partition = layout.partition.map((f) => encodeValue(layout.types[f]!, (fieldCols[f]!.values as ArrayLike<unknown>)[i]));
+        const bucket = layout.buckets > 1 ? layout.bucketHash(fieldCols, i) % layout.buckets : 0;
+        const k = `${partitionKeyOf(partition)}|${bucket}`;
+        where[i] = k;
+        if (!this.buckets.has(k)) missing.add(k);
+      }
+      for (const k of missing) await this.bucketIndex(k);
+      for (let i = 0; i < n; i++) {
+        const k = where[i];
+        if (k === undefined) continue;
+        const ref = this.buckets.get(k)!.get(this.encode(keys, i)!);
+        if (ref) emit(i, ref);
+      }
+    } else {
+      const idx = await this.wholeIndex();
+      for (let i = 0; i < n; i++) {
+        const key = this.encode(keys, i);
+        if (key === undefined) continue;
+        for (const ref of idx.get(key) ?? []) emit(i, ref);
+      }
+    }
+    return { probe: Int32Array.from(probe), rows: { columns: builders.map((b) => b.build()), length: probe.length, kinds: null } };
+  }
+
+  async close(): Promise<void> {
+    this.buckets.clear();
+    this.whole = null;
+  }
+}
