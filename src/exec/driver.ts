@@ -3,6 +3,7 @@
  * operators, runs the sources in order, then commits the sinks, or aborts them if anything failed so a
  * failed INSERT leaves no partial output behind.
  */
+import { randomUUID } from 'node:crypto';
 import type { Batch } from '../types/batch.ts';
 import type { PhysicalPlan } from './physical-plan.ts';
 import { sinksOf } from './physical-plan.ts';
@@ -80,10 +81,11 @@ export async function runBatch(plan: PhysicalPlan, opts: RunOptions): Promise<Ru
   };
 
   const sinkNodes = sinksOf(plan);
+  const commitUser = randomUUID();
   const writers: SinkWriter[] = [];
   try {
     for (const s of sinkNodes) {
-      writers.push(await s.target.open({ overwrite: s.overwrite, staticPartition: s.staticPartition }, { timeZone: opts.env.timeZone }));
+      writers.push(await s.target.open({ overwrite: s.overwrite, staticPartition: s.staticPartition }, { timeZone: opts.env.timeZone, commitUser }));
     }
     const collector = new CollectOperator();
     const pipeline = buildPipeline(plan, into(collector, 0), { ctx, hooks, writers });

@@ -10,6 +10,7 @@
  * +infinity watermark passes, sinks finish), when it is stopped (sources stop, what was written is
  * committed, nothing is flushed), or cancelled (sources stop, sinks are aborted).
  */
+import { randomUUID } from 'node:crypto';
 import type { Batch } from '../../types/batch.ts';
 import { BATCH_SIZE } from '../../types/batch.ts';
 import type { PhysicalPlan } from '../physical-plan.ts';
@@ -105,6 +106,9 @@ export class StreamJob {
   private checkpointing: Promise<void> | null = null;
   /** Waits the driver does after every batch (a full result queue applies backpressure here). */
   private readonly waits: Array<() => Promise<void> | void> = [];
+  /** This job's identity towards sinks that commit exactly once (the same for all its checkpoints). */
+  readonly commitUser = randomUUID();
+  private checkpointId = 0;
 
   constructor(plan: PhysicalPlan, opts: StreamRunOptions) {
     this.plan = plan;
@@ -153,7 +157,7 @@ export class StreamJob {
     const ctx = this.context();
     try {
       for (const s of sinksOf(this.plan)) {
-        this.writers.push(await s.target.open({ overwrite: s.overwrite, staticPartition: s.staticPartition }, { timeZone: this.opts.env.timeZone, clock: () => this.clock.now() }));
+        this.writers.push(await s.target.open({ overwrite: s.overwrite, staticPartition: s.staticPartition }, { timeZone: this.opts.env.timeZone, clock: () => this.clock.now(), commitUser: this.commitUser }));
       }
       const counting: Operator = {
         push: (b, port) => { this.stats.rowsOut += b.length; out.push(b, port); },
@@ -201,6 +205,8 @@ export class StreamJob {
       } else {
         if (this.checkpointing) await this.checkpointing;
         for (const w of this.writers) this.stats.written.push(await w.finish());
+        // what the sources produced is committed: they may record their position
+        for (const s of this.sources) await s.checkpointed();
         this.status = this.mode === 'stop' ? 'STOPPED' : 'FINISHED';
       }
       this.stats.stateEntries = this.state.entries();
@@ -262,7 +268,9 @@ export class StreamJob {
     this.checkpointing = (async () => {
       try {
         await this.drain();
-        for (const w of this.writers) if (w.commit) await w.commit();
+        const id = ++this.checkpointId;
+        for (const w of this.writers) if (w.commit) await w.commit({ id });
+        for (const s of this.sources) await s.checkpointed();
       } catch (e) {
         this.reportError(e);
       } finally {
@@ -331,6 +339,11 @@ export class StreamSourceRunner implements SourceRunner {
     this.ctx = ctx;
     this.job = job;
     this.lastActive = job.clock.now();
+  }
+
+  /** The job committed what this source produced so far. */
+  async checkpointed(): Promise<void> {
+    await this.source.checkpointed?.();
   }
 
   checkIdle(now: number, timeout: number): void {
