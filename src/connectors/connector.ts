@@ -66,17 +66,19 @@ export interface ScanSource {
    */
   checkpointed?(): Promise<void>;
   /**
-   * Point lookups by key for lookup joins, when the source can answer them without reading everything
-   * (a primary-key table). Undefined when the engine should read the table and build its own index.
+   * Point lookups by key for lookup joins, answered from the table as it is at lookup time (new commits
+   * show up in later lookups). `predicates` are the scan's pushed-down filters: those the source called
+   * 'exact' must be applied by the lookup too. Undefined when the source cannot look rows up; the
+   * engine then needs a bounded table, which it reads in full and hashes.
    */
-  createLookup?(keyColumns: readonly number[], columns: readonly number[]): LookupFunction | undefined;
+  createLookup?(keyColumns: readonly number[], columns: readonly number[], predicates: readonly ColumnPredicate[]): LookupFunction | undefined;
 }
 
 /** Looks up rows by key, a batch of keys at a time (one await per batch of probe rows, never per row). */
 export interface LookupFunction {
   /**
    * For each key row of `keys` (columns in keyColumns order), the matching rows' `columns`: `probe[i]`
-   * is the key row that `rows` row i matched. Keys with NULLs match nothing.
+   * is the key row that `rows` row i matched, in ascending order. Keys with NULLs match nothing.
    */
   lookup(keys: readonly Column[], n: number): Promise<{ probe: Int32Array; rows: Batch }>;
   close(): Promise<void>;

@@ -29,6 +29,7 @@ import { SessionWindowAggregateOperator } from './stream/session-window-aggregat
 import { WindowRankOperator } from './stream/window-rank.ts';
 import { WindowJoinOperator } from './stream/window-join.ts';
 import { IntervalJoinOperator } from './stream/interval-join.ts';
+import { LookupJoinOperator } from './stream/lookup-join.ts';
 import { TemporalJoinOperator } from './stream/temporal-join.ts';
 import { StreamOverAggregateOperator } from './stream/over-aggregate.ts';
 import { TemporalSortOperator } from './stream/temporal-sort.ts';
@@ -191,6 +192,18 @@ export function buildPipeline(plan: PhysicalPlan, out: Emitter, opts: BuildOptio
         return [...right, ...sub(p.left, op, 0)];
       }
       case 'LookupJoin': {
+        if (p.lookup) {
+          const l = p.lookup;
+          const fn = l.source.createLookup!(l.keyColumns, l.columns, l.predicates);
+          if (!fn) throw internalError(`${l.source.describe()} declined a lookup it was planned with`);
+          const fetchedTypes = l.columns.map((c) => l.source.fields[c]!.type);
+          const op = new LookupJoinOperator(emitter, ctx, {
+            joinType: p.joinType, leftTypes: typesOf(p.left), rightTypes: typesOf(p.right), leftKeys: p.leftKeys,
+            fetchedTypes, calc: l.calc, residual: p.residual, lookup: fn,
+          });
+          // the right side is not run: the table answers lookups as left rows arrive
+          return sub(p.left, op, 0);
+        }
         const op = new HashJoinOperator(emitter, ctx, {
           joinType: p.joinType, leftTypes: typesOf(p.left), rightTypes: typesOf(p.right), leftKeys: p.leftKeys, rightKeys: p.rightKeys,
           nullSafe: p.nullSafe, residual: p.residual, buildSide: 'right', nullAware: false, outputColumns: null,

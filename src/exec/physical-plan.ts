@@ -12,6 +12,19 @@ import { typeToString } from '../types/data-type.ts';
 import { renderTree } from '../util/tree.ts';
 import { formatValue } from '../types/value.ts';
 
+/** How a lookup join asks its right table for rows (see `ScanSource.createLookup`). */
+export interface LookupSpec {
+  source: ScanSource;
+  /** Source columns the join keys compare with, in `leftKeys` order. */
+  keyColumns: number[];
+  /** Source columns fetched: those the right scan reads. */
+  columns: number[];
+  /** The right scan's pushed-down predicates (partition filters the lookup applies). */
+  predicates: ColumnPredicate[];
+  /** The right side's projection and filter over the fetched columns, or null when it is the scan itself. */
+  calc: { projection: BoundExpr[]; condition: BoundExpr | null } | null;
+}
+
 export type PhysicalJoinType = 'inner' | 'left' | 'right' | 'full' | 'semi' | 'anti' | 'mark' | 'single';
 
 export type PhysicalPlan =
@@ -90,10 +103,14 @@ export type PhysicalPlan =
     kind: 'TemporalJoin'; joinType: 'inner' | 'left'; left: PhysicalPlan; right: PhysicalPlan; leftKeys: number[]; rightKeys: number[];
     nullSafe: boolean[]; leftTime: number; rightTime: number; residual: BoundExpr | null; schema: Field[];
   }
-  /** FOR SYSTEM_TIME AS OF left.proctime against a bounded table: the table is read first, then rows look it up. */
+  /**
+   * FOR SYSTEM_TIME AS OF left.proctime: each left row looks up the right table as it is when the row
+   * arrives. With `lookup` the table answers point lookups itself (a table-store table) and `right` is
+   * not run; without, the right side is a bounded table read in full first and hashed.
+   */
   | {
     kind: 'LookupJoin'; joinType: 'inner' | 'left'; left: PhysicalPlan; right: PhysicalPlan; leftKeys: number[]; rightKeys: number[];
-    nullSafe: boolean[]; residual: BoundExpr | null; schema: Field[];
+    nullSafe: boolean[]; residual: BoundExpr | null; lookup?: LookupSpec; schema: Field[];
   }
   /** OVER aggregation ordered by a time attribute: rows are processed in time order once the watermark passes them. */
   | { kind: 'StreamOverAggregate'; input: PhysicalPlan; calls: WindowCall[]; timeColumn: number; rowtime: boolean; schema: Field[] }
@@ -249,7 +266,8 @@ export function describeNode(p: PhysicalPlan): string {
       const extra = p.kind === 'IntervalJoin' ? `, windowBounds=[${p.rowtime ? 'isRowTime=true' : 'isRowTime=false'}, leftLowerBound=${p.lower}, leftUpperBound=${p.upper}, leftTimeIndex=${p.leftTime}, rightTimeIndex=${p.rightTime}]`
         : p.kind === 'TemporalJoin' ? `, temporalTime=[${l[p.leftTime]}], versionTime=[${r[p.rightTime]}]`
           : p.kind === 'WindowJoin' ? `, window=[${l[p.leftWindowEnd]} = ${r[p.rightWindowEnd]}]` : '';
-      return `${p.kind}(joinType=[${joinTypeName(p.joinType)}], where=[${eq.join(' AND ') || 'true'}]${extra}, select=[${out.join(', ')}])`;
+      const lookup = p.kind === 'LookupJoin' && p.lookup ? `, lookup=[${p.lookup.source.describe()}]` : '';
+      return `${p.kind}(joinType=[${joinTypeName(p.joinType)}], where=[${eq.join(' AND ') || 'true'}]${extra}${lookup}, select=[${out.join(', ')}])`;
     }
     case 'StreamOverAggregate': return `OverAggregate(orderBy=[${ins[p.timeColumn]} ASC], ${p.calls.map((c) => `${c.fn.toUpperCase()}(${c.args.map((a) => ins[a]).join(', ')}) OVER (PARTITION BY ${c.partitionBy.map((k) => ins[k]).join(', ') || '()'} ${c.frame.units.toUpperCase()}) AS ${c.name}`).join(', ')})`;
     case 'TemporalSort': return `TemporalSort(orderBy=[${sortKeysText(p.keys, ins)}])`;

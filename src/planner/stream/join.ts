@@ -1,7 +1,8 @@
 /**
  * Joins in the streaming planner, from the most to the least state-frugal:
  * - `FOR SYSTEM_TIME AS OF l.rowtime`: an event-time temporal join (versions of the right side kept per
- *   key until the watermark makes them obsolete); `AS OF l.proctime`: a lookup into a bounded table;
+ *   key until the watermark makes them obsolete); `AS OF l.proctime`: point lookups into a table-store table (or
+ *   a lookup into a bounded table read first);
  * - equal windows on both sides (`l.window_start = r.window_start AND l.window_end = r.window_end`):
  *   a window join, each window joined once when it ends;
  * - time bounds between two rowtimes (`l.t BETWEEN r.t - INTERVAL .. AND r.t + INTERVAL ..`): an
@@ -11,7 +12,7 @@
 import type { JoinNode } from '../logical-plan.ts';
 import type { BoundExpr } from '../../exec/expr/expr.ts';
 import { conjuncts, remapInputs, inputRef } from '../../exec/expr/expr.ts';
-import type { PhysicalPlan, PhysicalJoinType } from '../../exec/physical-plan.ts';
+import type { LookupSpec, PhysicalPlan, PhysicalJoinType } from '../../exec/physical-plan.ts';
 import { joinSchema } from '../logical-plan.ts';
 import type { Field } from '../../types/batch.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
@@ -123,15 +124,22 @@ function planRegular(planner: StreamPlanner, j: JoinNode, left: Planned, right: 
 function planTemporal(planner: StreamPlanner, j: JoinNode, left: Planned, right: Planned): Planned {
   const spec = j.temporal!;
   if (spec.rightTime < 0) {
-    // processing time: the right side is read in full first, then rows look it up as they arrive
-    const r = j.right;
-    const bounded = boundedScan(r);
-    if (!bounded) {
-      throw new FreshetError(SqlState.featureNotSupported, 'a processing-time temporal join (lookup join) needs a bounded table on its right side', {
-        hint: 'Join a table backed by files (filesystem connector) or values; for a changing table use an event-time temporal join (FOR SYSTEM_TIME AS OF a rowtime column).',
+    // processing time: a table that answers point lookups is asked per batch of left rows; any other
+    // right side must be bounded, and is read in full first and hashed
+    const plan = planTemporalJoin(j, left.plan, right.plan, true);
+    const join = plan.kind === 'Calc' ? plan.input : plan;
+    if (join.kind === 'LookupJoin') {
+      const lookup = lookupSpec(join);
+      if (lookup) {
+        const withLookup: PhysicalPlan = { ...join, lookup };
+        return lookupPlanned(planner, plan.kind === 'Calc' ? { ...plan, input: withLookup } : withLookup, left);
+      }
+    }
+    if (!boundedScan(j.right)) {
+      throw new FreshetError(SqlState.featureNotSupported, 'a processing-time temporal join (lookup join) needs a table that answers lookups by its join key, or a bounded table, on its right side', {
+        hint: 'Join a table-store table on plain columns of it (its primary key is fastest), or a table backed by files or values; for a changing stream use an event-time temporal join (FOR SYSTEM_TIME AS OF a rowtime column).',
       });
     }
-    const plan = planTemporalJoin(j, left.plan, right.plan, true);
     return lookupPlanned(planner, plan, left);
   }
   requireInsertOnly(left, 'an event-time temporal join (FOR SYSTEM_TIME AS OF) on its left side', 'The left side of a temporal join must be an append-only stream of events.');
@@ -157,6 +165,30 @@ function lookupPlanned(planner: StreamPlanner, plan: PhysicalPlan, left: Planned
   const op = planner.record({ plan: node, mode: left.mode, rowtimes: new Set(left.rowtimes), window: left.window, uniqueKey: null });
   if (plan.kind !== 'Calc') return op;
   return calc(op, plan.projection, null, plan.schema);
+}
+
+/**
+ * How the right side of a lookup join can be asked for rows: it must be a scan of a source that does
+ * lookups (perhaps under one projection/filter, perhaps with a watermark the lookup ignores), joined on
+ * plain columns with `=`.
+ */
+function lookupSpec(p: Extract<PhysicalPlan, { kind: 'LookupJoin' }>): LookupSpec | undefined {
+  if (p.nullSafe.some((x) => x)) return undefined;
+  let r = p.right;
+  let calc: LookupSpec['calc'] = null;
+  if (r.kind === 'Calc') {
+    calc = { projection: r.projection, condition: r.condition };
+    r = r.input;
+  }
+  if (r.kind === 'WatermarkAssigner') r = r.input;
+  if (r.kind !== 'TableSourceScan' || !r.source.createLookup) return undefined;
+  const keyColumns: number[] = [];
+  for (const k of p.rightKeys) {
+    const e = calc ? calc.projection[k]! : null;
+    if (e && e.kind !== 'input') return undefined;
+    keyColumns.push(r.columns[e ? e.index : k]!);
+  }
+  return { source: r.source, keyColumns, columns: r.columns, predicates: r.predicates, calc };
 }
 
 function boundedScan(p: JoinNode['right']): boolean {

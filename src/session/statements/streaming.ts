@@ -84,6 +84,8 @@ export async function startStreamingQuery(session: Session, ctx: StatementContex
 
 function readsUnbounded(p: PhysicalPlan): boolean {
   if (p.kind === 'TableSourceScan') return !p.source.bounded;
+  // a lookup join's right table is only asked, never read to its end
+  if (p.kind === 'LookupJoin' && p.lookup) return readsUnbounded(p.left);
   return physicalInputs(p).some(readsUnbounded);
 }
 

@@ -86,8 +86,8 @@ export class StoreSource implements ScanSource {
     for (const p of this.positions) if (p.next > 0) await writeConsumer(this.table, id, p.next);
   }
 
-  createLookup(keyColumns: readonly number[], columns: readonly number[]): LookupFunction | undefined {
-    return new StoreLookup(this.table, keyColumns, columns);
+  createLookup(keyColumns: readonly number[], columns: readonly number[], predicates: readonly ColumnPredicate[]): LookupFunction | undefined {
+    return new StoreLookup(this.table, keyColumns, columns, predicates);
   }
 }
 

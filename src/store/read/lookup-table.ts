@@ -20,6 +20,8 @@ import { encodeValue, type JsonScalar } from '../value-codec.ts';
 import { fieldsForMerge, readBucket } from './bucket-read.ts';
 import { commitCounter } from '../notify.ts';
 import { planSplits, readSplit } from './table-scan.ts';
+import { partitionPasses } from './pruning.ts';
+import type { ColumnPredicate } from '../../connectors/connector.ts';
 
 interface Ref {
   b: KvBatch | Batch;
@@ -43,9 +45,12 @@ export class StoreLookup implements LookupFunction {
   private whole: Map<KeyValue, Ref[]> | null = null;
   private lastCommitSeen = -1;
   private readonly changed: { count: number };
+  /** Filters of the lookup join's right side; partition filters are applied here exactly. */
+  private readonly predicates: readonly ColumnPredicate[];
 
-  constructor(table: FileStoreTable, keyColumns: readonly number[], columns: readonly number[]) {
+  constructor(table: FileStoreTable, keyColumns: readonly number[], columns: readonly number[], predicates: readonly ColumnPredicate[] = []) {
     this.table = table;
+    this.predicates = predicates;
     this.keyColumns = keyColumns;
     this.columns = columns;
     const layout = table.layout;
@@ -111,9 +116,9 @@ export class StoreLookup implements LookupFunction {
     const idx = new Map<KeyValue, Ref[]>();
     const t = this.table;
     const keyPos = this.keyColumns.map((c) => this.readFields.indexOf(c));
-    const splits = await planSplits(t, [...this.files.values()].flatMap((f) => f.files.map((file) => ({ kind: 'ADD' as const, partition: f.partition, bucket: f.bucket, totalBuckets: t.layout.buckets, file }))), []);
+    const splits = await planSplits(t, [...this.files.values()].flatMap((f) => f.files.map((file) => ({ kind: 'ADD' as const, partition: f.partition, bucket: f.bucket, totalBuckets: t.layout.buckets, file }))), this.predicates);
     for (const split of splits) {
-      for await (const b of readSplit(t, split, this.readFields, [], 8192)) {
+      for await (const b of readSplit(t, split, this.readFields, this.predicates, 8192)) {
         const kc = keyPos.map((p) => b.columns[p]!);
         for (let i = 0; i < b.length; i++) {
           const key = this.encode(kc, i);
@@ -145,8 +150,9 @@ export class StoreLookup implements LookupFunction {
       const where: Array<string | undefined> = new Array(n);
       const missing = new Set<string>();
       for (let i = 0; i < n; i++) {
-        if (keys.some((c) => c.nulls !== null && c.nulls[i] === 1)) continue;
+        if (hasNullKey(keys, i)) continue;
         const partition = layout.partition.map((f) => encodeValue(layout.types[f]!, (fieldCols[f]!.values as ArrayLike<unknown>)[i]));
+        if (this.predicates.length > 0 && !partitionPasses(layout, partition, this.predicates)) continue;
         const bucket = layout.buckets > 1 ? layout.bucketHash(fieldCols, i) % layout.buckets : 0;
         const k = `${partitionKeyOf(partition)}|${bucket}`;
         where[i] = k;
@@ -174,4 +180,13 @@ export class StoreLookup implements LookupFunction {
     this.buckets.clear();
     this.whole = null;
   }
+}
+
+/** Whether row i has a NULL in any key column (a NULL key matches nothing). */
+function hasNullKey(keys: readonly Column[], i: number): boolean {
+  for (let c = 0; c < keys.length; c++) {
+    const nulls = keys[c]!.nulls;
+    if (nulls !== null && nulls[i] === 1) return true;
+  }
+  return false;
 }
