@@ -51,7 +51,8 @@ export interface FileIO {
   readAll(path: string): Promise<Uint8Array>;
   /** The content of a file in chunks of about `chunkSize` bytes, so large files never sit in memory whole. */
   readChunks(path: string, chunkSize: number): AsyncIterable<Uint8Array>;
-  openRandomAccess(path: string): Promise<RandomAccessFile>;
+  /** `knownSize`: the file's size when the caller knows it (a table's manifest does), saving a lookup. */
+  openRandomAccess(path: string, knownSize?: number): Promise<RandomAccessFile>;
   /** Creates (or truncates) a file for writing, creating parent directories as needed. */
   create(path: string): Promise<OutputFile>;
   /**

@@ -37,6 +37,8 @@ const PARTS_IN_FLIGHT = 4;
 const MAX_PARTS = 10_000;
 /** Smallest range fetched per request by readChunks, so that small chunk sizes do not mean many requests. */
 const MIN_RANGE_READ = 1024 * 1024;
+/** Objects up to this size are read with one GET when opened for random access. */
+const WHOLE_READ_MAX_BYTES = 8 * 1024 * 1024;
 /** Keys per DeleteObjects request (the S3 maximum). */
 const DELETE_BATCH = 1000;
 /** Concurrent single deletes where DeleteObjects is not supported. */
@@ -485,14 +487,28 @@ export class S3FileIO implements FileIO {
     }
   }
 
-  async openRandomAccess(path: string): Promise<RandomAccessFile> {
-    const { size, etag } = await this.headExisting('open', path);
+  async openRandomAccess(path: string, knownSize?: number): Promise<RandomAccessFile> {
+    // a caller that knows the size (from a manifest) saves the HEAD; a small object is fetched whole by
+    // the first read, as a Parquet reader would otherwise ask for its footer and chunks one GET each
+    // (a large one is still looked up: its ETag pins the version its ranged reads see)
+    const { size, etag } = knownSize !== undefined && knownSize <= WHOLE_READ_MAX_BYTES ? { size: knownSize, etag: undefined } : await this.headExisting('open', path);
+    let whole: Promise<Uint8Array> | null = null;
     return {
       size,
       read: async (offset: number, length: number): Promise<Uint8Array> => {
         const start = Math.max(0, offset);
         const end = Math.min(size, start + Math.max(0, length));
         if (end <= start) return new Uint8Array(0);
+        if (size <= WHOLE_READ_MAX_BYTES) {
+          whole ??= this.get('read', path, { start: 0, end: size - 1, etag });
+          const bytes = await whole;
+          if (bytes.length !== size) {
+            throw new FreshetError(SqlState.ioError, `cannot read ${path}: it has ${bytes.length} bytes, ${size} were expected`, {
+              hint: 'The file was replaced or truncated; if it belongs to a table, the table needs repair from its snapshots.',
+            });
+          }
+          return bytes.subarray(start, end);
+        }
         return this.get('read', path, { start, end: end - 1, etag });
       },
       close: async (): Promise<void> => {},

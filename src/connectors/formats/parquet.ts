@@ -179,7 +179,7 @@ class ParquetInstance implements FormatInstance {
   }
 
   async *read(io: FileIO, file: DataFile, req: FormatReadRequest, ctx: ScanContext): AsyncIterable<Batch> {
-    const raf = await io.openRandomAccess(file.path);
+    const raf = await io.openRandomAccess(file.path, file.size);
     let pf: pq.ParquetFile | undefined;
     let inFlight: Promise<pq.Table> | null = null;
     try {
