@@ -14,6 +14,7 @@ import { StoreOptions } from './options.ts';
 import { hasStats } from './value-codec.ts';
 import { keyComparator, type KeyComparator } from './key-comparator.ts';
 import { rowHasher, type RowHasher } from './bucket.ts';
+import { createMergeFunction } from './merge/create.ts';
 
 /** Columns a primary-key data file holds before the table's fields. */
 export const SEQUENCE_FIELD = '_SEQUENCE_NUMBER';
@@ -117,6 +118,8 @@ export class TableLayout {
           hint: "Add a column to the primary key, or set 'bucket' = '1'.",
         });
       }
+      // the merge engine's own options (sequence groups, aggregate functions) are checked now, not at the first write
+      createMergeFunction({ layout: this, fields: this.fields.map((_, i) => i), types: this.types });
     } else {
       if (this.buckets > 0 && this.bucketKey.length === 0) {
         throw new FreshetError(SqlState.invalidParameterValue, `table ${this.name}: an append table with 'bucket' = '${this.buckets}' needs 'bucket-key'`, {
