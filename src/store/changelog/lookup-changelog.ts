@@ -29,13 +29,16 @@ export class LookupState {
   private readonly phys: readonly Physical[];
   private readonly merge: MergeFunction;
   private readonly rowDeduplicate: boolean;
+  /** Orders the old and the new version by 'sequence.field' (when set) before they are merged. */
+  private readonly orderGroup: ((g: KeyGroup) => void) | undefined;
 
-  constructor(keyPositions: readonly number[], keyTypes: readonly DataType[], phys: readonly Physical[], merge: MergeFunction, rowDeduplicate: boolean) {
+  constructor(keyPositions: readonly number[], keyTypes: readonly DataType[], phys: readonly Physical[], merge: MergeFunction, rowDeduplicate: boolean, orderGroup?: (g: KeyGroup) => void) {
     this.keyPositions = keyPositions;
     this.encode = keyEncoder(keyTypes, keyTypes.map(() => true));
     this.phys = phys;
     this.merge = merge;
     this.rowDeduplicate = rowDeduplicate;
+    this.orderGroup = orderGroup;
   }
 
   private keyOf(_b: KvBatch, i: number, keyCols: KvBatch['columns']): KeyValue {
@@ -109,8 +112,11 @@ export class LookupState {
       group.clear();
       if (old) group.add(old.b, old.r);
       group.add(flushed, i);
+      if (old && this.orderGroup) this.orderGroup(group);
       const r = this.merge.merge(group);
-      if (r >= 0) nexts[j] = isRetractionKind(group.kind(r)) ? undefined : { b: group.batches[r]!, r: group.rows[r]! };
+      // the merge kept the old row itself (first-row; an older 'sequence.field' version): nothing changed
+      if (r >= 0 && old && group.batches[r] === old.b && group.rows[r] === old.r) nexts[j] = old;
+      else if (r >= 0) nexts[j] = isRetractionKind(group.kind(r)) ? undefined : { b: group.batches[r]!, r: group.rows[r]! };
       else if (r === MERGED || r === MERGED_AFTER_DELETE) {
         made.append(this.merge.row!, INSERT, this.merge.rowSeq!);
         nexts[j] = made.length - 1;
@@ -122,7 +128,7 @@ export class LookupState {
       const x = nexts[j];
       const next: RowRef | undefined = typeof x === 'number' ? { b: madeBatch, r: x } : x;
       const seq = flushed.seq[start + j]!;
-      if (old === undefined && next === undefined) continue;
+      if ((old === undefined && next === undefined) || old === next) continue;
       if (old === undefined) out.copy(next!.b, next!.r, INSERT, seq);
       else if (next === undefined) out.copy(old.b, old.r, DELETE, seq);
       else if (!(this.rowDeduplicate && this.sameRow(old, next))) {

@@ -140,7 +140,9 @@ export class PartialUpdateMerge implements MergeFunction {
       }
     }
     if (!haveRow) return deleted ? this.deleteMember : NONE;
-    if (!deleted && g.size === 1) return 0;
+    // a lone row is its own result only without sequence groups: a group gates its columns by the
+    // group's sequence (a NULL one leaves them unset) and a retraction clears them, even in one row
+    if (!deleted && g.size === 1 && this.groups.length === 0) return 0;
     for (const p of this.keys) acc[p] = g.value(g.size - 1, p);
     this.rowSeq = g.maxSeq();
     return deleted ? MERGED_AFTER_DELETE : MERGED;

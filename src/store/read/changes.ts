@@ -36,7 +36,8 @@ export class Normalizer {
     let s = this.states.get(k);
     if (!s) {
       const layout = this.table.layout;
-      s = new LookupState(layout.primaryKey, layout.keyTypes, layout.types.map(physicalOf), mergeSetup(this.table, this.allFields).merge, true);
+      const setup = mergeSetup(this.table, this.allFields);
+      s = new LookupState(layout.primaryKey, layout.keyTypes, layout.types.map(physicalOf), setup.merge, true, setup.orderGroup);
       this.states.set(k, s);
     }
     return s;

@@ -180,7 +180,7 @@ export class KvBucketWriter {
   private async lookupState(): Promise<LookupState> {
     if (this.lookup) return this.lookup;
     const layout = this.table.layout;
-    const state = new LookupState(layout.primaryKey, layout.keyTypes, this.phys, this.merge, layout.options.rowDeduplicate());
+    const state = new LookupState(layout.primaryKey, layout.keyTypes, this.phys, this.merge, layout.options.rowDeduplicate(), mergeSetup(this.table, this.allFields).orderGroup);
     // the bucket as committed before this writer's own files
     const files = this.levels.allFiles().filter((f) => !this.inc.newFiles.includes(f));
     for await (const b of readBucket({ table: this.table, partition: this.partition, bucket: this.bucket, fields: this.allFields, dropDelete: true, batchSize: 8192 }, files)) state.load(b);

@@ -1,0 +1,411 @@
+/**
+ * Changelog producers, property-tested: random changes over several commits (tiny write buffers, low
+ * compaction triggers, several buckets, full compactions in between) into tables with the deduplicate
+ * (also with 'sequence.field'), partial-update, aggregation and first-row engines. After every commit the changes of the new snapshots (what a
+ * streaming reader emits for them: snapshotChanges) are applied to a map, strictly:
+ *   +I only for an absent key; -U and -D only for a key present with exactly that row; +U only right
+ *   after the -U of its key;
+ * and the map must equal the table's batch read. At the end, one streaming read from snapshot 1
+ * (streamRead, scan.mode from-snapshot) must give the same changes, and a latest-full read the table.
+ *
+ *  - 'lookup': exact changes, produced by the writer (first-row: inserts of new keys only).
+ *  - 'none': merged upserts, normalized by the reader into exact changes.
+ *  - 'input': the rows written, as written; for partial-update and aggregation that is not the table's
+ *    changelog, so there the changes must equal the input; a consistent input changelog into a
+ *    deduplicate table must reproduce the table.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { MemoryFileIO, dropMemoryStore } from '../../src/fs/memory.ts';
+import { FileStoreTable } from '../../src/store/table.ts';
+import { TableWrite } from '../../src/store/write/table-write.ts';
+import { TableCommit } from '../../src/store/commit/table-commit.ts';
+import { planSplits, readSplit } from '../../src/store/read/table-scan.ts';
+import { Normalizer, snapshotChanges } from '../../src/store/read/changes.ts';
+import { streamRead } from '../../src/store/read/stream-scan.ts';
+import { compactTable } from '../../src/store/maintenance/compact.ts';
+import { batchFromRows, batchToRows, ROW_KIND_NAMES, type Batch } from '../../src/types/batch.ts';
+import { T, notNull, type DataType } from '../../src/types/data-type.ts';
+
+const I = 0;
+const UB = 1;
+const UA = 2;
+const D = 3;
+const isRetract = (k: number): boolean => k === UB || k === D;
+
+type Producer = 'lookup' | 'input' | 'none';
+
+interface Col {
+  name: string;
+  type: DataType;
+  gen: fc.Arbitrary<unknown>;
+}
+
+interface Version {
+  kind: number;
+  row: unknown[];
+}
+
+interface Scenario {
+  name: string;
+  cols: Col[];
+  options: Record<string, string>;
+  kinds: number[];
+  /** Rewrites generated versions (all keys, arrival order) into ones the engine defines a result for. */
+  legalize?(versions: Version[]): Version[];
+  /** Rows the engine drops at write time (they are not in an 'input' changelog either). */
+  drops?(kind: number): boolean;
+  /** The table only ever gains keys, rows never change: exact changes are inserts only. */
+  onlyInserts?: boolean;
+  runs: number;
+}
+
+const smallInt = fc.option(fc.integer({ min: -3, max: 5 }), { nil: null, freq: 4 });
+const word = fc.option(fc.constantFrom('a', 'b', 'c'), { nil: null, freq: 4 });
+const K: Col = { name: 'k', type: notNull(T.int()), gen: fc.integer({ min: 0, max: 6 }) };
+
+// ---------------------------------------------------------------------------------------------------
+
+const stores: string[] = [];
+let counter = 0;
+afterAll(() => {
+  for (const s of stores) dropMemoryStore(s);
+});
+
+interface Tuning {
+  bucket: number;
+  buffer: string;
+  trigger: number;
+}
+
+const tuningArb: fc.Arbitrary<Tuning> = fc.record({
+  bucket: fc.constantFrom(1, 2, 3),
+  buffer: fc.constantFrom('150 b', '500 b', '64 mb'),
+  trigger: fc.constantFrom(2, 3, 5),
+});
+
+type Step = { kind: 'commit'; batches: Version[][]; freshWriter: boolean } | { kind: 'compact' };
+
+async function createTable(sc: Scenario, producer: Producer, tuning: Tuning): Promise<FileStoreTable> {
+  const name = `changelog-${process.pid}-${counter++}`;
+  stores.push(name);
+  return FileStoreTable.create(new MemoryFileIO(), `memory://${name}/db.db/t`, 't', {
+    fields: sc.cols.map((c, i) => ({ id: i, name: c.name, type: c.type })),
+    highestFieldId: sc.cols.length - 1,
+    partitionKeys: [],
+    primaryKeys: ['k'],
+    options: {
+      bucket: String(tuning.bucket),
+      'write-buffer-size': tuning.buffer,
+      'num-sorted-run.compaction-trigger': String(tuning.trigger),
+      'changelog-producer': producer,
+      ...sc.options,
+    },
+  });
+}
+
+const rowText = (row: readonly unknown[]): string => JSON.stringify(row);
+
+async function readTable(t: FileStoreTable, types: readonly DataType[]): Promise<Map<unknown, string>> {
+  const out = new Map<unknown, string>();
+  const s = await t.snapshots.latest();
+  if (!s) return out;
+  for (const split of await planSplits(t, await t.liveEntries(s), [])) {
+    for await (const b of readSplit(t, split, types.map((_, i) => i), [], 64)) {
+      for (const row of batchToRows(b, types)) out.set(row[0], rowText(row));
+    }
+  }
+  return out;
+}
+
+interface Change {
+  kind: number;
+  row: unknown[];
+}
+
+function changesOf(b: Batch, types: readonly DataType[]): Change[] {
+  return batchToRows(b, types).map((row, i) => ({ kind: b.kinds === null ? I : b.kinds[i]!, row }));
+}
+
+/** Applies changes to `state` strictly; returns what was inconsistent. */
+function applyStrict(state: Map<unknown, string>, changes: readonly Change[], pending: Set<unknown>): string[] {
+  const errors: string[] = [];
+  for (const c of changes) {
+    const k = c.row[0];
+    const text = rowText(c.row);
+    const have = state.get(k);
+    const what = `${ROW_KIND_NAMES[c.kind]}${text}`;
+    switch (c.kind) {
+      case I:
+        if (have !== undefined) errors.push(`${what} for a key that holds ${have}`);
+        state.set(k, text);
+        break;
+      case UA:
+        if (!pending.has(k)) errors.push(`${what} without a -U before it`);
+        if (have !== undefined) errors.push(`${what} for a key that holds ${have}`);
+        pending.delete(k);
+        state.set(k, text);
+        break;
+      case UB:
+      case D:
+        if (have !== text) errors.push(`${what} for a key that holds ${have ?? 'nothing'}`);
+        if (c.kind === UB) pending.add(k);
+        state.delete(k);
+        break;
+    }
+  }
+  return errors;
+}
+
+function stepsArb(sc: Scenario): fc.Arbitrary<Step[]> {
+  const version = fc.tuple(fc.constantFrom(...sc.kinds), fc.tuple(...sc.cols.map((c) => c.gen))).map(([kind, row]): Version => ({ kind, row }));
+  const commit: fc.Arbitrary<Step> = fc.record({
+    kind: fc.constant('commit' as const),
+    batches: fc.array(fc.array(version, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 3 }),
+    freshWriter: fc.boolean(),
+  });
+  return fc.array(fc.oneof({ weight: 6, arbitrary: commit }, { weight: 1, arbitrary: fc.constant({ kind: 'compact' as const }) }), { minLength: 1, maxLength: 6 });
+}
+
+function legalizeSteps(sc: Scenario, steps: Step[]): Step[] {
+  if (!sc.legalize) return steps;
+  const flat = steps.flatMap((s) => (s.kind === 'commit' ? s.batches.flat() : []));
+  const fixed = sc.legalize(flat.map((v) => ({ kind: v.kind, row: [...v.row] })));
+  let i = 0;
+  return steps.map((s) => (s.kind === 'commit' ? { ...s, batches: s.batches.map((b) => b.map(() => fixed[i++]!)) } : s));
+}
+
+const sortedTexts = (cs: readonly Change[]): string[] => cs.map((c) => `${ROW_KIND_NAMES[c.kind]}${rowText(c.row)}`).sort();
+
+/** Every change of the table from snapshot 1 on, through one streaming read. */
+async function streamAll(t: FileStoreTable, types: readonly DataType[], options: Record<string, string>): Promise<Change[]> {
+  const table = t.withOptions(options);
+  const latest = (await t.snapshots.latestId()) ?? 0;
+  const position = { next: 0 };
+  const out: Change[] = [];
+  for await (const b of streamRead({
+    table, fields: types.map((_, i) => i), predicates: [], batchSize: 64, timeZone: 'UTC', position, bounded: false,
+    isCancelled: () => position.next > latest,
+  })) out.push(...changesOf(b, types));
+  return out;
+}
+
+async function run(sc: Scenario, producer: Producer, tuning: Tuning, rawSteps: Step[], exactInput: boolean): Promise<void> {
+  const steps = legalizeSteps(sc, rawSteps);
+  const t = await createTable(sc, producer, tuning);
+  const types = sc.cols.map((c) => c.type);
+  const fields = types.map((_, i) => i);
+  const normalizer = producer === 'none' ? new Normalizer(t) : null;
+  const state = new Map<unknown, string>();
+  const pending = new Set<unknown>();
+  const all: Change[] = [];
+  let read = 0;
+  let writer: TableWrite | null = null;
+  let checkpoint = 0;
+  const label = (): string => `${producer} ${JSON.stringify(tuning)} ${JSON.stringify(steps)}`;
+  for (const step of steps) {
+    let written: Version[] = [];
+    if (step.kind === 'compact') {
+      await compactTable(t);
+      writer = null;
+    } else {
+      if (writer === null || step.freshWriter) writer = new TableWrite(t);
+      for (const b of step.batches) {
+        await writer.write(batchFromRows(types, b.map((v) => v.row), Uint8Array.from(b.map((v) => v.kind))));
+        written.push(...b);
+      }
+      written = written.filter((v) => !sc.drops?.(v.kind));
+      await new TableCommit(t, 'changelog-test').commit(await writer.prepareCommit(), ++checkpoint);
+    }
+    const latest = (await t.snapshots.latestId()) ?? 0;
+    const changes: Change[] = [];
+    for (; read < latest; read++) {
+      const s = await t.snapshots.snapshot(read + 1);
+      for await (const b of snapshotChanges(t, s, fields, [], 64, normalizer)) changes.push(...changesOf(b, types));
+    }
+    all.push(...changes);
+    if (producer === 'input') {
+      expect(sortedTexts(changes), `the input changelog is the rows written: ${label()}`).toEqual(sortedTexts(written));
+      if (!exactInput) continue;
+    }
+    if (sc.onlyInserts) expect(changes.filter((c) => c.kind !== I).map((c) => `${ROW_KIND_NAMES[c.kind]}${rowText(c.row)}`), label()).toEqual([]);
+    const errors = applyStrict(state, changes, pending);
+    expect(errors, `changes of step ${JSON.stringify(step)} in ${label()}`).toEqual([]);
+    expect(pending.size, 'every -U is followed by its +U').toBe(0);
+    expect(new Map([...state].sort()), `changelog applied vs batch read after ${JSON.stringify(step)} in ${label()}`).toEqual(new Map([...(await readTable(t, types))].sort()));
+  }
+  // one streaming read from the first snapshot sees the same changes
+  const streamed = await streamAll(t, types, { 'scan.mode': 'from-snapshot', 'scan.snapshot-id': '1' });
+  expect(streamed.map((c) => `${ROW_KIND_NAMES[c.kind]}${rowText(c.row)}`)).toEqual(all.map((c) => `${ROW_KIND_NAMES[c.kind]}${rowText(c.row)}`));
+  // a latest-full read is the table
+  const full = await streamAll(t, types, { 'scan.mode': 'latest-full' });
+  expect(full.every((c) => c.kind === I)).toBe(true);
+  expect(new Map(full.map((c) => [c.row[0], rowText(c.row)] as const).sort()), label()).toEqual(new Map([...(await readTable(t, types))].sort()));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// engines
+
+const dedup: Scenario = {
+  name: 'deduplicate',
+  cols: [K, { name: 'v', type: T.int(), gen: smallInt }, { name: 's', type: T.string(), gen: word }],
+  options: {},
+  kinds: [I, I, UA, UB, D],
+  runs: 5,
+};
+
+/** Deletes are the newest version of their key when they come, later rows not older (see merge-engines.test.ts). */
+function legalizeSequence(versions: Version[]): Version[] {
+  const max = new Map<unknown, number>();
+  const floor = new Map<unknown, number>();
+  for (const v of versions) {
+    const k = v.row[0];
+    const f = floor.get(k);
+    let ts = v.row[1] as number | null;
+    if (f !== undefined && (ts === null || ts < f)) ts = f;
+    if (isRetract(v.kind)) {
+      ts = Math.max(ts ?? 0, max.get(k) ?? 0);
+      floor.set(k, ts);
+    }
+    v.row[1] = ts;
+    if (ts !== null) max.set(k, Math.max(ts, max.get(k) ?? ts));
+  }
+  return versions;
+}
+
+const dedupSequence: Scenario = {
+  name: "deduplicate with 'sequence.field'",
+  cols: [K, { name: 'ts', type: T.int(), gen: fc.option(fc.integer({ min: 0, max: 6 }), { nil: null, freq: 5 }) }, { name: 'v', type: T.string(), gen: word }],
+  options: { 'sequence.field': 'ts' },
+  kinds: [I, I, UA, D],
+  legalize: legalizeSequence,
+  runs: 5,
+};
+
+const partialGroups: Scenario = {
+  name: 'partial-update with sequence groups',
+  cols: [
+    K,
+    { name: 'a', type: T.int(), gen: smallInt },
+    { name: 'g1', type: T.int(), gen: fc.option(fc.integer({ min: 0, max: 4 }), { nil: null, freq: 4 }) },
+    { name: 'c', type: T.string(), gen: word },
+    { name: 'g2', type: T.int(), gen: fc.option(fc.integer({ min: 0, max: 4 }), { nil: null, freq: 4 }) },
+    { name: 'd', type: T.string(), gen: word },
+  ],
+  options: { 'merge-engine': 'partial-update', 'fields.g1.sequence-group': 'a', 'fields.g2.sequence-group': 'c' },
+  kinds: [I, I, UA, UB, D],
+  runs: 5,
+};
+
+const partialRemove: Scenario = {
+  name: "partial-update with 'partial-update.remove-record-on-delete'",
+  cols: [K, { name: 'a', type: T.int(), gen: smallInt }, { name: 'b', type: T.string(), gen: word }],
+  options: { 'merge-engine': 'partial-update', 'partial-update.remove-record-on-delete': 'true' },
+  kinds: [I, I, UA, UB, D],
+  drops: (kind) => kind === UB,
+  runs: 5,
+};
+
+const AGG_OPTIONS = {
+  'merge-engine': 'aggregation',
+  'fields.sm.aggregate-function': 'sum',
+  'fields.cnt.aggregate-function': 'count',
+  'fields.mx.aggregate-function': 'max',
+  'fields.mx.ignore-retract': 'true',
+  'fields.la.aggregate-function': 'listagg',
+  'fields.la.ignore-retract': 'true',
+};
+
+const AGG_COLS: Col[] = [
+  K, { name: 'sm', type: T.int(), gen: smallInt }, { name: 'cnt', type: T.int(), gen: smallInt },
+  { name: 'mx', type: T.int(), gen: smallInt }, { name: 'la', type: T.string(), gen: word },
+];
+
+const aggregation: Scenario = {
+  name: 'aggregation (sum, count with retractions; max, listagg ignoring them)',
+  cols: AGG_COLS,
+  options: AGG_OPTIONS,
+  kinds: [I, I, UA, UB, D],
+  runs: 5,
+};
+
+const aggregationRemove: Scenario = {
+  name: "aggregation with 'aggregation.remove-record-on-delete'",
+  cols: AGG_COLS,
+  options: { ...AGG_OPTIONS, 'aggregation.remove-record-on-delete': 'true' },
+  kinds: [I, I, UA, UB, D],
+  runs: 5,
+};
+
+const firstRow: Scenario = {
+  name: "first-row ('first-row.ignore-delete'): only inserts of new keys",
+  cols: [K, { name: 'v', type: T.int(), gen: smallInt }],
+  options: { 'merge-engine': 'first-row', 'first-row.ignore-delete': 'true' },
+  kinds: [I, I, UA, UB, D],
+  drops: isRetract,
+  onlyInserts: true,
+  runs: 4,
+};
+
+const ENGINES = [dedup, dedupSequence, partialGroups, partialRemove, aggregation, aggregationRemove, firstRow];
+
+describe.each(['lookup', 'none'] as const)("'changelog-producer' = '%s': the changes reproduce the table after every commit", (producer) => {
+  ENGINES.forEach((sc, i) => {
+    it(sc.name, async () => {
+      await fc.assert(
+        fc.asyncProperty(tuningArb, stepsArb(sc), async (tuning, steps) => run(sc, producer, tuning, steps, false)),
+        { seed: (producer === 'lookup' ? 0xc0de : 0xface) + i, numRuns: sc.runs },
+      );
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// 'input': the changelog is the input
+
+/** A consistent changelog: +I for absent keys, -U old/+U new for present ones, -D old. */
+const consistentSteps: fc.Arbitrary<Step[]> = fc
+  .array(
+    fc.oneof(
+      { weight: 6, arbitrary: fc.record({ kind: fc.constant('commit' as const), freshWriter: fc.boolean(), ops: fc.array(fc.array(fc.tuple(K.gen, fc.boolean(), smallInt, word), { minLength: 1, maxLength: 10 }), { minLength: 1, maxLength: 3 }) }) },
+      { weight: 1, arbitrary: fc.constant({ kind: 'compact' as const }) },
+    ),
+    { minLength: 1, maxLength: 6 },
+  )
+  .map((raw) => {
+    const state = new Map<unknown, unknown[]>();
+    return raw.map((s): Step => {
+      if (s.kind === 'compact') return s;
+      return {
+        kind: 'commit', freshWriter: s.freshWriter, batches: s.ops.map((batch) => batch.flatMap(([k, del, v, w]): Version[] => {
+          const old = state.get(k);
+          const row = [k, v, w];
+          if (del) {
+            if (old === undefined) return [];
+            state.delete(k);
+            return [{ kind: D, row: old }];
+          }
+          state.set(k, row);
+          return old === undefined ? [{ kind: I, row }] : [{ kind: UB, row: old }, { kind: UA, row }];
+        })).filter((b) => b.length > 0),
+      };
+    }).filter((s) => s.kind === 'compact' || s.batches.length > 0);
+  });
+
+describe("'changelog-producer' = 'input'", () => {
+  it('deduplicate: a consistent input changelog is read back as written and reproduces the table', async () => {
+    await fc.assert(
+      fc.asyncProperty(tuningArb, consistentSteps, async (tuning, steps) => run(dedup, 'input', tuning, steps, true)),
+      { seed: 0x1e9, numRuns: 8 },
+    );
+  });
+
+  [partialGroups, partialRemove, aggregation].forEach((sc, i) => {
+    it(`${sc.name}: the changes are the rows written, not the merged rows`, async () => {
+      await fc.assert(
+        fc.asyncProperty(tuningArb, stepsArb(sc), async (tuning, steps) => run(sc, 'input', tuning, steps, false)),
+        { seed: 0x1e0 + i, numRuns: 4 },
+      );
+    });
+  });
+});
