@@ -63,6 +63,7 @@ Statement
   / SetStatement
   / ResetStatement
   / StopJobStatement
+  / CallStatement
 
 // ------------------------------------------------------------------ queries
 
@@ -960,6 +961,20 @@ StopJobStatement
       return { kind: 'stopJob', jobId: id, withSavepoint: !!sp, withDrain: !!dr, loc: L() };
     }
 
+// CALL [catalog.]sys.procedure(arg, ..., name => arg, ...): the table store's maintenance procedures.
+// Arguments are written like function arguments; which names and how many is the procedure's business.
+CallStatement
+  = CALL __ name:QualifiedName _ "(" _ args:(head:CallArg tail:(_ "," _ a:CallArg { return a; })* { return [head, ...tail]; })? _ ")" {
+      return { kind: 'call', procedure: name, args: args ?? [], loc: L() };
+    }
+
+// Before `=>` any word names a parameter, reserved ones too: `table => 'db.t'` reads as meant.
+CallArg
+  = name:(Identifier / w:$(IdentStart IdentPart*) { return { value: w, quoted: false, loc: L() }; }) _ "=>" _ value:Expression {
+      return { kind: 'namedArg', name, value, loc: L() };
+    }
+  / Expression
+
 // ------------------------------------------------------------------ whitespace and comments
 
 _ "whitespace"
@@ -1003,6 +1018,7 @@ BEGIN = "BEGIN"i KW_END { return 'BEGIN'; }
 BETWEEN = "BETWEEN"i KW_END { return 'BETWEEN'; }
 BOTH = "BOTH"i KW_END { return 'BOTH'; }
 BY = "BY"i KW_END { return 'BY'; }
+CALL = "CALL"i KW_END { return 'CALL'; }
 CASCADE = "CASCADE"i KW_END { return 'CASCADE'; }
 CASE = "CASE"i KW_END { return 'CASE'; }
 CAST = "CAST"i KW_END { return 'CAST'; }

@@ -18,6 +18,7 @@ import { executeExplain } from './statements/explain.ts';
 import { alterTable, createCatalog, createDatabase, createTable, createView, drop, use } from './statements/ddl.ts';
 import { createFunction } from './statements/functions.ts';
 import { describe, show } from './statements/show.ts';
+import { executeCall } from './statements/call.ts';
 import { T, notNull } from '../types/data-type.ts';
 import type { StreamJob } from '../exec/stream/driver.ts';
 
@@ -124,6 +125,7 @@ export class Session {
         return ok('RESET', st.key ? `option '${st.key}' reset` : 'all options reset');
       }
       case 'createFunction': return createFunction(this, ctx, st);
+      case 'call': return executeCall(this, ctx, st);
       case 'stopJob': {
         const b = this.binder(ctx);
         const entry = b.located(st.loc, () => this.engine.jobs.get(st.jobId));

@@ -310,7 +310,8 @@ export type Statement =
   | InsertStatement
   | StatementSet
   | ExplainStatement
-  | StopJob;
+  | StopJob
+  | CallStatement;
 
 export interface QueryStatement { kind: 'queryStatement'; query: Query; loc: Loc }
 
@@ -460,6 +461,12 @@ export interface ExplainStatement {
 }
 
 export interface StopJob { kind: 'stopJob'; jobId: string; withSavepoint: boolean; withDrain: boolean; loc: Loc }
+
+/**
+ * `CALL [catalog.]sys.procedure(args)`. Arguments are positional expressions, then `name => value`
+ * (NamedArgExpr); the procedure checks their names, number and types.
+ */
+export interface CallStatement { kind: 'call'; procedure: QualifiedName; args: Expr[]; loc: Loc }
 
 /** A script: statements with the text of each (for error positions relative to the whole script). */
 export interface ParsedStatement {

@@ -620,6 +620,31 @@ export const LIMITS: Case[] = [
   [chain(10000, 'SELECT 1', 'UNION ALL'), /(nest|deep|complex|too)/i, { names: 'statement is too complex' }],
 ];
 
+/** CALL sys.<procedure>(..) with the wrong procedure, arguments or table (st: a table of the table store). */
+const STORED = [`CREATE TABLE st (id INT, v STRING, dt STRING) PARTITIONED BY (dt)`, `INSERT INTO st VALUES (1, 'a', 'd1')`];
+export const PROCEDURES: Case[] = [
+  [`CAL sys.compact('st')`, /syntax error at 'CAL'[^]*Did you mean CALL\?/],
+  [`CALL sys.compact('st'`, /syntax error at end of input; expected/],
+  [`CALL sys.compcat('st')`, /unknown procedure `sys.compcat`, did you mean `sys.compact`\?[^]*Procedures: sys.compact, sys.expire_snapshots/, { setup: STORED }],
+  [`CALL compact('st')`, /procedure compact must be named as sys.compact/, { setup: STORED }],
+  [`CALL nope.sys.compact('st')`, /catalog `nope` does not exist/, { setup: STORED }],
+  [`CALL sys.compact()`, /sys.compact needs argument `table`[^]*signature is sys.compact\(table STRING \[, partitions STRING\]\)/],
+  [`CALL sys.rollback_to('st', 1, 2)`, /sys.rollback_to takes at most 2 arguments, got 3/, { setup: STORED }],
+  [`CALL sys.compact('st', partitons => 'dt=d1')`, /sys.compact has no argument `partitons`, did you mean `partitions`\?/, { setup: STORED }],
+  [`CALL sys.compact(\`table\` => 'st', \`table\` => 'st')`, /argument `table` of sys.compact is given twice/, { setup: STORED }],
+  [`CALL sys.rollback_to('st', '1')`, /argument `snapshot_id` of sys.rollback_to must be an integer, got CHAR\(1\) '1'[^]*without quotes/, { setup: STORED }],
+  [`CALL sys.remove_orphan_files('st', dry_run => 1)`, /argument `dry_run` of sys.remove_orphan_files must be a BOOLEAN, got INT 1/, { setup: STORED }],
+  [`CALL sys.compact(st)`, /arguments of CALL are constants, not columns: `st`[^]*write it as a string: 'st'/, { setup: STORED }],
+  [`CALL sys.compact('nope')`, /table `nope` does not exist in `default_catalog`.`default_database`/],
+  [`CALL sys.compact('orders')`, /sys.compact works on tables of the table store; .*`orders` is a 'values' table/],
+  [`CALL sys.expire_snapshots('big_orders')`, /`big_orders` is a view/],
+  [`CALL sys.rollback_to('st',\n  42)`, /snapshot 42 of table .*st does not exist \(snapshots 1..1 exist\)/, { setup: STORED }],
+  [`CALL sys.expire_snapshots('st', older_than => 'last tuesday')`, /'last tuesday' is not a timestamp[^]*YYYY-MM-DD HH:MM:SS/, { setup: STORED }],
+  [`CALL sys.expire_snapshots('st', retain_max => 0)`, /argument `retain_max` of sys.expire_snapshots must be at least 1, got 0/, { setup: STORED }],
+  [`CALL sys.compact('st', 'dx=d1')`, /`dx` is not a partition column of table .*st, did you mean `dt`\?/, { setup: STORED }],
+  [`CALL sys.reset_consumer('st', 'ghost')`, /consumer 'ghost' of table .*st does not exist/, { setup: STORED }],
+];
+
 export const CORPUS: Record<string, Case[]> = {
   'misspelt keywords': TYPOS,
   'truncated statements': TRUNCATED,
@@ -638,5 +663,6 @@ export const CORPUS: Record<string, Case[]> = {
   'invalid INSERT': INSERTS,
   'invalid SET values': SETS,
   'unsupported features': UNSUPPORTED,
+  'invalid CALL of a procedure': PROCEDURES,
   'statement size and nesting limits': LIMITS,
 };
