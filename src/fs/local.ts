@@ -135,14 +135,18 @@ export class LocalFileIO implements FileIO {
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const base = dir.endsWith('/') ? dir : dir + '/';
     // one stat per entry: sizes and times are needed for row estimates and metadata columns
-    return Promise.all(entries.map(async (d) => {
+    const found = await Promise.all(entries.map(async (d) => {
       const path = base + d.name;
       try {
         return statusOf(path, d.name, await fsp.stat(local(path)));
       } catch (e) {
+        // removed since readdir (another process's temp file moved into place, a concurrent delete):
+        // the listing is of the directory as it is now, so it is simply not there
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw ioError('stat', path, e);
       }
     }));
+    return found.filter((f): f is FileStatus => f !== undefined);
   }
 
   async listRecursive(dir: string): Promise<FileStatus[]> {

@@ -153,7 +153,8 @@ export class SnapshotManager {
       // the snapshot that is there now says who won — ours names our own, never reused, manifest lists
       const there = await this.io.stat(this.path(s.id)).catch(() => undefined);
       if (!there) throw e;
-      const theirs = decodeJson(await this.io.readAll(this.path(s.id)), 'snapshot', this.path(s.id)) as Snapshot;
+      // still unknown if the snapshot there cannot be read: the caller gets the "unknown outcome" error
+      const theirs = decodeJson(await this.io.readAll(this.path(s.id)).catch(() => { throw e; }), 'snapshot', this.path(s.id)) as Snapshot;
       ok = theirs.commitUser === s.commitUser && theirs.deltaManifestList === s.deltaManifestList && theirs.baseManifestList === s.baseManifestList;
     }
     if (ok) this.cache.set(s.id, s);

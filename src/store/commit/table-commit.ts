@@ -105,9 +105,14 @@ export class TableCommit {
       try {
         snapshots.push(await this.commitWithRetry('COMPACT', [...compactDelete, ...compactAdd], [], identifier, opts));
       } catch (e) {
-        if (!(e instanceof FreshetError) || e.sqlState !== SqlState.serializationFailure) throw e;
-        compactionDropped = e.message;
-        await Promise.all(compactAdd.map((x) => this.table.io.delete(this.table.filePath(x)).catch(() => undefined)));
+        const conflict = e instanceof FreshetError && e.sqlState === SqlState.serializationFailure;
+        // once the new rows are committed (snapshots made above), a compaction that cannot be committed
+        // is only dropped: failing the call would report committed rows as not committed
+        if (!conflict && snapshots.length === 0) throw e;
+        compactionDropped = e instanceof Error ? e.message : String(e);
+        // a conflict means its snapshot certainly does not exist; after another failure it may (an
+        // unknown outcome), so its files are left to orphan-file removal
+        if (conflict) await Promise.all(compactAdd.map((x) => this.table.io.delete(this.table.filePath(x)).catch(() => undefined)));
       }
     }
     // keep the snapshot history bounded; expiration failing must not undo or fail a commit that happened
@@ -153,6 +158,7 @@ export class TableCommit {
     }
     this.checkConflicts(kind, base, delta, latest);
     const written: string[] = [];
+    let snapshotMayExist = false;
     try {
       const o = t.layout.options;
       const deltaMetas = await t.manifests.writeManifests(delta, o.manifestTargetSize());
@@ -194,6 +200,9 @@ export class TableCommit {
         changelogRecordCount: changelog.reduce((s, e) => s + e.file.rowCount, 0),
         watermark: opts.watermark ?? latest?.watermark ?? null,
       };
+      // from here on the snapshot may exist, even when creating it fails (an unknown outcome): what it
+      // names must then stay (orphan-file removal takes it if the snapshot was not created after all)
+      snapshotMayExist = true;
       if (!(await t.snapshots.tryCommit(snapshot))) {
         await Promise.all(written.map((n) => t.manifests.remove(n).catch(() => undefined)));
         return undefined;
@@ -204,7 +213,7 @@ export class TableCommit {
       notifyCommit(t.path);
       return snapshot.id;
     } catch (e) {
-      if (!(e instanceof CommitConflict)) await Promise.all(written.map((n) => t.manifests.remove(n).catch(() => undefined)));
+      if (!(e instanceof CommitConflict) && !snapshotMayExist) await Promise.all(written.map((n) => t.manifests.remove(n).catch(() => undefined)));
       throw e;
     }
   }
@@ -229,8 +238,43 @@ export class TableCommit {
         throw new CommitConflict(`partition ${JSON.stringify(e.partition)} has ${c} buckets, the writer used ${e.totalBuckets}${by}`);
       }
     }
-    // files of one level (above 0) of a bucket must not overlap
     if (!t.layout.hasPrimaryKey) return;
+    const kt = t.layout.keyTypes;
+    const overlaps = (a: DataFileMeta, b: DataFileMeta): boolean => compareEncodedKeys(a.minKey, b.maxKey, kt) <= 0 && compareEncodedKeys(b.minKey, a.maxKey, kt) <= 0;
+    const sameBucket = (a: ManifestEntry, b: ManifestEntry): boolean => a.bucket === b.bucket && partitionKeyOf(a.partition) === partitionKeyOf(b.partition);
+    if (kind === 'APPEND' && t.layout.sequenceFields.length === 0) {
+      // versions of a key are ordered by sequence number, which a writer assigns from the snapshot it
+      // started from: rows a concurrent writer committed to the bucket meanwhile can carry the same or
+      // higher numbers, and would then win over this later commit's rows for the same keys
+      for (const e of delta) {
+        if (e.kind !== 'ADD') continue;
+        for (const other of live.values()) {
+          if (sameBucket(other, e) && other.file.maxSeq >= e.file.minSeq && overlaps(other.file, e.file)) {
+            throw new CommitConflict(`file ${other.file.fileName} of bucket ${e.bucket}, committed after this writer started, holds newer versions of keys this commit changes${by}`);
+          }
+        }
+      }
+    }
+    if (kind === 'COMPACT') {
+      // a compaction into the top level drops deletes, which is right only if no older version of a key
+      // is left outside it: a file a concurrent writer committed (the compactor never saw it) can be one
+      const top = t.layout.options.numLevels() - 1;
+      const removed = new Set(delta.filter((e) => e.kind === 'DELETE').map(entryId));
+      for (const out of delta) {
+        if (out.kind !== 'ADD' || out.file.level < top) continue;
+        // the keys merged are those of the inputs (the output lacks the keys whose deletes were dropped)
+        const inputs = delta.filter((d) => d.kind === 'DELETE' && sameBucket(d, out));
+        const newest = inputs.reduce((m, d) => Math.max(m, d.file.maxSeq), -1);
+        for (const other of live.values()) {
+          if (removed.has(entryId(other)) || !sameBucket(other, out) || other.file.minSeq > newest) continue;
+          if (other.file.level >= top) continue; // overlapping files of one level: reported below
+          if (inputs.some((d) => overlaps(other.file, d.file))) {
+            throw new CommitConflict(`file ${other.file.fileName} of bucket ${out.bucket} holds older versions of keys that the compaction into the top level merged without it${by}`);
+          }
+        }
+      }
+    }
+    // files of one level (above 0) of a bucket must not overlap
     const after = mergeEntries([...base, ...delta]);
     const touched = new Set(delta.filter((e) => e.kind === 'ADD' && e.file.level > 0).map((e) => `${partitionKeyOf(e.partition)}|${e.bucket}|${e.file.level}`));
     if (touched.size === 0) return;

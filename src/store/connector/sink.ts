@@ -78,7 +78,10 @@ class StoreSinkWriter implements SinkWriter {
       const id = checkpoint?.id ?? this.lastCheckpoint + 1;
       this.lastCheckpoint = id;
       const messages = await this.tw.prepareCommit();
-      await this.committer.commit(messages, id, { watermark: checkpoint?.watermark ?? null });
+      const r = await this.committer.commit(messages, id, { watermark: checkpoint?.watermark ?? null });
+      // a dropped compaction's output files are deleted, but the bucket writers still count them in
+      // their levels: they must start again from the table as committed (everything is flushed now)
+      if (r.compactionDropped !== undefined) this.tw.refresh();
     });
   }
 

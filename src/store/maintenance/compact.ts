@@ -9,6 +9,7 @@ import type { JsonScalar } from '../value-codec.ts';
 import { partitionKeyOf } from '../paths.ts';
 import { TableWrite } from '../write/table-write.ts';
 import { TableCommit, type CommitResult } from '../commit/table-commit.ts';
+import { hit } from '../fault-points.ts';
 
 export async function compactTable(t: FileStoreTable, partitions?: (p: readonly JsonScalar[]) => boolean): Promise<CommitResult> {
   const w = new TableWrite(t);
@@ -22,6 +23,7 @@ export async function compactTable(t: FileStoreTable, partitions?: (p: readonly 
   }
   try {
     const messages = await w.prepareCommit(true);
+    hit('compact:after-rewrite');
     return await new TableCommit(t, `compact-${randomUUID()}`).commit(messages);
   } catch (e) {
     await w.abort();
