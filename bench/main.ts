@@ -47,6 +47,7 @@ export function table(header: string[], rows: string[][]): string {
 const SUITES: Record<string, () => Promise<{ run(args: BenchArgs): Promise<void> }>> = {
   batch: () => import('./batch.ts'),
   nexmark: () => import('./nexmark.ts'),
+  store: () => import('./store.ts'),
 };
 
 export async function runBench(args: string[]): Promise<number> {

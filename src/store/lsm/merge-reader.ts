@@ -37,13 +37,7 @@ class Cursor {
     this.run = run;
   }
 
-  /** Moves to the next row, fetching the next non-empty batch when needed; false at the end. */
-  async advance(): Promise<boolean> {
-    this.row++;
-    if (this.batch !== null && this.row < this.batch.length) return true;
-    return this.fetch();
-  }
-
+  /** Moves to the first row of the next non-empty batch; false at the end of the run. */
   async fetch(): Promise<boolean> {
     for (;;) {
       const r = await this.iter.next();
@@ -109,7 +103,8 @@ export async function* mergeRuns(runs: ReadonlyArray<AsyncIterable<KvBatch>>, o:
         const c = heap[0]!;
         if (group.size > 0 && o.compare(c.batch!.columns, c.row, keyBatch.columns, keyRow) !== 0) break;
         group.add(c.batch!, c.row);
-        if (await c.advance()) siftDown(0);
+        // await only when the run needs its next batch, not once per row
+        if (++c.row < c.batch!.length || (await c.fetch())) siftDown(0);
         else {
           const last = heap.pop()!;
           if (heap.length > 0) {
