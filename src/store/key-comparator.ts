@@ -15,7 +15,7 @@ export type KeyComparator = (a: readonly Column[], i: number, b: readonly Column
 
 type ValueCompare = (x: unknown, y: unknown) => number;
 
-function valueCompare(t: DataType): ValueCompare {
+export function valueCompare(t: DataType): ValueCompare {
   switch (physicalOf(t)) {
     case 'bool': case 'i32': return (x, y) => (x as number) - (y as number);
     // BIGINT/DECIMAL may mix numbers and bigints; the relational operators compare them exactly
@@ -44,6 +44,28 @@ export function keyComparator(positions: readonly number[], types: readonly Data
     for (let k = 0; k < positions.length; k++) {
       const p = positions[k]!;
       const r = cmps[k]!((a[p]!.values as ArrayLike<unknown>)[i], (b[p]!.values as ArrayLike<unknown>)[j]);
+      if (r !== 0) return r;
+    }
+    return 0;
+  };
+}
+
+/**
+ * Compares probe row i (its key columns in `probe`, in key order: a lookup's keys) with stored row j
+ * (key columns at `positions` of `stored`).
+ */
+export type ProbeComparator = (probe: readonly Column[], i: number, stored: readonly Column[], j: number) => number;
+
+export function probeComparator(positions: readonly number[], types: readonly DataType[]): ProbeComparator {
+  const cmps = types.map(valueCompare);
+  if (positions.length === 1) {
+    const p = positions[0]!;
+    const c = cmps[0]!;
+    return (a, i, b, j) => c((a[0]!.values as ArrayLike<unknown>)[i], (b[p]!.values as ArrayLike<unknown>)[j]);
+  }
+  return (a, i, b, j) => {
+    for (let k = 0; k < positions.length; k++) {
+      const r = cmps[k]!((a[k]!.values as ArrayLike<unknown>)[i], (b[positions[k]!]!.values as ArrayLike<unknown>)[j]);
       if (r !== 0) return r;
     }
     return 0;

@@ -101,6 +101,20 @@ describe('lookup join into a table-store table', () => {
     expect(JSON.stringify(plan)).toContain('LookupJoin');
   });
 
+  it('looks up a composite primary key given in another order, across many batches of the table', async () => {
+    await session.execute("CREATE TABLE probes (a INT, b STRING, pt AS PROCTIME()) WITH ('connector' = 'test-queue', 'queue' = 'probes')");
+    await session.execute("CREATE TABLE dim (b STRING, a INT, v BIGINT, PRIMARY KEY (a, b) NOT ENFORCED) WITH ('bucket' = '3', 'write-buffer-size' = '64 kb')");
+    const rows = Array.from({ length: 6000 }, (_, i) => `(${i % 97}, 'k${i}', ${i})`.replace(/^\((\d+), ('k\d+')/, '($2, $1'));
+    await batchSession.execute(`INSERT INTO dim VALUES ${rows.join(', ')}`);
+    await batchSession.execute("INSERT INTO dim VALUES ('k5', 5, -5)");
+    const r = await stream('SELECT p.a, p.b, d.v FROM probes AS p LEFT JOIN dim FOR SYSTEM_TIME AS OF p.pt AS d ON d.b = p.b AND d.a = p.a');
+    const w = watch(r);
+    pushRows('probes', [[5, 'k5'], [6, 'k5'], [0, 'k0'], [96, 'k5917'], [0, 'k5917'], [44, 'k5864']]);
+    endQueue('probes');
+    await w.done;
+    expect(w.changes).toEqual(['+I[5, k5, -5]', '+I[6, k5, NULL]', '+I[0, k0, 0]', '+I[96, k5917, NULL]', '+I[0, k5917, 5917]', '+I[44, k5864, 5864]']);
+  });
+
   it('keeps the kinds of a changelog on the left', async () => {
     await session.execute("CREATE TABLE changes (id INT, cust BIGINT, pt AS PROCTIME()) WITH ('connector' = 'test-queue', 'queue' = 'cl', 'changelog' = 'true')");
     await session.execute('CREATE TABLE customers (id BIGINT, name STRING, PRIMARY KEY (id) NOT ENFORCED)');

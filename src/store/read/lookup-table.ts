@@ -21,6 +21,7 @@ import { fieldsForMerge, readBucket } from './bucket-read.ts';
 import { commitCounter } from '../notify.ts';
 import { planSplits, readSplit } from './table-scan.ts';
 import { partitionPasses } from './pruning.ts';
+import { SortedIndex } from './sorted-index.ts';
 import type { ColumnPredicate } from '../../connectors/connector.ts';
 
 interface Ref {
@@ -41,7 +42,12 @@ export class StoreLookup implements LookupFunction {
   private snapshotId: number | undefined | null = null;
   private lastCheck = 0;
   private files = new Map<string, { partition: JsonScalar[]; bucket: number; files: DataFileMeta[] }>();
-  private readonly buckets = new Map<string, Map<KeyValue, Ref>>();
+  /** Loaded buckets (by primary key): their rows in key order, or a hash index if they were not. */
+  private readonly buckets = new Map<string, BucketIndex>();
+  /** Positions of the primary key's columns among the lookup's key columns (probes are reordered so). */
+  private readonly pkOrder: number[];
+  /** Reused result of SortedIndex.find. */
+  private readonly hit: { b: KvBatch | null; r: number } = { b: null, r: 0 };
   private whole: Map<KeyValue, Ref[]> | null = null;
   private lastCommitSeen = -1;
   private readonly changed: { count: number };
@@ -59,6 +65,7 @@ export class StoreLookup implements LookupFunction {
     this.byPrimaryKey = pk.length > 0 && pk.length === keyColumns.length && pk.every((k) => keyColumns.includes(k));
     this.readFields = layout.hasPrimaryKey ? fieldsForMerge(table, [...new Set([...columns, ...keyColumns])]) : [...new Set([...columns, ...keyColumns])];
     this.changed = commitCounter(table.path);
+    this.pkOrder = this.byPrimaryKey ? pk.map((f) => keyColumns.indexOf(f)) : [];
   }
 
   /** Drops what changed since the index was built. */
@@ -91,24 +98,39 @@ export class StoreLookup implements LookupFunction {
     this.files = files;
   }
 
-  private async bucketIndex(k: string): Promise<Map<KeyValue, Ref>> {
+  /** Loads a bucket: its merged rows come out in key order, so they are kept as they are and searched. */
+  private async bucketIndex(k: string): Promise<BucketIndex> {
     let idx = this.buckets.get(k);
     if (idx) return idx;
-    idx = new Map();
+    const layout = this.table.layout;
+    const pkPos = layout.primaryKey.map((c) => this.readFields.indexOf(c));
+    const sorted = new SortedIndex<KvBatch>(pkPos, layout.keyTypes);
+    let map: Map<KeyValue, Ref> | null = null;
     const f = this.files.get(k);
     if (f) {
       const t = this.table;
       const keyPos = this.keyColumns.map((c) => this.readFields.indexOf(c));
       for await (const b of readBucket({ table: t, partition: f.partition, bucket: f.bucket, fields: this.readFields, dropDelete: true, batchSize: 8192 }, f.files)) {
-        const kc = keyPos.map((p) => b.columns[p]!);
-        for (let i = 0; i < b.length; i++) {
-          const key = this.encode(kc, i);
-          if (key !== undefined) idx.set(key, { b, r: i });
+        if (map === null && sorted.add(b)) continue;
+        // not in key order after all (should not happen): a hash index over everything read
+        if (map === null) {
+          map = new Map();
+          for (const prior of sorted.batches()) this.indexRows(map, prior, keyPos);
         }
+        this.indexRows(map, b, keyPos);
       }
     }
+    idx = map === null ? { sorted, map: null } : { sorted: null, map };
     this.buckets.set(k, idx);
     return idx;
+  }
+
+  private indexRows(map: Map<KeyValue, Ref>, b: KvBatch, keyPos: readonly number[]): void {
+    const kc = keyPos.map((p) => b.columns[p]!);
+    for (let i = 0; i < b.length; i++) {
+      const key = this.encode(kc, i);
+      if (key !== undefined) map.set(key, { b, r: i });
+    }
   }
 
   private async wholeIndex(): Promise<Map<KeyValue, Ref[]>> {
@@ -149,21 +171,34 @@ export class StoreLookup implements LookupFunction {
       this.keyColumns.forEach((f, k) => { fieldCols[f] = keys[k]!; });
       const where: Array<string | undefined> = new Array(n);
       const missing = new Set<string>();
+      // an unpartitioned table's buckets are named once, not per row
+      const unpartitioned = layout.partition.length === 0 ? bucketNames(layout.buckets) : null;
       for (let i = 0; i < n; i++) {
         if (hasNullKey(keys, i)) continue;
-        const partition = layout.partition.map((f) => encodeValue(layout.types[f]!, (fieldCols[f]!.values as ArrayLike<unknown>)[i]));
-        if (this.predicates.length > 0 && !partitionPasses(layout, partition, this.predicates)) continue;
         const bucket = layout.buckets > 1 ? layout.bucketHash(fieldCols, i) % layout.buckets : 0;
-        const k = `${partitionKeyOf(partition)}|${bucket}`;
+        let k: string;
+        if (unpartitioned) k = unpartitioned[bucket]!;
+        else {
+          const partition = layout.partition.map((f) => encodeValue(layout.types[f]!, (fieldCols[f]!.values as ArrayLike<unknown>)[i]));
+          if (this.predicates.length > 0 && !partitionPasses(layout, partition, this.predicates)) continue;
+          k = `${partitionKeyOf(partition)}|${bucket}`;
+        }
         where[i] = k;
         if (!this.buckets.has(k)) missing.add(k);
       }
       for (const k of missing) await this.bucketIndex(k);
+      const probeKeys = this.pkOrder.map((j) => keys[j]!);
+      const hit = this.hit;
       for (let i = 0; i < n; i++) {
         const k = where[i];
         if (k === undefined) continue;
-        const ref = this.buckets.get(k)!.get(this.encode(keys, i)!);
-        if (ref) emit(i, ref);
+        const idx = this.buckets.get(k)!;
+        if (idx.sorted) {
+          if (idx.sorted.find(probeKeys, i, hit)) emit(i, hit as Ref);
+        } else {
+          const ref = idx.map.get(this.encode(keys, i)!);
+          if (ref) emit(i, ref);
+        }
       }
     } else {
       const idx = await this.wholeIndex();
@@ -189,4 +224,13 @@ function hasNullKey(keys: readonly Column[], i: number): boolean {
     if (nulls !== null && nulls[i] === 1) return true;
   }
   return false;
+}
+
+type BucketIndex = { sorted: SortedIndex<KvBatch>; map: null } | { sorted: null; map: Map<KeyValue, Ref> };
+
+/** The index names of buckets 0..n-1 of an unpartitioned table. */
+function bucketNames(n: number): string[] {
+  const names: string[] = [];
+  for (let b = 0; b < Math.max(1, n); b++) names.push(`${partitionKeyOf([])}|${b}`);
+  return names;
 }
