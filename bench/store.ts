@@ -39,6 +39,7 @@ import { TableCommit } from '../src/store/commit/table-commit.ts';
 import { planSplits, readSplit, resolveSnapshot } from '../src/store/read/table-scan.ts';
 import { StoreLookup } from '../src/store/read/lookup-table.ts';
 import { startS3Server, type TestS3Server } from '../test/support/s3-server.ts';
+import { seededRandom } from '../test/support/seeded-random.ts';
 import { saveResults, table, type BenchArgs } from './main.ts';
 
 /** Rows per row group of the store's Parquet writer (parquet.ts), used for the ceiling too. */
@@ -63,18 +64,6 @@ const ALL = FIELDS.map((_, i) => i);
 
 // ------------------------------------------------------------------------------------------ data
 
-/** A small seeded generator (mulberry32): the same seed gives the same rows on every run. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gcd(a: number, b: number): number {
   while (b !== 0) [a, b] = [b, a % b];
   return a;
@@ -90,7 +79,7 @@ interface Data {
 }
 
 function generate(rows: number, seed: number): Data {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   // i -> (i * a + c) mod rows is a permutation when gcd(a, rows) = 1; i * a stays below 2^53
   let a = Math.max(1, Math.floor(rows * 0.618033988749895)) | 1;
   while (gcd(a, rows) !== 1) a += 2;
@@ -343,7 +332,7 @@ interface LookupResult {
 
 /** Keys to look up: existing ones (as row numbers) and, one in ten, missing ones (row -1). */
 function lookupKeys(d: Data, count: number, seed: number): { keys: Float64Array; rows: Int32Array } {
-  const rnd = random(seed ^ 0x5bd1e995);
+  const rnd = seededRandom(seed ^ 0x5bd1e995);
   const keys = new Float64Array(count);
   const rows = new Int32Array(count);
   for (let k = 0; k < count; k++) {

@@ -10,8 +10,8 @@ import { Engine } from '../../src/session/engine.ts';
 import type { Session } from '../../src/session/session.ts';
 import type { RowsResult } from '../../src/session/result.ts';
 import { TableStoreCatalog } from '../../src/catalog/table-store-catalog.ts';
-import { FreshetError } from '../../src/util/errors.ts';
 import { formatTimestamp, instantToLocal } from '../../src/types/temporal.ts';
+import { failure } from '../helpers/failure.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const engines: Engine[] = [];
@@ -53,16 +53,6 @@ async function snapshotIds(s: Session, table = 't'): Promise<number[]> {
 
 async function fileCount(s: Session, table = 't'): Promise<number> {
   return Number((await rowsOf(s, `SELECT COUNT(*) FROM \`${table}$files\``))[0]![0]);
-}
-
-async function failure(s: Session, sql: string): Promise<FreshetError> {
-  try {
-    await s.execute(sql);
-  } catch (e) {
-    if (e instanceof FreshetError) return e;
-    throw e;
-  }
-  throw new Error(`expected ${sql} to fail`);
 }
 
 /**

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Engine } from '../../src/session/engine.ts';
 import { resultRows } from '../../src/session/result.ts';
 import type { Session } from '../../src/session/session.ts';
-import { FreshetError } from '../../src/util/errors.ts';
+import { failure } from '../helpers/failure.ts';
 
 const DIR = 'test/fixtures/udf';
 
@@ -13,16 +13,6 @@ async function session(mode: 'batch' | 'streaming' = 'batch'): Promise<Session> 
 
 async function rows(s: Session, sql: string): Promise<unknown[][]> {
   return resultRows(await s.execute(sql));
-}
-
-async function failure(s: Session, sql: string): Promise<FreshetError> {
-  try {
-    await s.execute(sql);
-  } catch (e) {
-    if (e instanceof FreshetError) return e;
-    throw e;
-  }
-  throw new Error(`expected ${sql} to fail`);
 }
 
 describe('CREATE FUNCTION', () => {

@@ -14,24 +14,16 @@
  *    changelog, so there the changes must equal the input; a consistent input changelog into a
  *    deduplicate table must reproduce the table.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MemoryFileIO, dropMemoryStore } from '../../src/fs/memory.ts';
+import { MemoryFileIO } from '../../src/fs/memory.ts';
 import { FileStoreTable } from '../../src/store/table.ts';
-import { TableWrite } from '../../src/store/write/table-write.ts';
-import { TableCommit } from '../../src/store/commit/table-commit.ts';
-import { planSplits, readSplit } from '../../src/store/read/table-scan.ts';
 import { Normalizer, snapshotChanges } from '../../src/store/read/changes.ts';
 import { streamRead } from '../../src/store/read/stream-scan.ts';
-import { compactTable } from '../../src/store/maintenance/compact.ts';
-import { batchFromRows, batchToRows, ROW_KIND_NAMES, type Batch } from '../../src/types/batch.ts';
+import { batchToRows, ROW_KIND_NAMES, type Batch } from '../../src/types/batch.ts';
 import { T, notNull, type DataType } from '../../src/types/data-type.ts';
-
-const I = 0;
-const UB = 1;
-const UA = 2;
-const D = 3;
-const isRetract = (k: number): boolean => k === UB || k === D;
+import { memoryStore } from '../helpers/memory-store.ts';
+import { D, I, UA, UB, StepRunner, isRetract, legalizeSequence, legalizeSteps, scanRows, type Step, type Version } from './store-test-kit.ts';
 
 type Producer = 'lookup' | 'input' | 'none';
 
@@ -39,11 +31,6 @@ interface Col {
   name: string;
   type: DataType;
   gen: fc.Arbitrary<unknown>;
-}
-
-interface Version {
-  kind: number;
-  row: unknown[];
 }
 
 interface Scenario {
@@ -66,12 +53,6 @@ const K: Col = { name: 'k', type: notNull(T.int()), gen: fc.integer({ min: 0, ma
 
 // ---------------------------------------------------------------------------------------------------
 
-const stores: string[] = [];
-let counter = 0;
-afterAll(() => {
-  for (const s of stores) dropMemoryStore(s);
-});
-
 interface Tuning {
   bucket: number;
   buffer: string;
@@ -84,11 +65,8 @@ const tuningArb: fc.Arbitrary<Tuning> = fc.record({
   trigger: fc.constantFrom(2, 3, 5),
 });
 
-type Step = { kind: 'commit'; batches: Version[][]; freshWriter: boolean } | { kind: 'compact' };
-
 async function createTable(sc: Scenario, producer: Producer, tuning: Tuning): Promise<FileStoreTable> {
-  const name = `changelog-${process.pid}-${counter++}`;
-  stores.push(name);
+  const name = memoryStore('changelog');
   return FileStoreTable.create(new MemoryFileIO(), `memory://${name}/db.db/t`, 't', {
     fields: sc.cols.map((c, i) => ({ id: i, name: c.name, type: c.type })),
     highestFieldId: sc.cols.length - 1,
@@ -110,11 +88,7 @@ async function readTable(t: FileStoreTable, types: readonly DataType[]): Promise
   const out = new Map<unknown, string>();
   const s = await t.snapshots.latest();
   if (!s) return out;
-  for (const split of await planSplits(t, await t.liveEntries(s), [])) {
-    for await (const b of readSplit(t, split, types.map((_, i) => i), [], 64)) {
-      for (const row of batchToRows(b, types)) out.set(row[0], rowText(row));
-    }
-  }
+  for (const row of await scanRows(t, s, types, 64)) out.set(row[0], rowText(row));
   return out;
 }
 
@@ -167,14 +141,6 @@ function stepsArb(sc: Scenario): fc.Arbitrary<Step[]> {
   return fc.array(fc.oneof({ weight: 6, arbitrary: commit }, { weight: 1, arbitrary: fc.constant({ kind: 'compact' as const }) }), { minLength: 1, maxLength: 6 });
 }
 
-function legalizeSteps(sc: Scenario, steps: Step[]): Step[] {
-  if (!sc.legalize) return steps;
-  const flat = steps.flatMap((s) => (s.kind === 'commit' ? s.batches.flat() : []));
-  const fixed = sc.legalize(flat.map((v) => ({ kind: v.kind, row: [...v.row] })));
-  let i = 0;
-  return steps.map((s) => (s.kind === 'commit' ? { ...s, batches: s.batches.map((b) => b.map(() => fixed[i++]!)) } : s));
-}
-
 const sortedTexts = (cs: readonly Change[]): string[] => cs.map((c) => `${ROW_KIND_NAMES[c.kind]}${rowText(c.row)}`).sort();
 
 /** Every change of the table from snapshot 1 on, through one streaming read. */
@@ -200,23 +166,10 @@ async function run(sc: Scenario, producer: Producer, tuning: Tuning, rawSteps: S
   const pending = new Set<unknown>();
   const all: Change[] = [];
   let read = 0;
-  let writer: TableWrite | null = null;
-  let checkpoint = 0;
+  const runner = new StepRunner(t, 'changelog-test', types);
   const label = (): string => `${producer} ${JSON.stringify(tuning)} ${JSON.stringify(steps)}`;
   for (const step of steps) {
-    let written: Version[] = [];
-    if (step.kind === 'compact') {
-      await compactTable(t);
-      writer = null;
-    } else {
-      if (writer === null || step.freshWriter) writer = new TableWrite(t);
-      for (const b of step.batches) {
-        await writer.write(batchFromRows(types, b.map((v) => v.row), Uint8Array.from(b.map((v) => v.kind))));
-        written.push(...b);
-      }
-      written = written.filter((v) => !sc.drops?.(v.kind));
-      await new TableCommit(t, 'changelog-test').commit(await writer.prepareCommit(), ++checkpoint);
-    }
+    const written = (await runner.run(step)).filter((v) => !sc.drops?.(v.kind));
     const latest = (await t.snapshots.latestId()) ?? 0;
     const changes: Change[] = [];
     for (; read < latest; read++) {
@@ -253,25 +206,6 @@ const dedup: Scenario = {
   kinds: [I, I, UA, UB, D],
   runs: 5,
 };
-
-/** Deletes are the newest version of their key when they come, later rows not older (see merge-engines.test.ts). */
-function legalizeSequence(versions: Version[]): Version[] {
-  const max = new Map<unknown, number>();
-  const floor = new Map<unknown, number>();
-  for (const v of versions) {
-    const k = v.row[0];
-    const f = floor.get(k);
-    let ts = v.row[1] as number | null;
-    if (f !== undefined && (ts === null || ts < f)) ts = f;
-    if (isRetract(v.kind)) {
-      ts = Math.max(ts ?? 0, max.get(k) ?? 0);
-      floor.set(k, ts);
-    }
-    v.row[1] = ts;
-    if (ts !== null) max.set(k, Math.max(ts, max.get(k) ?? ts));
-  }
-  return versions;
-}
 
 const dedupSequence: Scenario = {
   name: "deduplicate with 'sequence.field'",

@@ -25,15 +25,13 @@ import { S3FileIO, s3SettingsFrom } from '../../src/fs/s3.ts';
 import { FileStoreTable } from '../../src/store/table.ts';
 import { TableWrite } from '../../src/store/write/table-write.ts';
 import { TableCommit } from '../../src/store/commit/table-commit.ts';
-import { planSplits, readSplit } from '../../src/store/read/table-scan.ts';
 import { removeOrphanFiles } from '../../src/store/maintenance/orphan-files.ts';
 import { compactTable } from '../../src/store/maintenance/compact.ts';
 import type { Snapshot } from '../../src/store/snapshot.ts';
-import type { Batch } from '../../src/types/batch.ts';
-import { T, notNull } from '../../src/types/data-type.ts';
 import { FreshetError, SqlState } from '../../src/util/errors.ts';
 import { startS3Server, type TestS3Server } from '../support/s3-server.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { KvModel, createKvTable, kvBatch, listedSnapshotIds, readKvRows, snapshotFiles, type KvRow } from './store-test-kit.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // scenarios
@@ -88,59 +86,22 @@ async function pause(n: number): Promise<void> {
 // ---------------------------------------------------------------------------------------------------
 // tables and rows
 
-const FIELDS = [{ id: 0, name: 'k', type: notNull(T.int()) }, { id: 1, name: 'v', type: T.string() }];
-
 async function createTable(io: FileIO, path: string, s: Scenario): Promise<void> {
   const options: Record<string, string> = s.kind === 'pk'
     ? { bucket: String(s.buckets), 'num-sorted-run.compaction-trigger': String(s.trigger) }
     : { 'compaction.min.file-num': String(s.trigger) };
-  await FileStoreTable.create(io, path, 'db.t', { fields: FIELDS, highestFieldId: 1, partitionKeys: [], primaryKeys: s.kind === 'pk' ? ['k'] : [], options });
-}
-
-interface Written {
-  k: number;
-  v: string;
-  del: boolean;
-}
-
-function toBatch(rows: readonly Written[], withKinds: boolean): Batch {
-  return {
-    columns: [{ values: Int32Array.from(rows.map((r) => r.k)), nulls: null }, { values: rows.map((r) => r.v), nulls: null }],
-    length: rows.length,
-    kinds: withKinds ? Uint8Array.from(rows.map((r) => (r.del ? 3 : 0))) : null,
-  };
+  await createKvTable(io, path, s.kind, options);
 }
 
 /** The rows of a snapshot as a batch read gives them ('k=v' strings, sorted). */
 async function readSnapshot(t: FileStoreTable, id: number): Promise<string[]> {
   const table = t.withOptions({ 'scan.snapshot-id': String(id) });
-  const s = await table.snapshots.snapshot(id);
-  const out: string[] = [];
-  for (const split of await planSplits(table, await table.liveEntries(s), [])) {
-    for await (const b of readSplit(table, split, [0, 1], [], 1024)) {
-      const ks = b.columns[0]!;
-      const vs = b.columns[1]!;
-      for (let i = 0; i < b.length; i++) {
-        const k = ks.nulls?.[i] === 1 ? null : (ks.values as ArrayLike<number>)[i];
-        const v = vs.nulls?.[i] === 1 ? null : (vs.values as unknown[])[i];
-        out.push(`${k}=${v}`);
-      }
-    }
-  }
-  return out.sort();
+  return readKvRows(table, await table.snapshots.snapshot(id));
 }
 
-/** Every file snapshot `s` names (manifest lists, manifests, live and changelog data files). */
+/** Every file snapshot `s` names (its snapshot file, manifest lists, manifests, live and changelog data files). */
 async function referencedFiles(t: FileStoreTable, s: Snapshot): Promise<string[]> {
-  const out: string[] = [t.snapshots.path(s.id)];
-  for (const list of [s.baseManifestList, s.deltaManifestList, s.changelogManifestList]) {
-    if (list === null) continue;
-    out.push(t.paths.manifestPath(list));
-    for (const m of await t.manifests.readList(list)) out.push(t.paths.manifestPath(m.fileName));
-  }
-  for (const e of await t.liveEntries(s)) out.push(t.filePath(e));
-  for (const e of await t.changelogEntries(s)) out.push(t.filePath(e));
-  return out;
+  return [t.snapshots.path(s.id), ...(await snapshotFiles(t, s))];
 }
 
 /** Every snapshot's file changes and every acknowledged commit, for failure messages. */
@@ -163,7 +124,7 @@ async function history(t: FileStoreTable, snapshots: readonly Snapshot[], acked:
 interface Acked {
   user: string;
   identifier: number;
-  rows: Written[];
+  rows: KvRow[];
   snapshots: number[];
 }
 
@@ -184,9 +145,9 @@ async function runScenario(io: FileIO, path: string, s: Scenario): Promise<void>
     const tw = new TableWrite(table);
     for (let b = 0; b < plan.length; b++) {
       const batch = plan[b]!;
-      const rows = batch.rows.map((r, i): Written => ({ k: r.k, v: `w${w}b${b}r${i}`, del: s.kind === 'pk' && r.del }));
+      const rows = batch.rows.map((r, i): KvRow => ({ k: r.k, v: `w${w}b${b}r${i}`, del: s.kind === 'pk' && r.del }));
       await pause(batch.beforeWrite);
-      await tw.write(toBatch(rows, s.kind === 'pk'));
+      await tw.write(kvBatch(rows, s.kind === 'pk'));
       await pause(batch.beforeCommit);
       const messages = await tw.prepareCommit();
       const identifier = b + 1;
@@ -227,7 +188,7 @@ async function runScenario(io: FileIO, path: string, s: Scenario): Promise<void>
 
   const table = (await FileStoreTable.open(io, path, 'db.t'))!;
   // snapshot ids are 1..N, no gaps
-  const ids = (await io.list(table.snapshots.dir)).map((f) => /^snapshot-(\d+)$/.exec(f.name)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
+  const ids = await listedSnapshotIds(io, table);
   const n = ids.length;
   expect(ids).toEqual(Array.from({ length: n }, (_, i) => i + 1));
   expect(await table.snapshots.latestId()).toBe(n === 0 ? undefined : n);
@@ -262,26 +223,19 @@ async function runScenario(io: FileIO, path: string, s: Scenario): Promise<void>
   }
 
   // every snapshot reads as the acknowledged commits up to it
-  const state = new Map<number, string>();
-  const union: string[] = [];
+  const model = new KvModel(s.kind);
   const reads: string[][] = [];
   const checked = new Set<string>();
   for (const snap of snapshots) {
     const owner = byKey.get(`${snap.commitUser}|${snap.commitIdentifier}`)!;
-    if (snap.commitKind === 'APPEND') {
-      for (const r of owner.rows) {
-        if (s.kind === 'append') union.push(`${r.k}=${r.v}`);
-        else if (r.del) state.delete(r.k);
-        else state.set(r.k, r.v);
-      }
-    }
-    const expected = s.kind === 'append' ? [...union].sort() : [...state].map(([k, v]) => `${k}=${v}`).sort();
+    if (snap.commitKind === 'APPEND') model.apply(owner.rows);
+    const expected = model.rows();
     const read = await readSnapshot(table, snap.id);
     if (JSON.stringify(read) !== JSON.stringify(expected)) {
       expect(read, `snapshot ${snap.id} (${snap.commitKind} by ${snap.commitUser}); history:\n${await history(table, snapshots, acked)}`).toEqual(expected);
     }
     reads.push(read);
-    if (s.kind === 'append') expect(snap.totalRecordCount).toBe(union.length);
+    if (s.kind === 'append') expect(snap.totalRecordCount).toBe(model.size);
     for (const f of await referencedFiles(table, snap)) {
       if (checked.has(f)) continue;
       checked.add(f);

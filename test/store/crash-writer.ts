@@ -22,6 +22,7 @@ import { TableCommit } from '../../src/store/commit/table-commit.ts';
 import { compactTable } from '../../src/store/maintenance/compact.ts';
 import { setFaultHandler, type FaultPoint } from '../../src/store/fault-points.ts';
 import type { Batch } from '../../src/types/batch.ts';
+import { kvBatch, type KvKind, type KvRow } from './store-test-kit.ts';
 
 export type CrashMode =
   | { type: 'point'; point: FaultPoint }
@@ -36,7 +37,7 @@ export interface CrashConfig {
   fileOptions: Record<string, string>;
   /** Options of this writer's handle only (e.g. aggressive snapshot expiration). */
   dynamicOptions: Record<string, string>;
-  kind: 'append' | 'pk';
+  kind: KvKind;
   commitUser: string;
   /** Commits made before the crash phase. */
   k: number;
@@ -44,29 +45,21 @@ export interface CrashConfig {
   ackFile: string;
 }
 
-export interface CrashRow {
-  k: number;
-  v: string;
-  del: boolean;
-}
+export type CrashRow = KvRow;
 
 /**
  * The rows of commit `i`. Primary-key tables: every key 0..7 gets a new version (so two commits'
  * contents differ everywhere and a mix would show), and one key is deleted. Append tables: new rows.
  */
-export function crashRows(kind: 'append' | 'pk', i: number): CrashRow[] {
+export function crashRows(kind: KvKind, i: number): CrashRow[] {
   if (kind === 'append') return Array.from({ length: 6 }, (_, r) => ({ k: (i * 7 + r) % 10, v: `c${i}r${r}`, del: false }));
   const rows: CrashRow[] = Array.from({ length: 8 }, (_, key) => ({ k: key, v: `c${i}`, del: false }));
   rows.push({ k: i % 8, v: `c${i}`, del: true });
   return rows;
 }
 
-export function crashBatch(kind: 'append' | 'pk', rows: readonly CrashRow[]): Batch {
-  return {
-    columns: [{ values: Int32Array.from(rows.map((r) => r.k)), nulls: null }, { values: rows.map((r) => r.v), nulls: null }],
-    length: rows.length,
-    kinds: kind === 'pk' ? Uint8Array.from(rows.map((r) => (r.del ? 3 : 0))) : null,
-  };
+export function crashBatch(kind: KvKind, rows: readonly CrashRow[]): Batch {
+  return kvBatch(rows, kind === 'pk');
 }
 
 function die(): never {

@@ -21,14 +21,13 @@ import type { S3FileIO } from '../../src/fs/s3.ts';
 import { FileStoreTable } from '../../src/store/table.ts';
 import { TableWrite } from '../../src/store/write/table-write.ts';
 import { TableCommit } from '../../src/store/commit/table-commit.ts';
-import { planSplits, readSplit } from '../../src/store/read/table-scan.ts';
 import { removeOrphanFiles } from '../../src/store/maintenance/orphan-files.ts';
 import type { FaultPoint } from '../../src/store/fault-points.ts';
-import type { Snapshot } from '../../src/store/snapshot.ts';
-import { T, notNull } from '../../src/types/data-type.ts';
 import { startS3Server, type TestS3Server } from '../support/s3-server.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { crashBatch, crashRows, type CrashConfig, type CrashMode } from './crash-writer.ts';
+import { KvModel, createKvTable, readKvRows, snapshotFiles, type KvKind } from './store-test-kit.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCRIPT = fileURLToPath(new URL('./crash-writer.ts', import.meta.url));
@@ -48,11 +47,9 @@ const POINTS = {
 // ---------------------------------------------------------------------------------------------------
 // cases
 
-type Kind = 'append' | 'pk';
-
 interface Case {
   name: string;
-  kind: Kind;
+  kind: KvKind;
   s3: boolean;
   mode: CrashMode;
   /** The commit whose content the table must show after the crash; undefined: K or K+1 (timer). */
@@ -61,19 +58,8 @@ interface Case {
   leftovers: boolean;
 }
 
-/** A small seeded random source (mulberry32), for the kill times. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = seeded(20_260_613);
+/** Kill times come from a seeded random source. */
+const random = seededRandom(20_260_613);
 const CASES: Case[] = [
   // every fault point, on both kinds of tables (alternating)
   ...Object.entries(POINTS).map(([point, after], i): Case => ({
@@ -95,30 +81,11 @@ const CASES: Case[] = [
 // ---------------------------------------------------------------------------------------------------
 // helpers
 
-const FIELDS = [{ id: 0, name: 'k', type: notNull(T.int()) }, { id: 1, name: 'v', type: T.string() }];
-
 /** What the table holds after commits 1..n. */
-function contentAfter(kind: Kind, n: number): string[] {
-  const union: string[] = [];
-  const state = new Map<number, string>();
-  for (let i = 1; i <= n; i++) {
-    for (const r of crashRows(kind, i)) {
-      if (kind === 'append') union.push(`${r.k}=${r.v}`);
-      else if (r.del) state.delete(r.k);
-      else state.set(r.k, r.v);
-    }
-  }
-  return kind === 'append' ? union.sort() : [...state].map(([k, v]) => `${k}=${v}`).sort();
-}
-
-async function readSnapshot(t: FileStoreTable, s: Snapshot): Promise<string[]> {
-  const out: string[] = [];
-  for (const split of await planSplits(t, await t.liveEntries(s), [])) {
-    for await (const b of readSplit(t, split, [0, 1], [], 1024)) {
-      for (let i = 0; i < b.length; i++) out.push(`${(b.columns[0]!.values as Int32Array)[i]}=${(b.columns[1]!.values as unknown[])[i]}`);
-    }
-  }
-  return out.sort();
+function contentAfter(kind: KvKind, n: number): string[] {
+  const model = new KvModel(kind);
+  for (let i = 1; i <= n; i++) model.apply(crashRows(kind, i));
+  return model.rows();
 }
 
 /** Every file the table's snapshots name, by path (snapshot files and hints included). */
@@ -126,13 +93,7 @@ async function referenced(t: FileStoreTable): Promise<Set<string>> {
   const refs = new Set<string>([joinPath(t.snapshots.dir, 'LATEST'), joinPath(t.snapshots.dir, 'EARLIEST')]);
   for (const s of await t.snapshots.all()) {
     refs.add(t.snapshots.path(s.id));
-    for (const list of [s.baseManifestList, s.deltaManifestList, s.changelogManifestList]) {
-      if (list === null) continue;
-      refs.add(t.paths.manifestPath(list));
-      for (const m of await t.manifests.readList(list)) refs.add(t.paths.manifestPath(m.fileName));
-    }
-    for (const e of await t.liveEntries(s)) refs.add(t.filePath(e));
-    for (const e of await t.changelogEntries(s)) refs.add(t.filePath(e));
+    for (const f of await snapshotFiles(t, s)) refs.add(f);
   }
   return refs;
 }
@@ -214,7 +175,7 @@ async function runCase(c: Case, index: number): Promise<void> {
   const path = c.s3 ? `s3://${server.bucket}/case-${index}/t` : join(local, `case-${index}`, 't');
   const io: FileIO = c.s3 ? s3io : fileIOFor(path);
   const options: Record<string, string> = c.kind === 'pk' ? { bucket: '2' } : {};
-  await FileStoreTable.create(io, path, 'db.t', { fields: FIELDS, highestFieldId: 1, partitionKeys: [], primaryKeys: c.kind === 'pk' ? ['k'] : [], options });
+  await createKvTable(io, path, c.kind, options);
   const user = `crash-job-${index}`;
   const expiring = c.mode.type === 'point' && c.mode.point === 'expire:after-snapshot-delete';
   const cfg: CrashConfig = {
@@ -244,7 +205,7 @@ async function runCase(c: Case, index: number): Promise<void> {
   expect(earliest).toBe(expiring ? K : 1);
   for (let id = earliest; id <= latest.id; id++) {
     const s = await t.snapshots.snapshot(id);
-    const rows = await readSnapshot(t, s);
+    const rows = await readKvRows(t, s);
     // every snapshot shows exactly the commits up to its own: never part of one
     expect(rows, `snapshot ${id} (commit ${s.commitIdentifier})`).toEqual(contentAfter(c.kind, s.commitIdentifier));
     before.set(id, rows);
@@ -257,7 +218,7 @@ async function runCase(c: Case, index: number): Promise<void> {
   const removed = await removeOrphanFiles(t, Date.now() + 86_400_000);
   expect(removed.files.sort()).toEqual(leftovers);
   const cleaned = (await FileStoreTable.open(io, path, 'db.t'))!;
-  for (const [id, rows] of before) expect(await readSnapshot(cleaned, await cleaned.snapshots.snapshot(id)), `snapshot ${id} after orphan removal`).toEqual(rows);
+  for (const [id, rows] of before) expect(await readKvRows(cleaned, await cleaned.snapshots.snapshot(id)), `snapshot ${id} after orphan removal`).toEqual(rows);
   await checkAllFilesThere(cleaned);
   expect(await unreferenced(cleaned)).toEqual([]);
 
@@ -277,14 +238,14 @@ async function runCase(c: Case, index: number): Promise<void> {
   expect(next.snapshots.length).toBeGreaterThan(0);
   const last = (await cleaned.snapshots.latest())!;
   expect(last.id).toBe(next.snapshots[next.snapshots.length - 1]);
-  expect(await readSnapshot(cleaned, last)).toEqual(contentAfter(c.kind, K + 2));
+  expect(await readKvRows(cleaned, last)).toEqual(contentAfter(c.kind, K + 2));
   await checkAllFilesThere(cleaned);
   // nothing is left unnamed but what the skipped replay wrote again (a restored job would hand over the
   // committed files themselves, so the committer must not delete them)
   const skipped = replay.alreadyCommitted ? replay.files.sort() : [];
   expect(await unreferenced(cleaned)).toEqual(skipped);
   expect((await removeOrphanFiles(cleaned, Date.now() + 86_400_000)).files.sort()).toEqual(skipped);
-  expect(await readSnapshot((await FileStoreTable.open(io, path, 'db.t'))!, last)).toEqual(contentAfter(c.kind, K + 2));
+  expect(await readKvRows((await FileStoreTable.open(io, path, 'db.t'))!, last)).toEqual(contentAfter(c.kind, K + 2));
 }
 
 describe.concurrent('a writer killed during a commit', () => {

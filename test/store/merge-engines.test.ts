@@ -10,34 +10,24 @@
  * Deterministic tests add what random small tables do not reach: partial compactions into middle levels,
  * levels of several rolled files, and the errors of engines that refuse retractions.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MemoryFileIO, dropMemoryStore } from '../../src/fs/memory.ts';
+import { MemoryFileIO } from '../../src/fs/memory.ts';
 import { FileStoreTable } from '../../src/store/table.ts';
 import { TableWrite } from '../../src/store/write/table-write.ts';
 import { TableCommit } from '../../src/store/commit/table-commit.ts';
 import { planSplits, readSplit } from '../../src/store/read/table-scan.ts';
 import { compactTable } from '../../src/store/maintenance/compact.ts';
-import { batchFromRows, batchToRows } from '../../src/types/batch.ts';
+import { batchFromRows } from '../../src/types/batch.ts';
 import { T, notNull, type DataType } from '../../src/types/data-type.ts';
-
-const I = 0;
-const UB = 1;
-const UA = 2;
-const D = 3;
-const isRetract = (k: number): boolean => k === UB || k === D;
+import { memoryStore } from '../helpers/memory-store.ts';
+import { D, I, UA, UB, StepRunner, isRetract, legalizeSequence, legalizeSteps, scanRows, type Step, type Version } from './store-test-kit.ts';
 
 interface Col {
   name: string;
   type: DataType;
   /** Values of the column in generated rows (keys come from the key generator). */
   gen?: fc.Arbitrary<unknown>;
-}
-
-/** One row written: its kind and all column values. */
-interface Version {
-  kind: number;
-  row: unknown[];
 }
 
 interface Scenario {
@@ -61,12 +51,6 @@ const bool = fc.option(fc.boolean(), { nil: null, freq: 4 });
 // ---------------------------------------------------------------------------------------------------
 // running one scenario
 
-let storeCounter = 0;
-const stores: string[] = [];
-afterAll(() => {
-  for (const s of stores) dropMemoryStore(s);
-});
-
 interface Tuning {
   bucket: number;
   buffer: string;
@@ -84,11 +68,8 @@ const tuningArb: fc.Arbitrary<Tuning> = fc.record({
   amp: fc.constantFrom(200, 100_000),
 });
 
-type Step = { kind: 'commit'; batches: Version[][]; freshWriter: boolean } | { kind: 'compact' };
-
 async function createTable(sc: Scenario, tuning: Tuning): Promise<FileStoreTable> {
-  const name = `merge-${process.pid}-${storeCounter++}`;
-  stores.push(name);
+  const name = memoryStore('merge');
   const io = new MemoryFileIO();
   return FileStoreTable.create(io, `memory://${name}/db.db/t`, 't', {
     fields: sc.cols.map((c, i) => ({ id: i, name: c.name, type: c.type })),
@@ -121,13 +102,7 @@ function sortRows(rows: unknown[][], keys: readonly number[]): unknown[][] {
 async function readTable(t: FileStoreTable, sc: Scenario): Promise<unknown[][]> {
   const s = await t.snapshots.latest();
   if (!s) return [];
-  const types = sc.cols.map((c) => c.type);
-  const fields = sc.cols.map((_, i) => i);
-  const out: unknown[][] = [];
-  for (const split of await planSplits(t, await t.liveEntries(s), [])) {
-    for await (const b of readSplit(t, split, fields, [], 64)) out.push(...batchToRows(b, types));
-  }
-  return sortRows(out, keyPositions(sc));
+  return sortRows(await scanRows(t, s, sc.cols.map((c) => c.type), 64), keyPositions(sc));
 }
 
 function oracle(sc: Scenario, history: Version[]): unknown[][] {
@@ -166,15 +141,6 @@ function stepsArb(sc: Scenario): fc.Arbitrary<Step[]> {
   return fc.array(fc.oneof({ weight: 6, arbitrary: commit }, { weight: 1, arbitrary: bulk }, { weight: 1, arbitrary: compact }), { minLength: 1, maxLength: 6 });
 }
 
-/** Applies `legalize` to the versions of all steps together (arrival order), keeping the step structure. */
-function legalizeSteps(sc: Scenario, steps: Step[]): Step[] {
-  if (!sc.legalize) return steps;
-  const flat = steps.flatMap((s) => (s.kind === 'commit' ? s.batches.flat() : []));
-  const fixed = sc.legalize(flat.map((v) => ({ kind: v.kind, row: [...v.row] })));
-  let i = 0;
-  return steps.map((s) => (s.kind === 'commit' ? { ...s, batches: s.batches.map((b) => b.map(() => fixed[i++]!)) } : s));
-}
-
 /** What the runs exercised, to check that the tuning really makes the LSM work. */
 const coverage = { scenarios: 0, sortedRunsInABucket: 0, middleLevels: 0, writerCompactions: 0, tombstones: 0 };
 
@@ -207,22 +173,9 @@ async function runScenario(sc: Scenario, tuning: Tuning, rawSteps: Step[]): Prom
   const t = await createTable(sc, tuning);
   const types = sc.cols.map((c) => c.type);
   const history: Version[] = [];
-  let writer: TableWrite | null = null;
-  let checkpoint = 0;
-  const commitUser = 'merge-test';
+  const runner = new StepRunner(t, 'merge-test', types);
   for (const step of steps) {
-    if (step.kind === 'compact') {
-      await compactTable(t);
-      // a writer that saw the files before the compaction would compact files that are gone
-      writer = null;
-    } else {
-      if (writer === null || step.freshWriter) writer = new TableWrite(t);
-      for (const b of step.batches) {
-        await writer.write(batchFromRows(types, b.map((v) => v.row), Uint8Array.from(b.map((v) => v.kind))));
-        history.push(...b);
-      }
-      await new TableCommit(t, commitUser).commit(await writer.prepareCommit(), ++checkpoint);
-    }
+    history.push(...(await runner.run(step)));
     expect(await readTable(t, sc), `after ${step.kind} ${JSON.stringify(steps)}`).toEqual(oracle(sc, history));
     middle += await noteCoverage(t);
   }
@@ -296,7 +249,8 @@ const dedupPartitioned: Scenario = {
  * With 'sequence.field' the version with the highest sequence value wins, whatever order versions came
  * in. A delete removes what is older than it; rows arriving after a delete with an older sequence value
  * are not defined (whether the tombstone still exists depends on compaction, as in Paimon), so the
- * generator makes deletes the newest version of their key when they arrive and later rows not older.
+ * generator makes deletes the newest version of their key when they arrive and later rows not older
+ * (legalizeSequence).
  */
 const dedupSequenceField: Scenario = {
   name: "deduplicate with 'sequence.field': the highest sequence value wins",
@@ -305,23 +259,7 @@ const dedupSequenceField: Scenario = {
   options: { 'sequence.field': 'ts' },
   kinds: [I, I, UA, D],
   fold: (versions) => dedupFold(bySequence(versions, 1)),
-  legalize: (versions) => {
-    const max = new Map<unknown, number>();
-    const floor = new Map<unknown, number>();
-    for (const v of versions) {
-      const k = v.row[0];
-      const f = floor.get(k);
-      let ts = v.row[1] as number | null;
-      if (f !== undefined && (ts === null || ts < f)) ts = f;
-      if (isRetract(v.kind)) {
-        ts = Math.max(ts ?? 0, max.get(k) ?? 0);
-        floor.set(k, ts);
-      }
-      v.row[1] = ts;
-      if (ts !== null) max.set(k, Math.max(ts, max.get(k) ?? ts));
-    }
-    return versions;
-  },
+  legalize: legalizeSequence,
   runs: 8,
 };
 

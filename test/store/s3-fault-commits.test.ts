@@ -20,13 +20,12 @@ import { S3FileIO, s3SettingsFrom } from '../../src/fs/s3.ts';
 import { FileStoreTable } from '../../src/store/table.ts';
 import { TableWrite } from '../../src/store/write/table-write.ts';
 import { TableCommit, type CommitResult } from '../../src/store/commit/table-commit.ts';
-import { planSplits, readSplit, resolveSnapshot } from '../../src/store/read/table-scan.ts';
+import { resolveSnapshot } from '../../src/store/read/table-scan.ts';
 import { removeOrphanFiles } from '../../src/store/maintenance/orphan-files.ts';
-import type { Snapshot } from '../../src/store/snapshot.ts';
-import type { Batch } from '../../src/types/batch.ts';
-import { T, notNull } from '../../src/types/data-type.ts';
 import { FreshetError } from '../../src/util/errors.ts';
 import { FAULT_KINDS, startS3Server, type TestS3Server } from '../support/s3-server.ts';
+import { seededRandom } from '../support/seeded-random.ts';
+import { KvModel, createKvTable, kvBatch, listedSnapshotIds, readKvRows, snapshotFiles, type KvKind, type KvRow } from './store-test-kit.ts';
 
 let server: TestS3Server;
 /** Through the faulty proxy, with the default 10 attempts per request. */
@@ -50,41 +49,7 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------------
 // tables, rows, reads
 
-type Kind = 'append' | 'pk';
-
-const FIELDS = [{ id: 0, name: 'k', type: notNull(T.int()) }, { id: 1, name: 'v', type: T.string() }];
-
-async function createTable(fio: FileIO, path: string, kind: Kind, options: Record<string, string> = {}): Promise<FileStoreTable> {
-  return FileStoreTable.create(fio, path, 'db.t', { fields: FIELDS, highestFieldId: 1, partitionKeys: [], primaryKeys: kind === 'pk' ? ['k'] : [], options });
-}
-
-interface Written {
-  k: number;
-  v: string;
-  del: boolean;
-}
-
-function toBatch(rows: readonly Written[], kind: Kind): Batch {
-  return {
-    columns: [{ values: Int32Array.from(rows.map((r) => r.k)), nulls: null }, { values: rows.map((r) => r.v), nulls: null }],
-    length: rows.length,
-    kinds: kind === 'pk' ? Uint8Array.from(rows.map((r) => (r.del ? 3 : 0))) : null,
-  };
-}
-
-/** A small seeded random source (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function rowsFor(i: number, kind: Kind, random: () => number): Written[] {
+function rowsFor(i: number, kind: KvKind, random: () => number): KvRow[] {
   return Array.from({ length: 2 + Math.floor(random() * 4) }, (_, r) => ({
     k: Math.floor(random() * 12),
     v: `c${i}r${r}`,
@@ -97,36 +62,7 @@ async function readSnapshot(t: FileStoreTable, id: number): Promise<string[]> {
   const table = t.withOptions({ 'scan.snapshot-id': String(id) });
   const s = (await resolveSnapshot(table, 'UTC'))!;
   expect(s.id).toBe(id);
-  const out: string[] = [];
-  for (const split of await planSplits(table, await table.liveEntries(s), [])) {
-    for await (const b of readSplit(table, split, [0, 1], [], 1024)) {
-      for (let i = 0; i < b.length; i++) out.push(`${(b.columns[0]!.values as Int32Array)[i]}=${(b.columns[1]!.values as unknown[])[i]}`);
-    }
-  }
-  return out.sort();
-}
-
-/** The state after applying commits' rows in order (union for append tables, fold by key for primary-key ones). */
-class Model {
-  private readonly kind: Kind;
-  private readonly union: string[] = [];
-  private readonly state = new Map<number, string>();
-
-  constructor(kind: Kind) {
-    this.kind = kind;
-  }
-
-  apply(rows: readonly Written[]): void {
-    for (const r of rows) {
-      if (this.kind === 'append') this.union.push(`${r.k}=${r.v}`);
-      else if (r.del) this.state.delete(r.k);
-      else this.state.set(r.k, r.v);
-    }
-  }
-
-  rows(): string[] {
-    return this.kind === 'append' ? [...this.union].sort() : [...this.state].map(([k, v]) => `${k}=${v}`).sort();
-  }
+  return readKvRows(table, s);
 }
 
 function isUnknownOutcome(e: unknown): boolean {
@@ -138,17 +74,17 @@ function isUnknownOutcome(e: unknown): boolean {
 
 interface Attempt {
   identifier: number;
-  rows: Written[];
+  rows: KvRow[];
   outcome: 'acked' | 'unknown' | 'failed';
   result?: CommitResult;
   error?: string;
 }
 
 /** One commit of `rows` as a statement would make it (a fresh TableWrite), classified by how it ended. */
-async function commitOnce(table: FileStoreTable, committer: TableCommit, identifier: number, rows: Written[], kind: Kind): Promise<Attempt> {
+async function commitOnce(table: FileStoreTable, committer: TableCommit, identifier: number, rows: KvRow[], kind: KvKind): Promise<Attempt> {
   const tw = new TableWrite(table);
   try {
-    await tw.write(toBatch(rows, kind));
+    await tw.write(kvBatch(rows, kind === 'pk'));
     const result = await committer.commit(await tw.prepareCommit(), identifier);
     return { identifier, rows, outcome: 'acked', result };
   } catch (e) {
@@ -159,29 +95,16 @@ async function commitOnce(table: FileStoreTable, committer: TableCommit, identif
   }
 }
 
-/** Every file snapshot `s` names. */
-async function referencedFiles(t: FileStoreTable, s: Snapshot): Promise<string[]> {
-  const out: string[] = [];
-  for (const list of [s.baseManifestList, s.deltaManifestList, s.changelogManifestList]) {
-    if (list === null) continue;
-    out.push(t.paths.manifestPath(list));
-    for (const m of await t.manifests.readList(list)) out.push(t.paths.manifestPath(m.fileName));
-  }
-  for (const e of await t.liveEntries(s)) out.push(t.filePath(e));
-  for (const e of await t.changelogEntries(s)) out.push(t.filePath(e));
-  return out;
-}
-
 /**
  * With the faults off: the table's snapshots against the attempts (all by `user`). `seen` holds what
  * reads under faults returned for some snapshots. Returns the number of snapshots.
  */
-async function verify(fio: FileIO, path: string, kind: Kind, user: string, attempts: readonly Attempt[], seen: ReadonlyMap<number, string[]>): Promise<number> {
+async function verify(fio: FileIO, path: string, kind: KvKind, user: string, attempts: readonly Attempt[], seen: ReadonlyMap<number, string[]>): Promise<number> {
   const table = (await FileStoreTable.open(fio, path, 'db.t'))!;
-  const ids = (await fio.list(table.snapshots.dir)).map((f) => /^snapshot-(\d+)$/.exec(f.name)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
+  const ids = await listedSnapshotIds(fio, table);
   expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => i + 1));
   const byId = new Map(attempts.map((a) => [a.identifier, a]));
-  const model = new Model(kind);
+  const model = new KvModel(kind);
   const found = new Map<number, number[]>();
   for (const id of ids) {
     const s = await table.snapshots.snapshot(id);
@@ -197,7 +120,7 @@ async function verify(fio: FileIO, path: string, kind: Kind, user: string, attem
     found.set(a!.identifier, [...(found.get(a!.identifier) ?? []), id]);
     if (s.commitKind === 'APPEND') model.apply(a!.rows);
     // the snapshot is whole: everything it names is there, and it reads as the commits up to it
-    for (const f of await referencedFiles(table, s)) expect(await fio.stat(f), `${f} named by snapshot ${id}`).toBeDefined();
+    for (const f of await snapshotFiles(table, s)) expect(await fio.stat(f), `${f} named by snapshot ${id}`).toBeDefined();
     const rows = await readSnapshot(table, id);
     expect(rows, `snapshot ${id} (${s.commitKind} of commit ${s.commitIdentifier})`).toEqual(model.rows());
     if (seen.has(id)) expect(seen.get(id), `snapshot ${id} as read under faults`).toEqual(rows);
@@ -213,7 +136,7 @@ async function verify(fio: FileIO, path: string, kind: Kind, user: string, attem
   // after orphan removal the snapshots read the same
   await removeOrphanFiles(table, Date.now() + 86_400_000);
   const fresh = (await FileStoreTable.open(fio, path, 'db.t'))!;
-  const m2 = new Model(kind);
+  const m2 = new KvModel(kind);
   for (const id of ids) {
     const s = await fresh.snapshots.snapshot(id);
     if (s.commitKind === 'APPEND') m2.apply(byId.get(s.commitIdentifier)!.rows);
@@ -230,9 +153,9 @@ describe('commits to S3 with 10% of requests faulted', () => {
       const path = `s3://${server.bucket}/${kind}-${randomUUID().slice(0, 8)}/t`;
       // small compaction thresholds: commits also make COMPACT snapshots, which fail and retry like the rest
       const options: Record<string, string> = kind === 'pk' ? { bucket: '2', 'num-sorted-run.compaction-trigger': '3' } : { 'compaction.min.file-num': '4' };
-      await createTable(io, path, kind, options);
+      await createKvTable(io, path, kind, options);
       const user = `faulty-${kind}`;
-      const random = seeded(kind === 'pk' ? 11 : 12);
+      const random = seededRandom(kind === 'pk' ? 11 : 12);
       const attempts: Attempt[] = [];
       const seen = new Map<number, string[]>();
       let readsFailed = 0;
@@ -295,11 +218,11 @@ describe('commits to S3 when the snapshot create itself is faulted', () => {
   it('a create applied but never confirmed (unknown outcome) leaves a whole snapshot or none', async () => {
     for (const kind of ['pk', 'append'] as const) {
       const path = `s3://${server.bucket}/unknown-${kind}-${randomUUID().slice(0, 8)}/t`;
-      await createTable(impatient, path, kind);
+      await createKvTable(impatient, path, kind);
       const table = (await FileStoreTable.open(impatient, path, 'db.t'))!;
       const user = `unknown-${kind}`;
       const committer = new TableCommit(table, user);
-      const random = seeded(7);
+      const random = seededRandom(7);
       const attempts: Attempt[] = [];
       for (let i = 1; i <= 2; i++) attempts.push(await commitOnce(table, committer, i, rowsFor(i, kind, random), kind));
       // the PUT of snapshot-3 is applied, then every answer about that key is lost: the PUT's, the
@@ -325,11 +248,11 @@ describe('commits to S3 when the snapshot create itself is faulted', () => {
   it('a compaction snapshot that cannot be created does not undo the acknowledgement of the rows committed before it', async () => {
     for (const fault of ['slowdown', 'drop-after'] as const) {
       const path = `s3://${server.bucket}/compact-${fault}-${randomUUID().slice(0, 8)}/t`;
-      await createTable(impatient, path, 'pk', { 'num-sorted-run.compaction-trigger': '2' });
+      await createKvTable(impatient, path, 'pk', { 'num-sorted-run.compaction-trigger': '2' });
       const table = (await FileStoreTable.open(impatient, path, 'db.t'))!;
       const user = `compact-${fault}`;
       const committer = new TableCommit(table, user);
-      const random = seeded(9);
+      const random = seededRandom(9);
       const attempts: Attempt[] = [await commitOnce(table, committer, 1, rowsFor(1, 'pk', random), 'pk')];
       expect(attempts[0]!.result?.snapshots).toEqual([1]);
       // commit 2 makes APPEND snapshot-2, then its writer's compaction wants snapshot-3: that create

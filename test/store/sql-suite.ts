@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/session/engine.ts';
 import { resultRows, type StatementResult } from '../../src/session/result.ts';
 import type { Session } from '../../src/session/session.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 /** Where a test's warehouse lives: a fresh location each time `setup` is called. */
 export interface StoreBackend {
@@ -39,18 +40,6 @@ export function sortRows(rows: readonly Row[]): Row[] {
     }
     return 0;
   });
-}
-
-/** A small seeded random source (mulberry32): the random workload is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function sqlString(s: string): string {
@@ -896,7 +885,8 @@ export function describeStoreSuite(name: string, setup: () => StoreBackend | Pro
         await db.run(
           "CREATE TABLE r (k INT, g STRING, v INT, PRIMARY KEY (k) NOT ENFORCED) WITH ('bucket' = '2', 'num-sorted-run.compaction-trigger' = '3')",
         );
-        const random = seeded(20240611);
+        // seeded: the random workload is the same on every run
+        const random = seededRandom(20240611);
         const int = (n: number): number => Math.floor(random() * n);
         const state = new Map<number, [string, number]>();
         const history: Array<{ snapshot: number; rows: Row[] }> = [];

@@ -26,6 +26,7 @@ import { TableWrite } from '../../src/store/write/table-write.ts';
 import { TableCommit } from '../../src/store/commit/table-commit.ts';
 import { batchFromRows, ROW_KIND_NAMES } from '../../src/types/batch.ts';
 import { drained, endQueue, pushRows, resetQueues } from '../stream/queue-connector.ts';
+import { rowText } from '../stream/watch.ts';
 
 let engine: Engine;
 /** Batch statements: DDL, INSERTs that commit before they return, reads of the table as it is. */
@@ -69,10 +70,6 @@ interface Watch {
   done: Promise<void>;
 }
 
-function text(row: readonly unknown[]): string {
-  return `[${row.map((v) => (v === null ? 'NULL' : String(v))).join(', ')}]`;
-}
-
 /**
  * Reads a streaming result in the background. With `keyed` (the first column is a primary key), changes
  * must also be exact: +I/+U only for an absent key, -U/-D only of the row the key holds.
@@ -84,7 +81,7 @@ function watch(r: StreamResult, keyed: boolean): Watch {
     for await (const b of r.changes) {
       b.rows.forEach((row, i) => {
         const kind = b.kinds[i]!;
-        const t = text(row);
+        const t = rowText(row);
         const change = `${ROW_KIND_NAMES[kind]}${t}`;
         w.changes.push(change);
         const n = w.rows.get(t) ?? 0;
@@ -127,7 +124,7 @@ function storedTable(name: string): FileStoreTable {
 
 /** The rows a materialized stream holds, as texts, sorted. */
 const materialized = (w: Watch): string[] => [...w.rows].flatMap(([t, n]) => Array<string>(n).fill(t)).sort();
-const texts = (rs: unknown[][]): string[] => rs.map(text).sort();
+const texts = (rs: unknown[][]): string[] => rs.map(rowText).sort();
 
 // ---------------------------------------------------------------------------------------------------
 

@@ -7,8 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/session/engine.ts';
 import type { Session } from '../../src/session/session.ts';
 import type { StreamResult } from '../../src/session/result.ts';
-import { ROW_KIND_NAMES } from '../../src/types/batch.ts';
 import { drained, endQueue, pushRows, resetQueues } from './queue-connector.ts';
+import { watch } from './watch.ts';
 
 let engine: Engine;
 let session: Session;
@@ -24,16 +24,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await engine.close();
 });
-
-function watch(r: StreamResult): { changes: string[]; done: Promise<void> } {
-  const changes: string[] = [];
-  const done = (async () => {
-    for await (const b of r.changes) {
-      b.rows.forEach((row, i) => changes.push(`${ROW_KIND_NAMES[b.kinds[i]!]}[${row.map((v) => (v === null ? 'NULL' : String(v))).join(', ')}]`));
-    }
-  })();
-  return { changes, done };
-}
 
 async function stream(sql: string): Promise<StreamResult> {
   const r = await session.execute(sql);

@@ -11,8 +11,8 @@ import { Engine } from '../../src/session/engine.ts';
 import type { Session } from '../../src/session/session.ts';
 import type { StreamResult } from '../../src/session/result.ts';
 import { ManualClock } from '../../src/exec/operator.ts';
-import { ROW_KIND_NAMES } from '../../src/types/batch.ts';
 import { drained, endQueue, pushRows, resetQueues } from './queue-connector.ts';
+import { watch } from './watch.ts';
 
 const T0 = Date.UTC(2024, 0, 1);
 
@@ -31,17 +31,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await engine.close();
 });
-
-/** Reads a streaming result in the background; `changes` shows `+I[a, 1]`-style lines as they come. */
-function watch(r: StreamResult): { changes: string[]; done: Promise<void> } {
-  const changes: string[] = [];
-  const done = (async () => {
-    for await (const b of r.changes) {
-      b.rows.forEach((row, i) => changes.push(`${ROW_KIND_NAMES[b.kinds[i]!]}[${row.map((v) => (v === null ? 'NULL' : String(v))).join(', ')}]`));
-    }
-  })();
-  return { changes, done };
-}
 
 async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
   const start = Date.now();

@@ -42,6 +42,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { seededRandom } from './seeded-random.ts';
 
 export type FaultKind = 'slowdown' | 'latency' | 'drop-before' | 'drop-after' | 'truncate' | 'stall';
 /** The kinds faults are drawn from by default; `stall` is left out because each costs a client timeout. */
@@ -279,18 +280,6 @@ class KeyedLocks {
       if (lock.idle) this.locks.delete(key);
     }
   }
-}
-
-/** A small seeded random source (mulberry32), so fault runs can be repeated. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------
