@@ -9,6 +9,8 @@ const USAGE = `Usage: freshet <command> [options]
 Commands:
   sql-client [-f script.sql] [-e "statement;"] [--warehouse dir] [-D key=value ...]
                            interactive SQL shell on an embedded engine (default warehouse ./warehouse)
+  server [--host h] [--port 5433] [--warehouse dir] [--config freshet.yaml]
+                           Postgres wire protocol server on an engine (psql, JDBC, psycopg, ...)
   bench <suite> [--rows N] benchmarks: batch
   help                     this text
   version                  the version`;
@@ -20,6 +22,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'sql-client': {
         const { runSqlClient } = await import('../client/sql-client.ts');
         return await runSqlClient(rest);
+      }
+      case 'server': {
+        const { runServer } = await import('../server/cli.ts');
+        return await runServer(rest);
       }
       case 'bench': {
         const { runBench } = await import('../../bench/main.ts');

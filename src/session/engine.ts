@@ -67,6 +67,12 @@ export class Engine {
     return s;
   }
 
+  /** Forgets a session that is done (a closed connection): what it still runs is cancelled. */
+  releaseSession(session: Session): void {
+    session.cancel();
+    this.sessions.delete(session);
+  }
+
   /** A new catalog of `type` (CREATE CATALOG). */
   async createCatalog(name: string, type: string | undefined, options: Record<string, string>): Promise<Catalog> {
     if (type === undefined) {
