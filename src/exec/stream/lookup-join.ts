@@ -100,7 +100,8 @@ export class LookupJoinOperator implements Operator {
     }
     // pairs (left row, right row), in left row order as the lookup returned them
     let li: Int32Array = probe;
-    let ri: Int32Array = Int32Array.from({ length: probe.length }, (_, k) => k);
+    let ri: Int32Array = new Int32Array(probe.length);
+    for (let k = 0; k < ri.length; k++) ri[k] = k;
     if (this.residual && li.length > 0) {
       const { sel, n: m } = this.residual(left, right, li, ri, li.length);
       const l2 = new Int32Array(m);
@@ -136,16 +137,18 @@ export class LookupJoinOperator implements Operator {
 
 /** Adds a (row, -1) pair for every left row in 0..n-1 without a match, keeping left row order. */
 function padUnmatched(li: Int32Array, ri: Int32Array, n: number): { li: Int32Array; ri: Int32Array } {
-  const outL: number[] = [];
-  const outR: number[] = [];
+  // at most every pair plus one padded row per left row
+  const outL = new Int32Array(li.length + n);
+  const outR = new Int32Array(li.length + n);
+  let m = 0;
   let k = 0;
   for (let i = 0; i < n; i++) {
     if (k < li.length && li[k] === i) {
-      while (k < li.length && li[k] === i) { outL.push(i); outR.push(ri[k]!); k++; }
+      while (k < li.length && li[k] === i) { outL[m] = i; outR[m++] = ri[k++]!; }
     } else {
-      outL.push(i);
-      outR.push(-1);
+      outL[m] = i;
+      outR[m++] = -1;
     }
   }
-  return { li: Int32Array.from(outL), ri: Int32Array.from(outR) };
+  return { li: outL.subarray(0, m), ri: outR.subarray(0, m) };
 }
