@@ -65,11 +65,16 @@ export function resultFormats(codes: readonly number[], count: number): number[]
   return [...codes];
 }
 
-export function rowDescription(w: MessageWriter, columns: readonly ResultColumn[], formats: readonly number[]): void {
+/** A result column; `pgOid` overrides the type OID derived from the Freshet type (catalog queries: oid, name, regclass, ...). */
+export interface WireColumn extends ResultColumn {
+  pgOid?: number;
+}
+
+export function rowDescription(w: MessageWriter, columns: readonly WireColumn[], formats: readonly number[]): void {
   w.begin(c('T')).int16(columns.length);
   for (let i = 0; i < columns.length; i++) {
     const col = columns[i]!;
-    const oid = oidOf(col.type);
+    const oid = col.pgOid ?? oidOf(col.type);
     w.cstring(col.name).int32(0).int16(0).int32(oid).int16(typeSize(oid)).int32(typeModifier(col.type)).int16(formats[i] ?? 0);
   }
   w.end();
@@ -78,9 +83,15 @@ export function rowDescription(w: MessageWriter, columns: readonly ResultColumn[
 export type FieldEncoder = (w: MessageWriter, v: unknown) => void;
 
 /** One encoder per column, in the format asked for (binary where Freshet has it, refused where not). */
-export function fieldEncoders(columns: readonly ResultColumn[], formats: readonly number[], timeZone: string): FieldEncoder[] {
+/** OIDs whose binary form is their UTF-8 text, so a text value may be sent for them in binary format. */
+const TEXT_BINARY = new Set([18, 19, 25, 114, 705, 1042, 1043]);
+
+export function fieldEncoders(columns: readonly WireColumn[], formats: readonly number[], timeZone: string): FieldEncoder[] {
   return columns.map((col, i) => {
     if (formats[i] === 1) {
+      if (col.pgOid !== undefined && col.type.kind === 'VARCHAR' && !TEXT_BINARY.has(col.pgOid)) {
+        throw new FreshetError(SqlState.featureNotSupported, `column ${col.name} (type OID ${col.pgOid}) cannot be sent in binary format`, { hint: 'Ask for this column in text format.' });
+      }
       const b = binaryEncoderFor(col.type);
       if (!b) throw new FreshetError(SqlState.featureNotSupported, `column ${col.name} (${col.type.kind}) cannot be sent in binary format`, { hint: 'Ask for this column in text format.' });
       return b;

@@ -19,6 +19,7 @@ import { binaryParamToText } from '../types/binary-format.ts';
 import { Oid } from '../types/oids.ts';
 import type { Settings } from '../session/settings.ts';
 import { planQuery, returnsRows, runStatement } from './run.ts';
+import { describeCatalogQuery, recognizeCatalogQuery, runCatalogQuery, type CatalogQuery, type SessionView } from '../pg-catalog/catalog-query.ts';
 
 /** What the handler needs from its connection. */
 export interface Wire {
@@ -37,6 +38,8 @@ interface Prepared {
   /** Where the statement starts in `text` after leading space and comments; undefined = empty statement. */
   stmt?: { sql: string; offset: number };
   pg?: PgCommand;
+  /** Queries of the emulated Postgres catalog (pg_catalog, information_schema, version(), ...). */
+  catalog?: CatalogQuery;
   slots: ParamSlot[];
   oids: number[];
 }
@@ -46,7 +49,7 @@ interface Portal {
   values: Array<string | null>;
   formats: number[];
   /** The result, once run (by Describe for row statements, or Execute). */
-  result?: { columns: ResultColumn[] | null; rows: unknown[][]; tag: string; warnings: string[]; origin?: TextOrigin };
+  result?: { columns: B.WireColumn[] | null; rows: unknown[][]; tag: string; warnings: string[]; origin?: TextOrigin };
   /** Rows sent so far. */
   sent: number;
   done: boolean;
@@ -72,6 +75,30 @@ export class QueryHandler {
     this.session = session;
     this.settings = settings;
     this.wire = wire;
+  }
+
+  /** What catalog queries see of this connection. */
+  private catalogView(): SessionView {
+    const settings = this.settings;
+    return {
+      catalogs: this.session.catalogs,
+      user: settings.get('session_authorization') ?? 'freshet',
+      setting: (name) => settings.get(name),
+      setSetting: (name, value) => {
+        const warning = settings.set(name, value);
+        if (warning) this.notices([warning]);
+      },
+      allSettings: () => settings.all(),
+      serverVersion: settings.get('server_version') ?? '15.0',
+      freshetVersion: settings.get('freshet_version') ?? '',
+    };
+  }
+
+  /** Runs a catalog query; set_config() may have changed reported settings. */
+  private runCatalog(cq: CatalogQuery, values: ReadonlyArray<string | null> = [], oids: readonly number[] = []): { columns: B.WireColumn[]; rows: unknown[][]; tag: string; warnings: string[] } {
+    const out = runCatalogQuery(cq, this.catalogView(), values, oids);
+    this.reportChanged();
+    return { ...out, warnings: [] };
   }
 
   get status(): TxStatus {
@@ -165,8 +192,8 @@ export class QueryHandler {
           await this.pgCommand(pg, true, [0]);
           continue;
         }
-        const res = await this.run(piece.text);
-        const out = toWire(res);
+        const cq = recognizeCatalogQuery(piece.text);
+        const out = cq ? this.runCatalog(cq) : toWire(await this.run(piece.text));
         if (out.columns) B.rowDescription(this.wire.w, out.columns, out.columns.map(() => 0));
         await this.sendRows(out.columns ?? [], out.rows, 0, out.rows.length, [0]);
         this.notices(out.warnings);
@@ -283,7 +310,10 @@ export class QueryHandler {
       const piece = pieces[0]!;
       p.stmt = { sql: piece.text, offset: piece.offset };
       p.pg = recognize(piece.text);
-      if (!p.pg) {
+      p.catalog = p.pg ? undefined : recognizeCatalogQuery(piece.text);
+      if (p.catalog) {
+        while (p.oids.length < p.catalog.paramCount) p.oids.push(0);
+      } else if (!p.pg) {
         try {
           const found = findParams(piece.text);
           p.slots = found.slots;
@@ -356,7 +386,7 @@ export class QueryHandler {
     let columns: ResultColumn[] | null = null;
     if (p.pg) {
       if (p.pg.kind === 'show' || p.pg.kind === 'showAll') columns = showResult(this.settings, p.pg).columns;
-    } else if (p.stmt && returnsRows(parseStatement(p.stmt.sql))) {
+    } else if (p.catalog || (p.stmt && returnsRows(parseStatement(p.stmt.sql)))) {
       // row statements run here, so the description is exactly what Execute sends
       await this.runPortal(portal);
       columns = portal.result!.columns;
@@ -368,6 +398,7 @@ export class QueryHandler {
   /** Row columns of a prepared statement without running it (queries are bound with NULL parameters). */
   private async describeStatement(p: Prepared): Promise<ResultColumn[] | null> {
     if (p.pg) return p.pg.kind === 'show' || p.pg.kind === 'showAll' ? showResult(this.settings, p.pg).columns : null;
+    if (p.catalog) return describeCatalogQuery(p.catalog, this.catalogView(), p.oids);
     if (!p.stmt) return null;
     const sub = substitute(p.stmt.sql, p.slots, p.oids.map((o) => literalFor(null, o, true)));
     const st = parseStatement(sub.text);
@@ -381,6 +412,15 @@ export class QueryHandler {
     if (portal.result) return;
     const p = portal.prepared;
     const stmt = p.stmt!;
+    if (p.catalog) {
+      try {
+        portal.result = this.runCatalog(p.catalog, portal.values, p.oids);
+      } catch (e) {
+        (e as { origin?: TextOrigin }).origin = { text: p.text, executed: stmt.sql, map: (o) => stmt.offset + o };
+        throw e;
+      }
+      return;
+    }
     const attempt = async (untypedAsString: boolean): Promise<{ res: StatementResult; origin: TextOrigin }> => {
       const literals = portal.values.map((v, i) => literalFor(v, p.oids[i]!, untypedAsString));
       const sub = substitute(stmt.sql, p.slots, literals);

@@ -57,9 +57,10 @@ function arrayOidOf(e: DataType): number {
 /** pg_type.typlen: bytes of a fixed-size type, -1 for variable size. */
 export function typeSize(oid: number): number {
   switch (oid) {
-    case Oid.bool: return 1;
+    case Oid.bool: case 18: return 1;
     case Oid.int2: return 2;
-    case Oid.int4: case Oid.float4: case Oid.date: return 4;
+    case Oid.int4: case Oid.float4: case Oid.date: case Oid.oid: case 2205: case 2206: case 4089: return 4;
+    case Oid.name: return 64;
     case Oid.int8: case Oid.float8: case Oid.time: case Oid.timestamp: case Oid.timestamptz: return 8;
     case Oid.interval: return 16;
     default: return -1;
