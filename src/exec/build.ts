@@ -37,11 +37,94 @@ import { StreamSetOpOperator } from './stream/set-op.ts';
 import { MaterializeOperator } from './operators/materialize.ts';
 import { RecomputeOverOperator } from './stream/recompute-over.ts';
 import type { ColumnPredicate, ScanSource, SinkWriter } from '../connectors/connector.ts';
-import { internalError } from '../util/errors.ts';
+import { FreshetError, SqlState, internalError } from '../util/errors.ts';
+import { physicalInputs } from './physical-plan.ts';
+import { typeToString } from '../types/data-type.ts';
+import { isCheckpointable, stateMismatch, type Checkpointable, type OperatorSnapshot } from './stream/checkpointable.ts';
+
+/**
+ * A stateful operator of a built pipeline. `id` is derived from the physical plan alone (the node's
+ * pre-order index and kind, e.g. `3:GroupAggregate`), so the same query planned again on restart maps
+ * saved state to the same operators. `signature` (the node's output types) catches a plan that kept
+ * its shape but changed what an operator computes.
+ */
+export interface StatefulOperator {
+  id: string;
+  signature: string;
+  op: Checkpointable;
+}
 
 export interface BuiltPipeline {
   sources: SourceRunner[];
   sinks: SinkOperator[];
+  /** The checkpointable operators, in plan pre-order. */
+  stateful: StatefulOperator[];
+  /** Operators that hold state but cannot save it yet (ids as above): such a pipeline cannot be snapshotted. */
+  uncheckpointable: string[];
+}
+
+/** The saved state of a whole pipeline: one snapshot per stateful operator, by stable id. */
+export interface PipelineSnapshot {
+  format: 'freshet-pipeline-state';
+  version: number;
+  operators: Array<{ id: string; signature: string; state: OperatorSnapshot }>;
+}
+
+const PIPELINE_STATE_VERSION = 1;
+
+/**
+ * Snapshots every stateful operator. Call it between batches, once asynchronous work the operators
+ * chained (lookup joins) has settled (StreamJob.drain): the job is then at a consistent cut.
+ */
+export function snapshotPipeline(p: BuiltPipeline): PipelineSnapshot {
+  if (p.uncheckpointable.length > 0) {
+    throw new FreshetError(SqlState.featureNotSupported, `the state of operator ${p.uncheckpointable.join(', ')} cannot be saved in a checkpoint yet`, { hint: 'A lookup join over a changelog table that is not a table-store table holds the table in a batch hash join.' });
+  }
+  return {
+    format: 'freshet-pipeline-state',
+    version: PIPELINE_STATE_VERSION,
+    operators: p.stateful.map((s) => ({ id: s.id, signature: s.signature, state: s.op.snapshotState() })),
+  };
+}
+
+/**
+ * Restores saved state into a pipeline freshly built from the same plan, before any batch reaches it.
+ * Fails, naming the operator, when the saved operators do not match this plan's.
+ */
+export function restorePipeline(p: BuiltPipeline, saved: PipelineSnapshot): void {
+  if (saved === null || typeof saved !== 'object' || saved.format !== 'freshet-pipeline-state') throw stateMismatch('the saved state is not the state of a pipeline');
+  if (saved.version !== PIPELINE_STATE_VERSION) throw stateMismatch(`the saved pipeline state has format version ${saved.version}, this version of Freshet reads version ${PIPELINE_STATE_VERSION}`);
+  const byId = new Map(saved.operators.map((o) => [o.id, o]));
+  const planIds = p.stateful.map((s) => s.id);
+  for (const o of saved.operators) {
+    if (!p.stateful.some((s) => s.id === o.id)) {
+      throw stateMismatch(`the saved state has state for operator ${o.id}, which this plan does not have (its stateful operators: ${planIds.join(', ') || 'none'})`);
+    }
+  }
+  for (const s of p.stateful) {
+    const o = byId.get(s.id);
+    if (o === undefined) throw stateMismatch(`the saved state has no state for operator ${s.id} of this plan (saved operators: ${saved.operators.map((x) => x.id).join(', ') || 'none'})`);
+    if (o.signature !== s.signature) throw stateMismatch(`the saved state of operator ${s.id} is for output (${o.signature}); the operator in this plan produces (${s.signature})`);
+  }
+  for (const s of p.stateful) {
+    try {
+      s.op.restoreState(byId.get(s.id)!.state);
+    } catch (e) {
+      if (e instanceof Error) e.message = `operator ${s.id}: ${e.message}`;
+      throw e;
+    }
+  }
+}
+
+/** Pre-order index of every node of a plan (inputs in physicalInputs order). */
+function preorder(plan: PhysicalPlan): Map<PhysicalPlan, number> {
+  const index = new Map<PhysicalPlan, number>();
+  const walk = (n: PhysicalPlan): void => {
+    if (!index.has(n)) index.set(n, index.size);
+    physicalInputs(n).forEach(walk);
+  };
+  walk(plan);
+  return index;
 }
 
 export interface BuildOptions {
@@ -58,6 +141,20 @@ export interface BuildOptions {
 export function buildPipeline(plan: PhysicalPlan, out: Emitter, opts: BuildOptions): BuiltPipeline {
   const sources: SourceRunner[] = [];
   const sinks: SinkOperator[] = [];
+  const stateful: StatefulOperator[] = [];
+  const order = preorder(plan);
+  const tracked = new Set<Operator>();
+  const uncheckpointable: string[] = [];
+  /** Records a checkpointable operator built for node `p` (`part` names a second operator of one node). */
+  const track = <O extends Operator>(p: PhysicalPlan, op: O, part = ''): O => {
+    if (tracked.has(op)) return op;
+    tracked.add(op);
+    if (op instanceof HashJoinOperator) uncheckpointable.push(`${order.get(p)}:${p.kind}${part}`);
+    else if (isCheckpointable(op)) {
+      stateful.push({ id: `${order.get(p)}:${p.kind}${part}`, signature: p.schema.map((f) => typeToString(f.type, false)).join(', '), op });
+    }
+    return op;
+  };
   let nextSource = 0;
   let nextWriter = 0;
   const { ctx, hooks } = opts;
@@ -67,7 +164,7 @@ export function buildPipeline(plan: PhysicalPlan, out: Emitter, opts: BuildOptio
 
   /** Builds `p` so that it emits into `emitter`; returns the ids of the sources below it. */
   const build = (p: PhysicalPlan, emitter: Emitter): number[] => {
-    const sub = (child: PhysicalPlan, op: Operator, port: number) => build(child, into(op, port));
+    const sub = (child: PhysicalPlan, op: Operator, port: number) => build(child, into(track(p, op), port));
     switch (p.kind) {
       case 'TableSourceScan': {
         const id = nextSource++;
@@ -116,7 +213,7 @@ export function buildPipeline(plan: PhysicalPlan, out: Emitter, opts: BuildOptio
         let op: LimitOperator | null = null;
         const forward: Operator = { push: (b) => op!.push(b), end: () => op!.end(), watermark: (wm) => op!.watermark(wm), idle: (f) => op!.idle(f) };
         const ids = build(p.input, into(forward, 0));
-        op = new LimitOperator(emitter, ctx, p.limit, p.offset, ids);
+        op = track(p, new LimitOperator(emitter, ctx, p.limit, p.offset, ids));
         return ids;
       }
       case 'Union': {
@@ -210,7 +307,7 @@ export function buildPipeline(plan: PhysicalPlan, out: Emitter, opts: BuildOptio
         });
         // a changelog table is looked up as the rows its changes add up to
         const right = opts.updating?.(p.right)
-          ? build(p.right, into(new MaterializeOperator(into(op, 1), typesOf(p.right), ctx.batchSize), 0))
+          ? build(p.right, into(track(p, new MaterializeOperator(into(op, 1), typesOf(p.right), ctx.batchSize), '/Materialize'), 0))
           : sub(p.right, op, 1);
         return [...right, ...sub(p.left, op, 0)];
       }
@@ -238,5 +335,7 @@ export function buildPipeline(plan: PhysicalPlan, out: Emitter, opts: BuildOptio
   };
 
   build(plan, out);
-  return { sources, sinks };
+  // pre-order, whatever order the operators were built in (some joins build their right input first)
+  stateful.sort((a, b) => parseInt(a.id, 10) - parseInt(b.id, 10) || (a.id < b.id ? -1 : 1));
+  return { sources, sinks, stateful, uncheckpointable };
 }

@@ -79,6 +79,20 @@ export class WatermarkMerger {
     this.idleFlags = new Array(inputs).fill(false);
   }
 
+  /** The merger's state (for checkpoints): each input's watermark and idleness, and the combined watermark. */
+  exportState(): { marks: number[]; idle: boolean[]; current: number } {
+    return { marks: [...this.marks], idle: [...this.idleFlags], current: this.current };
+  }
+
+  importState(s: { marks: number[]; idle: boolean[]; current: number }): void {
+    if (s.marks.length !== this.marks.length) throw new Error(`saved watermarks of ${s.marks.length} inputs where ${this.marks.length} are expected`);
+    for (let i = 0; i < this.marks.length; i++) {
+      this.marks[i] = s.marks[i]!;
+      this.idleFlags[i] = s.idle[i]!;
+    }
+    this.current = s.current;
+  }
+
   /** Records input `port`'s watermark; returns the new combined watermark if it advanced, else undefined. */
   update(port: number, wm: number): number | undefined {
     if (wm > this.marks[port]!) this.marks[port] = wm;

@@ -78,6 +78,16 @@ export class StateTtl {
     this.lastWrite[slot] = now;
   }
 
+  /** Last-write times of slots [0, n). */
+  exportState(n: number): Float64Array {
+    return this.lastWrite.slice(0, Math.min(n, this.lastWrite.length));
+  }
+
+  importState(saved: Float64Array): void {
+    this.lastWrite = new Float64Array(Math.max(256, saved.length));
+    this.lastWrite.set(saved);
+  }
+
   /** Slots among `live` whose last write is older than now - ttl. */
   expired(live: Iterable<number>, now: number): number[] {
     const out: number[] = [];

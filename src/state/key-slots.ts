@@ -15,7 +15,22 @@ import type { DataType } from '../types/data-type.ts';
 import { physicalOf } from '../types/data-type.ts';
 import { keyEncoder, type KeyEncoder, type KeyValue } from '../types/key-encoder.ts';
 import { NumberTable } from '../util/number-table.ts';
-import { SlotColumns } from './slot-columns.ts';
+import { SlotColumns, type SlotColumnsSnapshot } from './slot-columns.ts';
+import { internalError } from '../util/errors.ts';
+
+/**
+ * A key space in bulk: the key columns of every slot up to the highest one, the free list (in order, so
+ * slots are handed out again alike) and the slot of the NULL key. The hash indexes are not saved: they
+ * are rebuilt from the keys on restore, with the same slot numbers.
+ */
+export interface KeySlotsSnapshot {
+  width: number;
+  keys: SlotColumnsSnapshot;
+  free: Int32Array;
+  high: number;
+  live: number;
+  nullSlot: number;
+}
 import { TupleIndex } from './tuple-index.ts';
 
 export class KeySlots {
@@ -210,6 +225,53 @@ export class KeySlots {
     this.keys.clear(s);
     this.free.push(s);
     this.live--;
+  }
+
+  exportState(): KeySlotsSnapshot {
+    return { width: this.keys.width, keys: this.keys.exportState(this.high), free: Int32Array.from(this.free), high: this.high, live: this.live, nullSlot: this.nullSlot };
+  }
+
+  /** Restores into an empty key space of the same key types: every key gets its old slot back. */
+  importState(s: KeySlotsSnapshot): void {
+    if (this.high !== 0) throw internalError('state can only be restored into an empty key space');
+    if (s.width !== this.keys.width) throw internalError(`saved key space has ${s.width} key columns where ${this.keys.width} are expected`);
+    this.keys.importState(s.keys);
+    this.free = Array.from(s.free);
+    this.high = s.high;
+    this.live = s.live;
+    this.nullSlot = s.nullSlot;
+    const live: number[] = [];
+    for (const slot of this.liveSlots()) if (slot !== this.nullSlot) live.push(slot);
+    const m = live.length;
+    if (m === 0 || this.noKeys) return;
+    // the keys of all live slots as columns, then each key into the index its kind goes to (as `slots` does)
+    const cols = this.keys.gather(live, m);
+    const numbers = this.numbers;
+    for (let k = 0; k < m; k++) {
+      const slot = live[k]!;
+      if (numbers !== null) {
+        const v = (cols[0]!.values as ArrayLike<number | bigint>)[k]!;
+        if (typeof v === 'number') numbers.getOrInsert(v, slot);
+        else this.index(v, slot);
+      } else if (this.stringKey) {
+        this.index((cols[0]!.values as ArrayLike<string>)[k]!, slot);
+      } else if (this.tuples !== null && this.tuples.indexable(cols, k)) {
+        this.tuples.insert(slot);
+        if (slot >= this.inTuples.length) {
+          const next = new Uint8Array(Math.max(slot + 1, this.inTuples.length * 2, 256));
+          next.set(this.inTuples);
+          this.inTuples = next;
+        }
+        this.inTuples[slot] = 1;
+      } else {
+        this.index(this.encode(cols, k)!, slot);
+      }
+    }
+  }
+
+  private index(key: KeyValue, slot: number): void {
+    this.ids.set(key, slot);
+    this.encoded[slot] = key;
   }
 
   /** Live slots, in no particular order. */

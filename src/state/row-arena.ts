@@ -4,7 +4,16 @@
  */
 import type { Column } from '../types/batch.ts';
 import type { DataType } from '../types/data-type.ts';
-import { SlotColumns } from './slot-columns.ts';
+import { SlotColumns, type SlotColumnsSnapshot } from './slot-columns.ts';
+import { internalError } from '../util/errors.ts';
+
+/** A RowArena in bulk: its rows' columns up to the highest id, and its free list (in order, so ids are reused alike). */
+export interface RowArenaSnapshot {
+  columns: SlotColumnsSnapshot;
+  free: Int32Array;
+  high: number;
+  live: number;
+}
 
 export class RowArena {
   readonly columns: SlotColumns;
@@ -38,6 +47,19 @@ export class RowArena {
     this.columns.clear(id);
     this.free.push(id);
     this.live--;
+  }
+
+  exportState(): RowArenaSnapshot {
+    return { columns: this.columns.exportState(this.high), free: Int32Array.from(this.free), high: this.high, live: this.live };
+  }
+
+  /** Restores into an empty arena of the same column types; row ids stay what they were. */
+  importState(s: RowArenaSnapshot): void {
+    if (this.high !== 0) throw internalError('state can only be restored into an empty row store');
+    this.columns.importState(s.columns);
+    this.free = Array.from(s.free);
+    this.high = s.high;
+    this.live = s.live;
   }
 
   /** All columns of rows ids[0..n). */

@@ -12,6 +12,7 @@ import type { Column } from '../types/batch.ts';
 import type { DataType, Physical } from '../types/data-type.ts';
 import { physicalOf } from '../types/data-type.ts';
 import { groupKeyOf } from '../types/value.ts';
+import { internalError } from '../util/errors.ts';
 
 type Store = Uint8Array | Int32Array | Float64Array | unknown[];
 
@@ -32,6 +33,16 @@ function grown(cap: number, need: number): number {
 
 const NO_NULLS = new Uint8Array(0);
 
+/**
+ * The values of slots [0, n) in bulk, for checkpoints: one store per column (the typed array, or the
+ * plain array of a string/nested or widened BIGINT column) and its null mask (null: no NULL held).
+ */
+export interface SlotColumnsSnapshot {
+  n: number;
+  stores: Store[];
+  nulls: Array<Uint8Array | null>;
+}
+
 export class SlotColumns {
   readonly types: readonly DataType[];
   readonly phys: Physical[];
@@ -50,6 +61,42 @@ export class SlotColumns {
 
   get width(): number {
     return this.types.length;
+  }
+
+  /** Copies slots [0, n) out (bulk copies of the stores, no object per slot). */
+  exportState(n: number): SlotColumnsSnapshot {
+    const stores = this.stores.map((st) => (Array.isArray(st) ? st.slice(0, n) : (st as Float64Array).slice(0, n)));
+    const nulls = this.nulls.map((nn) => (nn === NO_NULLS ? null : nn.slice(0, n)));
+    return { n, stores, nulls };
+  }
+
+  /** Replaces the contents with slots [0, s.n) of a snapshot of columns of the same types. */
+  importState(s: SlotColumnsSnapshot): void {
+    if (s.stores.length !== this.stores.length) throw internalError(`saved state has ${s.stores.length} columns where ${this.stores.length} are expected`);
+    const n = s.n;
+    const cap = Math.max(n, 16);
+    for (let c = 0; c < this.stores.length; c++) {
+      const saved = s.stores[c]!;
+      let store: Store;
+      if (Array.isArray(saved)) {
+        store = saved.slice();
+        for (let i = store.length; i < cap; i++) (store as unknown[]).push(null);
+      } else {
+        const want = allocate(this.phys[c]!, 0);
+        if (Array.isArray(want) || want.constructor !== saved.constructor) throw internalError(`saved state of column ${c} is a ${saved.constructor.name}, not the ${Array.isArray(want) ? 'Array' : want.constructor.name} its type needs`);
+        store = allocate(this.phys[c]!, cap);
+        (store as Float64Array).set(saved as Float64Array);
+      }
+      this.stores[c] = store;
+      const nn = s.nulls[c];
+      if (nn === null || nn === undefined) this.nulls[c] = NO_NULLS;
+      else {
+        const m = new Uint8Array(cap);
+        m.set(nn);
+        this.nulls[c] = m;
+      }
+    }
+    this.cap = cap;
   }
 
   /** Makes slots below `n` addressable. */

@@ -44,6 +44,21 @@ export class TimerQueue {
     ids[i] = id;
   }
 
+  /** The heap as it is (times and ids in heap order), so a restored queue pops in exactly the same order. */
+  exportState(): { times: Float64Array; ids: Int32Array } {
+    return { times: this.times.slice(0, this.n), ids: this.ids.slice(0, this.n) };
+  }
+
+  importState(s: { times: Float64Array; ids: Int32Array }): void {
+    const n = s.times.length;
+    const cap = Math.max(64, n);
+    this.times = new Float64Array(cap);
+    this.times.set(s.times);
+    this.ids = new Int32Array(cap);
+    this.ids.set(s.ids);
+    this.n = n;
+  }
+
   /** Removes the earliest timer; returns its id. */
   pop(): number {
     const times = this.times;

@@ -2,8 +2,18 @@
 import type { Batch } from '../../types/batch.ts';
 import { sliceBatch } from '../../types/batch.ts';
 import type { Emitter, ExecContext, Operator } from '../operator.ts';
+import { snapshotOf, stateOf, type Checkpointable, type OperatorSnapshot } from '../stream/checkpointable.ts';
 
-export class LimitOperator implements Operator {
+const KIND = 'Limit';
+const VERSION = 1;
+
+interface LimitState {
+  toSkip: number;
+  emitted: number;
+  done: boolean;
+}
+
+export class LimitOperator implements Operator, Checkpointable {
   private readonly out: Emitter;
   private readonly ctx: ExecContext;
   private readonly limit: number | null;
@@ -19,6 +29,22 @@ export class LimitOperator implements Operator {
     this.toSkip = offset;
     this.sources = sources;
     if (limit === 0) this.finish();
+  }
+
+  snapshotState(): OperatorSnapshot {
+    const state: LimitState = { toSkip: this.toSkip, emitted: this.emitted, done: this.done };
+    return snapshotOf(KIND, VERSION, state);
+  }
+
+  /** A limit that was already satisfied stops its sources again (and has ended its output before). */
+  restoreState(snap: OperatorSnapshot): void {
+    const s = stateOf<LimitState>(snap, KIND, VERSION);
+    this.toSkip = s.toSkip;
+    this.emitted = s.emitted;
+    if (s.done && !this.done) {
+      this.done = true;
+      this.ctx.stopSources(this.sources);
+    }
   }
 
   push(batch: Batch): void {

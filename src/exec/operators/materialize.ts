@@ -6,9 +6,18 @@
  */
 import type { Batch } from '../../types/batch.ts';
 import type { DataType } from '../../types/data-type.ts';
-import { KeySlots } from '../../state/key-slots.ts';
+import { KeySlots, type KeySlotsSnapshot } from '../../state/key-slots.ts';
 import { growF64 } from '../../util/grow.ts';
 import type { Emitter, Operator } from '../operator.ts';
+import { f64From, head, snapshotOf, stateOf, type Checkpointable, type OperatorSnapshot } from '../stream/checkpointable.ts';
+
+const KIND = 'Materialize';
+const VERSION = 1;
+
+interface MaterializerState {
+  rows: KeySlotsSnapshot;
+  counts: Float64Array;
+}
 
 export class ChangelogMaterializer {
   private readonly rows: KeySlots;
@@ -30,6 +39,15 @@ export class ChangelogMaterializer {
       if (k === 0 || k === 2) this.counts[s]!++;
       else if (this.counts[s]! > 0) this.counts[s]!--;
     }
+  }
+
+  exportState(): MaterializerState {
+    return { rows: this.rows.exportState(), counts: head(this.counts, this.rows.capacity) };
+  }
+
+  importState(s: MaterializerState): void {
+    this.rows.importState(s.rows);
+    this.counts = f64From(s.counts, 256);
   }
 
   /** The rows, each as many times as its count, in batches of at most `batchSize`. */
@@ -54,7 +72,7 @@ export class ChangelogMaterializer {
  * A bounded changelog input turned into the rows it adds up to, emitted when it ends: the table side of
  * a lookup join whose table is a changelog.
  */
-export class MaterializeOperator implements Operator {
+export class MaterializeOperator implements Operator, Checkpointable {
   private readonly out: Emitter;
   private readonly rows: ChangelogMaterializer;
   private readonly batchSize: number;
@@ -67,6 +85,14 @@ export class MaterializeOperator implements Operator {
 
   push(batch: Batch): void {
     this.rows.add(batch);
+  }
+
+  snapshotState(): OperatorSnapshot {
+    return snapshotOf(KIND, VERSION, this.rows.exportState());
+  }
+
+  restoreState(snap: OperatorSnapshot): void {
+    this.rows.importState(stateOf<MaterializerState>(snap, KIND, VERSION));
   }
 
   watermark(): void {

@@ -5,8 +5,18 @@
 import type { Batch } from '../../types/batch.ts';
 import type { Emitter, Operator } from '../operator.ts';
 import { WatermarkMerger } from '../operator.ts';
+import { snapshotOf, stateOf, type Checkpointable, type OperatorSnapshot } from '../stream/checkpointable.ts';
 
-export class UnionOperator implements Operator {
+const KIND = 'Union';
+const VERSION = 1;
+
+interface UnionState {
+  open: number;
+  marks: ReturnType<WatermarkMerger['exportState']>;
+}
+
+/** Checkpointable for its combined watermark (which never moves back) and the inputs still open. */
+export class UnionOperator implements Operator, Checkpointable {
   private readonly out: Emitter;
   private open: number;
   private readonly marks: WatermarkMerger;
@@ -15,6 +25,17 @@ export class UnionOperator implements Operator {
     this.out = out;
     this.open = inputs;
     this.marks = new WatermarkMerger(inputs);
+  }
+
+  snapshotState(): OperatorSnapshot {
+    const state: UnionState = { open: this.open, marks: this.marks.exportState() };
+    return snapshotOf(KIND, VERSION, state);
+  }
+
+  restoreState(snap: OperatorSnapshot): void {
+    const s = stateOf<UnionState>(snap, KIND, VERSION);
+    this.open = s.open;
+    this.marks.importState(s.marks);
   }
 
   push(batch: Batch): void {

@@ -8,6 +8,8 @@ import type { DataType } from '../../types/data-type.ts';
 import type { AggCall } from '../plan-types.ts';
 import type { Accumulators } from '../functions/aggregate/aggregate.ts';
 import { createAccumulators, orderedArgs } from '../operators/aggregate-calls.ts';
+import { restoreAccumulators, snapshotAccumulators } from './accumulator-snapshot.ts';
+import { stateMismatch } from './checkpointable.ts';
 
 export class AggregateState {
   readonly aggs: readonly AggCall[];
@@ -78,6 +80,17 @@ export class AggregateState {
   /** Forgets slot s. */
   reset(s: number): void {
     for (const a of this.accs) a.reset(s);
+  }
+
+  /** Every call's accumulators, as plain data (see accumulator-snapshot.ts). */
+  exportState(): unknown[] {
+    return this.accs.map(snapshotAccumulators);
+  }
+
+  /** Restores into the fresh accumulators of the same calls. */
+  importState(saved: unknown[]): void {
+    if (!Array.isArray(saved) || saved.length !== this.accs.length) throw stateMismatch(`saved state has ${Array.isArray(saved) ? saved.length : 0} aggregate calls where ${this.accs.length} are expected`);
+    for (let a = 0; a < this.accs.length; a++) restoreAccumulators(this.accs[a]!, saved[a], this.aggs[a]!.fn.toUpperCase());
   }
 
   get width(): number {

@@ -13,6 +13,20 @@ import type { KeySlots } from '../../state/key-slots.ts';
 import type { RowArena } from '../../state/row-arena.ts';
 import { StateTtl } from '../../state/backend.ts';
 import { growI32Filled } from '../../util/grow.ts';
+import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
+import type { RowArenaSnapshot } from '../../state/row-arena.ts';
+import { PendingTimer, head, i32From, snapshotOf, stateOf, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
+
+const KIND = 'Deduplicate';
+const VERSION = 1;
+
+interface DeduplicateState {
+  keys: KeySlotsSnapshot;
+  rows: RowArenaSnapshot;
+  kept: Int32Array;
+  ttl: Float64Array | null;
+  ttlAt: number | null;
+}
 
 /** `kept` marker of a key whose first row (by arrival) was emitted: the row itself is not needed any more. */
 const SEEN = 0x7fffffff;
@@ -27,7 +41,7 @@ export interface DeduplicateSpec {
   outputRank: boolean;
 }
 
-export class DeduplicateOperator extends ForwardingOperator {
+export class DeduplicateOperator extends ForwardingOperator implements Checkpointable {
   private readonly ctx: ExecContext;
   private readonly spec: DeduplicateSpec;
   private readonly keys: KeySlots;
@@ -35,7 +49,7 @@ export class DeduplicateOperator extends ForwardingOperator {
   private readonly ttl: StateTtl;
   /** the row kept per key (-1: none yet) */
   private kept = new Int32Array(256).fill(-1);
-  private ttlTimer = false;
+  private readonly ttlTimer = new PendingTimer();
 
   constructor(out: Emitter, ctx: ExecContext, spec: DeduplicateSpec) {
     super(out);
@@ -116,18 +130,41 @@ export class DeduplicateOperator extends ForwardingOperator {
   }
 
   private scheduleTtl(): void {
-    if (this.ttlTimer) return;
-    this.ttlTimer = true;
-    this.ctx.onProcessingTime(this.ctx.clock.now() + Math.max(1, Math.floor(this.ttl.ttl / 2)), () => {
-      this.ttlTimer = false;
-      const expired = this.ttl.expired(this.keys.liveSlots(), this.ctx.clock.now());
-      for (const s of expired) {
-        const id = this.kept[s]!;
-        if (id >= 0 && id !== SEEN) this.rows.release(id);
-        this.kept[s] = -1;
-        this.keys.release(s);
-      }
-      if (this.keys.size > 0) this.scheduleTtl();
-    });
+    if (this.ttlTimer.pending) return;
+    this.ttlTimer.set(this.ctx, this.ctx.clock.now() + Math.max(1, Math.floor(this.ttl.ttl / 2)), () => this.expire());
+  }
+
+  private expire(): void {
+    const expired = this.ttl.expired(this.keys.liveSlots(), this.ctx.clock.now());
+    for (const s of expired) {
+      const id = this.kept[s]!;
+      if (id >= 0 && id !== SEEN) this.rows.release(id);
+      this.kept[s] = -1;
+      this.keys.release(s);
+    }
+    if (this.keys.size > 0) this.scheduleTtl();
+  }
+
+  snapshotState(): OperatorSnapshot {
+    const cap = this.keys.capacity;
+    const state: DeduplicateState = {
+      keys: this.keys.exportState(),
+      rows: this.rows.exportState(),
+      kept: head(this.kept, cap),
+      ttl: this.ttl.enabled ? this.ttl.exportState(cap) : null,
+      ttlAt: this.ttlTimer.at,
+    };
+    return snapshotOf(KIND, VERSION, state);
+  }
+
+  restoreState(snap: OperatorSnapshot): void {
+    const s = stateOf<DeduplicateState>(snap, KIND, VERSION);
+    this.keys.importState(s.keys);
+    this.rows.importState(s.rows);
+    this.kept = i32From(s.kept, 256, -1);
+    if (this.ttl.enabled) {
+      if (s.ttl !== null) this.ttl.importState(s.ttl);
+      this.ttlTimer.restore(this.ctx, s.ttlAt, () => this.expire());
+    }
   }
 }

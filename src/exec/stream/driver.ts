@@ -19,7 +19,7 @@ import type { Clock, Emitter, ExecContext, Operator } from '../operator.ts';
 import { into, wallClock } from '../operator.ts';
 import type { CompileEnv } from '../expr/compile.ts';
 import type { ColumnPredicate, ScanSource, SinkWriter } from '../../connectors/connector.ts';
-import { buildPipeline } from '../build.ts';
+import { buildPipeline, restorePipeline, snapshotPipeline, type BuiltPipeline, type PipelineSnapshot } from '../build.ts';
 import { HeapStateBackend } from '../../state/backend.ts';
 import { TimerQueue } from '../../state/timer-queue.ts';
 import { eventLoopTurn, type SourceRunner } from '../operators/sources.ts';
@@ -38,6 +38,8 @@ export interface StreamRunOptions {
   checkpointInterval: number;
   /** Whether a node's output carries updates (from the planner's changelog modes). */
   updating: (p: PhysicalPlan) => boolean;
+  /** Operator state to start from (a checkpoint or the previous incremental refresh of the same plan). */
+  restoreFrom?: PipelineSnapshot;
 }
 
 export interface StreamJobStats {
@@ -89,6 +91,7 @@ export class StreamJob {
   private readonly state: HeapStateBackend;
   private readonly sources: StreamSourceRunner[] = [];
   private runners: SourceRunner[] = [];
+  private pipeline: BuiltPipeline | null = null;
   private writers: SinkWriter[] = [];
   private deferred: Promise<void>[] = [];
   private readonly stopped = new Set<number>();
@@ -177,6 +180,8 @@ export class StreamJob {
         },
       });
       this.runners = pipeline.sources;
+      this.pipeline = pipeline;
+      if (this.opts.restoreFrom) restorePipeline(pipeline, this.opts.restoreFrom);
     } catch (e) {
       await this.fail(e);
       throw e;
@@ -260,6 +265,17 @@ export class StreamJob {
       await Promise.all(d);
     }
     for (const w of this.waits) await w();
+  }
+
+  /**
+   * The operators' state at a consistent cut: deferred work (sink writes, lookups) is drained first, then
+   * every stateful operator is snapshotted synchronously, between batches. Source positions are not
+   * part of it yet.
+   */
+  async snapshotState(): Promise<PipelineSnapshot> {
+    if (this.pipeline === null) throw new Error('the job has not started');
+    await this.drain();
+    return snapshotPipeline(this.pipeline);
   }
 
   /** Makes what the sinks received so far visible. */

@@ -14,8 +14,27 @@ import { StateTtl } from '../../state/backend.ts';
 import { growF64, growI32, growU8 } from '../../util/grow.ts';
 import { AggregateState } from './aggregate-state.ts';
 import { ChangeBuilder, sameResult } from './change-builder.ts';
+import { PendingTimer, f64From, u8From, head, snapshotOf, stateMismatch, stateOf, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
+import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
 
-export class GroupAggregateOperator implements Operator {
+const KIND = 'GroupAggregate';
+const VERSION = 1;
+
+interface GroupAggregateState {
+  keys: KeySlotsSnapshot;
+  counts: Float64Array;
+  emitted: Uint8Array;
+  aggs: unknown[];
+  ttl: Float64Array | null;
+  /** the pending mini-batch: slots touched since the last flush, in order, and their results before */
+  dirty: Int32Array;
+  before: unknown[][];
+  pendingRows: number;
+  flushAt: number | null;
+  ttlAt: number | null;
+}
+
+export class GroupAggregateOperator implements Operator, Checkpointable {
   private readonly out: Emitter;
   private readonly ctx: ExecContext;
   private readonly groupKeys: number[];
@@ -32,12 +51,12 @@ export class GroupAggregateOperator implements Operator {
   private dirtyMark = new Int32Array(256);
   private before: unknown[][] = [];
   private pendingRows = 0;
-  private flushTimer = false;
+  private readonly flushTimer = new PendingTimer();
   private addRows = new Int32Array(1024);
   private addSlots = new Int32Array(1024);
   private subRows = new Int32Array(1024);
   private subSlots = new Int32Array(1024);
-  private ttlTimer = false;
+  private readonly ttlTimer = new PendingTimer();
 
   /**
    * `retracting`: the input carries -U/-D rows, so accumulators keep what taking rows back needs (MIN and
@@ -126,13 +145,7 @@ export class GroupAggregateOperator implements Operator {
     this.pendingRows += n;
     const mb = this.ctx.miniBatch;
     if (mb === null || this.pendingRows >= mb.size) this.flush();
-    else if (!this.flushTimer) {
-      this.flushTimer = true;
-      this.ctx.onProcessingTime(this.ctx.clock.now() + mb.latency, () => {
-        this.flushTimer = false;
-        this.flush();
-      });
-    }
+    else if (!this.flushTimer.pending) this.flushTimer.set(this.ctx, this.ctx.clock.now() + mb.latency, () => this.flush());
   }
 
   /** Emits the net change of every key touched since the last flush. */
@@ -176,13 +189,56 @@ export class GroupAggregateOperator implements Operator {
   }
 
   private scheduleTtl(): void {
-    if (this.ttlTimer) return;
-    this.ttlTimer = true;
+    if (this.ttlTimer.pending) return;
     const every = Math.max(1, Math.floor(this.ttl.ttl / 2));
-    this.ctx.onProcessingTime(this.ctx.clock.now() + every, () => {
-      this.ttlTimer = false;
-      this.expire();
-    });
+    this.ttlTimer.set(this.ctx, this.ctx.clock.now() + every, () => this.expire());
+  }
+
+  /**
+   * The pending mini-batch is part of the state (the slots touched since the last flush and their
+   * results before), so a restored operator emits exactly what this one would have at its next flush.
+   * `flushPending` is the alternative a checkpoint barrier may take instead (Flink flushes mini-batches
+   * at barriers).
+   */
+  snapshotState(): OperatorSnapshot {
+    const cap = this.keys.capacity;
+    const state: GroupAggregateState = {
+      keys: this.keys.exportState(),
+      counts: head(this.counts, cap),
+      emitted: head(this.emitted, cap),
+      aggs: this.aggs.exportState(),
+      ttl: this.ttl.enabled ? this.ttl.exportState(cap) : null,
+      dirty: Int32Array.from(this.dirty),
+      before: this.before.map((b) => [...b]),
+      pendingRows: this.pendingRows,
+      flushAt: this.flushTimer.at,
+      ttlAt: this.ttlTimer.at,
+    };
+    return snapshotOf(KIND, VERSION, state);
+  }
+
+  restoreState(snap: OperatorSnapshot): void {
+    const s = stateOf<GroupAggregateState>(snap, KIND, VERSION);
+    if (s.aggs.length !== this.aggs.width) throw stateMismatch(`the saved ${KIND} state has ${s.aggs.length} aggregates where the plan has ${this.aggs.width}`);
+    this.keys.importState(s.keys);
+    const cap = Math.max(this.keys.capacity, 256);
+    this.counts = f64From(s.counts, cap);
+    this.emitted = u8From(s.emitted, cap);
+    this.dirtyMark = new Int32Array(cap);
+    this.aggs.grow(cap);
+    this.aggs.importState(s.aggs);
+    if (s.ttl !== null && this.ttl.enabled) this.ttl.importState(s.ttl);
+    this.dirty = Array.from(s.dirty);
+    this.dirty.forEach((slot, d) => { this.dirtyMark[slot] = d + 1; });
+    this.before = s.before.map((b) => [...b]);
+    this.pendingRows = s.pendingRows;
+    this.flushTimer.restore(this.ctx, s.flushAt, () => this.flush());
+    if (this.ttl.enabled) this.ttlTimer.restore(this.ctx, s.ttlAt, () => this.expire());
+  }
+
+  /** Emits the pending mini-batch now (a checkpoint barrier may flush instead of saving it). */
+  flushPending(): void {
+    if (this.dirty.length > 0) this.flush();
   }
 
   /** State not written for the TTL is forgotten silently, as Flink does: a later row for the key starts over. */

@@ -16,7 +16,20 @@ import type { PhysicalJoinType } from '../physical-plan.ts';
 import type { Emitter, ExecContext, Operator } from '../operator.ts';
 import { WatermarkMerger } from '../operator.ts';
 import { TimerQueue } from '../../state/timer-queue.ts';
-import { JoinSide } from './join-side.ts';
+import { JoinSide, type JoinSideSnapshot } from './join-side.ts';
+import { PendingTimer, snapshotOf, stateOf, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
+
+const KIND = 'IntervalJoin';
+const VERSION = 1;
+
+interface IntervalJoinState {
+  sides: [JoinSideSnapshot, JoinSideSnapshot];
+  expiry: [{ times: Float64Array; ids: Int32Array }, { times: Float64Array; ids: Int32Array }];
+  merger: ReturnType<WatermarkMerger['exportState']>;
+  marks: number[];
+  ended: number;
+  clockAt: number | null;
+}
 
 export interface IntervalJoinSpec {
   joinType: PhysicalJoinType;
@@ -33,7 +46,7 @@ export interface IntervalJoinSpec {
   rowtime: boolean;
 }
 
-export class IntervalJoinOperator implements Operator {
+export class IntervalJoinOperator implements Operator, Checkpointable {
   private readonly out: Emitter;
   private readonly ctx: ExecContext;
   private readonly spec: IntervalJoinSpec;
@@ -45,7 +58,7 @@ export class IntervalJoinOperator implements Operator {
   /** watermark per input */
   private readonly marks = [-Infinity, -Infinity];
   private ended = 0;
-  private clockTimer = false;
+  private readonly clockTimer = new PendingTimer();
 
   constructor(out: Emitter, ctx: ExecContext, spec: IntervalJoinSpec) {
     this.out = out;
@@ -204,15 +217,40 @@ export class IntervalJoinOperator implements Operator {
   }
 
   private scheduleClock(): void {
-    if (this.clockTimer) return;
+    if (this.clockTimer.pending) return;
     const next = Math.min(this.expiry[0].peekTime(), this.expiry[1].peekTime());
     if (next === Infinity) return;
-    this.clockTimer = true;
-    this.ctx.onProcessingTime(next, () => {
-      this.clockTimer = false;
-      this.advanceByClock();
-      this.scheduleClock();
-    });
+    this.clockTimer.set(this.ctx, next, () => this.onClock());
+  }
+
+  private onClock(): void {
+    this.advanceByClock();
+    this.scheduleClock();
+  }
+
+  snapshotState(): OperatorSnapshot {
+    const state: IntervalJoinState = {
+      sides: [this.sides[0].exportState(), this.sides[1].exportState()],
+      expiry: [this.expiry[0].exportState(), this.expiry[1].exportState()],
+      merger: this.merger.exportState(),
+      marks: [...this.marks],
+      ended: this.ended,
+      clockAt: this.clockTimer.at,
+    };
+    return snapshotOf(KIND, VERSION, state);
+  }
+
+  restoreState(snap: OperatorSnapshot): void {
+    const s = stateOf<IntervalJoinState>(snap, KIND, VERSION);
+    this.sides[0].importState(s.sides[0]);
+    this.sides[1].importState(s.sides[1]);
+    this.expiry[0].importState(s.expiry[0]);
+    this.expiry[1].importState(s.expiry[1]);
+    this.merger.importState(s.merger);
+    this.marks[0] = s.marks[0]!;
+    this.marks[1] = s.marks[1]!;
+    this.ended = s.ended;
+    this.clockTimer.restore(this.ctx, s.clockAt, () => this.onClock());
   }
 
   end(port: number): void {

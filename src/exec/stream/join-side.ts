@@ -10,6 +10,22 @@ import type { KeySlots } from '../../state/key-slots.ts';
 import type { RowArena } from '../../state/row-arena.ts';
 import type { StateBackend } from '../../state/backend.ts';
 import { growI32Filled, growI32 } from '../../util/grow.ts';
+import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
+import type { RowArenaSnapshot } from '../../state/row-arena.ts';
+import { f64From, head, i32From } from './checkpointable.ts';
+
+/** A join side in bulk: rows, keys, and the per-key lists as the typed arrays that thread them. */
+export interface JoinSideSnapshot {
+  arena: RowArenaSnapshot;
+  keys: KeySlotsSnapshot;
+  head: Int32Array;
+  sizes: Int32Array;
+  next: Int32Array;
+  prev: Int32Array;
+  slotOf: Int32Array;
+  matches: Int32Array;
+  written: Float64Array;
+}
 
 export class JoinSide {
   readonly arena: RowArena;
@@ -135,6 +151,36 @@ export class JoinSide {
     for (const slot of new Set(this.emptied)) {
       if (this.sizes[slot] === 0 && this.head[slot] === -1) this.keys.release(slot);
     }
+    this.emptied = [];
+  }
+
+  /** Called between batches (no key is waiting to be released). */
+  exportState(): JoinSideSnapshot {
+    const rows = this.arena.capacity;
+    const slots = this.keys.capacity;
+    return {
+      arena: this.arena.exportState(),
+      keys: this.keys.exportState(),
+      head: head(this.head, slots),
+      sizes: head(this.sizes, slots),
+      next: head(this.next, rows),
+      prev: head(this.prev, rows),
+      slotOf: head(this.slotOf, rows),
+      matches: head(this.matches, rows),
+      written: head(this.written, rows),
+    };
+  }
+
+  importState(s: JoinSideSnapshot): void {
+    this.arena.importState(s.arena);
+    this.keys.importState(s.keys);
+    this.head = i32From(s.head, 256, -1);
+    this.sizes = i32From(s.sizes, 256);
+    this.next = i32From(s.next, 256, -1);
+    this.prev = i32From(s.prev, 256, -1);
+    this.slotOf = i32From(s.slotOf, 256);
+    this.matches = i32From(s.matches, 256);
+    this.written = s.written.length > 0 ? f64From(s.written, 256) : new Float64Array(0);
     this.emptied = [];
   }
 

@@ -16,6 +16,10 @@ import type { BoundExpr } from '../expr/expr.ts';
 import { compileColumn, compilePairPredicate, compilePredicate, type ColumnKernel, type PairPredicateKernel, type PredicateKernel } from '../expr/compile.ts';
 import type { Emitter, ExecContext, Operator } from '../operator.ts';
 import type { LookupFunction } from '../../connectors/connector.ts';
+import { snapshotOf, stateMismatch, stateOf, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
+
+const KIND = 'LookupJoin';
+const VERSION = 1;
 
 export interface LookupJoinSpec {
   joinType: 'inner' | 'left';
@@ -30,7 +34,13 @@ export interface LookupJoinSpec {
   lookup: LookupFunction;
 }
 
-export class LookupJoinOperator implements Operator {
+/**
+ * Checkpoints: the operator holds no state (each left row meets the table as it is when looked up), but
+ * it chains work that is still in flight. A snapshot is only taken once that chain has settled (the
+ * driver drains deferred work before a checkpoint); taking one earlier is an error, since the rows in
+ * flight would be lost.
+ */
+export class LookupJoinOperator implements Operator, Checkpointable {
   private readonly out: Emitter;
   private readonly ctx: ExecContext;
   private readonly spec: LookupJoinSpec;
@@ -50,9 +60,22 @@ export class LookupJoinOperator implements Operator {
     this.residual = spec.residual ? compilePairPredicate(spec.residual, spec.leftTypes, spec.rightTypes, ctx.env) : null;
   }
 
+  /** Steps chained and not yet finished. */
+  private inFlight = 0;
+
   private then(step: () => void | Promise<void>): void {
-    this.chain = this.chain.then(step);
+    this.inFlight++;
+    this.chain = this.chain.then(step).finally(() => { this.inFlight--; });
     this.ctx.defer(this.chain);
+  }
+
+  snapshotState(): OperatorSnapshot {
+    if (this.inFlight > 0) throw stateMismatch(`a lookup join has ${this.inFlight} batch(es) or signals in flight; a snapshot must wait until deferred work is drained`, 'Drain the job (StreamJob.drain) before snapshotting its operators.');
+    return snapshotOf(KIND, VERSION, {});
+  }
+
+  restoreState(snap: OperatorSnapshot): void {
+    stateOf(snap, KIND, VERSION);
   }
 
   push(batch: Batch): void {

@@ -18,6 +18,22 @@ import type { KeySlots } from '../../state/key-slots.ts';
 import type { RowArena } from '../../state/row-arena.ts';
 import { TimerQueue } from '../../state/timer-queue.ts';
 import { AggregateState } from './aggregate-state.ts';
+import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
+import type { RowArenaSnapshot } from '../../state/row-arena.ts';
+import { snapshotOf, stateMismatch, stateOf, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
+
+const KIND = 'StreamOverAggregate';
+const VERSION = 1;
+
+interface StreamOverState {
+  parts: KeySlotsSnapshot;
+  rows: RowArenaSnapshot;
+  /** per partition slot (null: none): its kept rows and counters */
+  partitions: Array<{ ids: Int32Array; times: Float64Array; base: number; count: number; groups: number; frameStart: number[] } | null>;
+  aggs: Array<unknown[] | null>;
+  waiting: { times: Float64Array; ids: Int32Array };
+  wm: number;
+}
 
 export interface StreamOverSpec {
   inputTypes: DataType[];
@@ -41,13 +57,13 @@ interface Partition {
 
 const RANKS = new Set(['row_number', 'rank', 'dense_rank', 'lag']);
 
-export class StreamOverAggregateOperator implements Operator {
+export class StreamOverAggregateOperator implements Operator, Checkpointable {
   private readonly out: Emitter;
   private readonly ctx: ExecContext;
   private readonly spec: StreamOverSpec;
   private readonly parts: KeySlots;
   private readonly rows: RowArena;
-  private readonly partitions: Array<Partition | undefined> = [];
+  private partitions: Array<Partition | undefined> = [];
   private readonly aggs: Array<AggregateState | null>;
   /** rows waiting for the watermark, by time (ties: arrival order, as ids grow) */
   private readonly waiting = new TimerQueue();
@@ -81,6 +97,38 @@ export class StreamOverAggregateOperator implements Operator {
     }
     this.keepRows = keepRows;
     this.keepRange = keepRange;
+  }
+
+  snapshotState(): OperatorSnapshot {
+    const state: StreamOverState = {
+      parts: this.parts.exportState(),
+      rows: this.rows.exportState(),
+      partitions: Array.from(this.partitions, (p) => (p === undefined ? null : {
+        ids: Int32Array.from(p.ids), times: Float64Array.from(p.times), base: p.base, count: p.count, groups: p.groups, frameStart: [...p.frameStart],
+      })),
+      aggs: this.aggs.map((a) => (a === null ? null : a.exportState())),
+      waiting: this.waiting.exportState(),
+      wm: this.wm,
+    };
+    return snapshotOf(KIND, VERSION, state);
+  }
+
+  restoreState(snap: OperatorSnapshot): void {
+    const s = stateOf<StreamOverState>(snap, KIND, VERSION);
+    if (s.aggs.length !== this.aggs.length) throw stateMismatch(`the saved ${KIND} state has ${s.aggs.length} calls where the plan has ${this.aggs.length}`);
+    this.parts.importState(s.parts);
+    this.rows.importState(s.rows);
+    this.partitions = s.partitions.map((p) => (p === null ? undefined : {
+      ids: Array.from(p.ids), times: Array.from(p.times), base: p.base, count: p.count, groups: p.groups, frameStart: [...p.frameStart],
+    }));
+    this.aggs.forEach((a, i) => {
+      const saved = s.aggs[i];
+      if (a === null || saved === null || saved === undefined) return;
+      a.grow(this.parts.capacity);
+      a.importState(saved);
+    });
+    this.waiting.importState(s.waiting);
+    this.wm = s.wm;
   }
 
   push(batch: Batch): void {

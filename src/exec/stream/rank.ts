@@ -14,7 +14,19 @@ import type { RankFunction } from '../physical-plan.ts';
 import type { Emitter, ExecContext } from '../operator.ts';
 import { ForwardingOperator } from '../operator.ts';
 import type { KeySlots } from '../../state/key-slots.ts';
-import { TopNState, type Ranked } from './top-n-state.ts';
+import { TopNState, type Ranked, type TopNStateSnapshot } from './top-n-state.ts';
+import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
+import { packLists, snapshotOf, stateOf, unpackLists, type Checkpointable, type ListsSnapshot, type OperatorSnapshot } from './checkpointable.ts';
+
+const KIND = 'Rank';
+const VERSION = 1;
+
+interface RankState {
+  keys: KeySlotsSnapshot;
+  rows: TopNStateSnapshot;
+  /** per partition slot: its row ids in rank order */
+  lists: ListsSnapshot;
+}
 
 export interface RankSpec {
   inputTypes: DataType[];
@@ -28,12 +40,12 @@ export interface RankSpec {
   retracting: boolean;
 }
 
-export class RankOperator extends ForwardingOperator {
+export class RankOperator extends ForwardingOperator implements Checkpointable {
   private readonly ctx: ExecContext;
   private readonly spec: RankSpec;
   private readonly keys: KeySlots;
   private readonly state: TopNState;
-  private readonly lists: Array<number[] | undefined> = [];
+  private lists: Array<number[] | undefined> = [];
 
   constructor(out: Emitter, ctx: ExecContext, spec: RankSpec) {
     super(out);
@@ -77,6 +89,18 @@ export class RankOperator extends ForwardingOperator {
         this.keys.release(s);
       }
     }
+  }
+
+  snapshotState(): OperatorSnapshot {
+    const state: RankState = { keys: this.keys.exportState(), rows: this.state.exportState(), lists: packLists(this.lists, Math.min(this.lists.length, this.keys.capacity)) };
+    return snapshotOf(KIND, VERSION, state);
+  }
+
+  restoreState(snap: OperatorSnapshot): void {
+    const s = stateOf<RankState>(snap, KIND, VERSION);
+    this.keys.importState(s.keys);
+    this.state.importState(s.rows);
+    this.lists = unpackLists(s.lists);
   }
 
   private emitChanges(before: Map<number, Ranked>): void {

@@ -20,6 +20,19 @@ import type { KeySlots } from '../../state/key-slots.ts';
 import type { RowArena } from '../../state/row-arena.ts';
 import { OverAggregateOperator } from '../operators/over-aggregate.ts';
 import { sameResult } from './change-builder.ts';
+import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
+import type { RowArenaSnapshot } from '../../state/row-arena.ts';
+import { snapshotOf, stateOf, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
+
+const KIND = 'RecomputeOverAggregate';
+const VERSION = 1;
+
+interface RecomputeOverState {
+  keys: KeySlotsSnapshot;
+  rows: RowArenaSnapshot;
+  /** per partition slot (null: none): its row ids, and the results emitted per row (ids and values in the same order) */
+  parts: Array<{ ids: Int32Array; emittedIds: Int32Array; emitted: unknown[][] } | null>;
+}
 
 interface Partition {
   /** Row ids in arrival order (batch mode breaks ties in input order, so this keeps results the same). */
@@ -28,13 +41,13 @@ interface Partition {
   emitted: Map<number, unknown[]>;
 }
 
-export class RecomputeOverOperator extends ForwardingOperator {
+export class RecomputeOverOperator extends ForwardingOperator implements Checkpointable {
   private readonly ctx: ExecContext;
   private readonly calls: WindowCall[];
   private readonly partitionKeys: number[];
   private readonly keys: KeySlots;
   private readonly rows: RowArena;
-  private readonly parts: Array<Partition | undefined> = [];
+  private parts: Array<Partition | undefined> = [];
   private readonly over: OverAggregateOperator;
 
   /** `partitionKeys`: columns every call partitions by; rows are kept and recomputed per group of them. */
@@ -46,6 +59,27 @@ export class RecomputeOverOperator extends ForwardingOperator {
     this.keys = ctx.state.keySpace('OverAggregate', this.partitionKeys.map((k) => inputTypes[k]!));
     this.rows = ctx.state.rowStore('OverAggregate', inputTypes);
     this.over = new OverAggregateOperator({ emit: () => {}, end: () => {}, watermark: () => {}, idle: () => {} }, ctx, inputTypes, calls);
+  }
+
+  snapshotState(): OperatorSnapshot {
+    const state: RecomputeOverState = {
+      keys: this.keys.exportState(),
+      rows: this.rows.exportState(),
+      parts: Array.from(this.parts, (p) => (p === undefined ? null : { ids: Int32Array.from(p.ids), emittedIds: Int32Array.from(p.emitted.keys()), emitted: [...p.emitted.values()] })),
+    };
+    return snapshotOf(KIND, VERSION, state);
+  }
+
+  restoreState(snap: OperatorSnapshot): void {
+    const s = stateOf<RecomputeOverState>(snap, KIND, VERSION);
+    this.keys.importState(s.keys);
+    this.rows.importState(s.rows);
+    this.parts = s.parts.map((p) => {
+      if (p === null) return undefined;
+      const emitted = new Map<number, unknown[]>();
+      p.emittedIds.forEach((id, j) => emitted.set(id, p.emitted[j]!));
+      return { ids: Array.from(p.ids), emitted };
+    });
   }
 
   push(batch: Batch): void {

@@ -21,6 +21,24 @@ import { GroupTable } from '../hash/group-table.ts';
 import { instantToLocal, localToInstant } from '../../types/temporal.ts';
 import { AggregateState } from './aggregate-state.ts';
 import { ChangeBuilder } from './change-builder.ts';
+import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
+import type { RowArenaSnapshot } from '../../state/row-arena.ts';
+import { f64From, head, packLists, snapshotOf, stateOf, unpackLists, type Checkpointable, type ListsSnapshot, type OperatorSnapshot } from './checkpointable.ts';
+
+const KIND = 'SessionWindowAggregate';
+const VERSION = 1;
+
+interface SessionState {
+  parts: KeySlotsSnapshot;
+  rows: RowArenaSnapshot;
+  waiting: ListsSnapshot;
+  times: Float64Array;
+  /** nextCheck as parallel arrays, in insertion order (the order sessions close in at the end) */
+  checkSlots: Int32Array;
+  checkTimes: Float64Array;
+  timers: { times: Float64Array; ids: Int32Array };
+  watermark: number;
+}
 
 export interface SessionAggregateSpec {
   inputTypes: DataType[];
@@ -37,14 +55,14 @@ interface Session {
   end: number;
 }
 
-export class SessionWindowAggregateOperator implements Operator {
+export class SessionWindowAggregateOperator implements Operator, Checkpointable {
   private readonly out: Emitter;
   private readonly ctx: ExecContext;
   private readonly spec: SessionAggregateSpec;
   private readonly parts: KeySlots;
   private readonly rows: RowArena;
   /** rows waiting per partition slot */
-  private readonly waiting: Array<number[] | undefined> = [];
+  private waiting: Array<number[] | undefined> = [];
   /** the time (session-local) of each waiting row */
   private times = new Float64Array(256);
   /** per partition: the earliest time a session of it could end (the timer currently registered) */
@@ -60,6 +78,32 @@ export class SessionWindowAggregateOperator implements Operator {
     this.gap = spec.window.size;
     this.parts = ctx.state.keySpace('SessionWindowAggregate', spec.window.partitionKeys.map((k) => spec.inputTypes[k]!));
     this.rows = ctx.state.rowStore('SessionWindowAggregate', spec.inputTypes);
+  }
+
+  snapshotState(): OperatorSnapshot {
+    const state: SessionState = {
+      parts: this.parts.exportState(),
+      rows: this.rows.exportState(),
+      waiting: packLists(this.waiting),
+      times: head(this.times, this.rows.capacity),
+      checkSlots: Int32Array.from(this.nextCheck.keys()),
+      checkTimes: Float64Array.from(this.nextCheck.values()),
+      timers: this.timers.exportState(),
+      watermark: this.currentWatermark,
+    };
+    return snapshotOf(KIND, VERSION, state);
+  }
+
+  restoreState(snap: OperatorSnapshot): void {
+    const s = stateOf<SessionState>(snap, KIND, VERSION);
+    this.parts.importState(s.parts);
+    this.rows.importState(s.rows);
+    this.waiting = unpackLists(s.waiting);
+    this.times = f64From(s.times, 256);
+    this.nextCheck.clear();
+    for (let i = 0; i < s.checkSlots.length; i++) this.nextCheck.set(s.checkSlots[i]!, s.checkTimes[i]!);
+    this.timers.importState(s.timers);
+    this.currentWatermark = s.watermark;
   }
 
   /** Session times are wall-clock times for TIMESTAMP_LTZ, like the SESSION table function's. */

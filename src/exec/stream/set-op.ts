@@ -11,8 +11,21 @@ import { WatermarkMerger } from '../operator.ts';
 import type { KeySlots } from '../../state/key-slots.ts';
 import { growF64 } from '../../util/grow.ts';
 import { ChangeBuilder } from './change-builder.ts';
+import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
+import { f64From, head, snapshotOf, stateOf, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
 
-export class StreamSetOpOperator implements Operator {
+const KIND = 'StreamSetOp';
+const VERSION = 1;
+
+interface SetOpState {
+  rows: KeySlotsSnapshot;
+  left: Float64Array;
+  right: Float64Array;
+  marks: ReturnType<WatermarkMerger['exportState']>;
+  ended: number;
+}
+
+export class StreamSetOpOperator implements Operator, Checkpointable {
   private readonly out: Emitter;
   private readonly op: 'intersect' | 'except';
   private readonly all: boolean;
@@ -35,6 +48,20 @@ export class StreamSetOpOperator implements Operator {
     const r = this.counts[1][s]!;
     if (this.op === 'intersect') return this.all ? Math.min(l, r) : l > 0 && r > 0 ? 1 : 0;
     return this.all ? Math.max(l - r, 0) : l > 0 && r === 0 ? 1 : 0;
+  }
+
+  snapshotState(): OperatorSnapshot {
+    const cap = this.rows.capacity;
+    const state: SetOpState = { rows: this.rows.exportState(), left: head(this.counts[0], cap), right: head(this.counts[1], cap), marks: this.marks.exportState(), ended: this.ended };
+    return snapshotOf(KIND, VERSION, state);
+  }
+
+  restoreState(snap: OperatorSnapshot): void {
+    const s = stateOf<SetOpState>(snap, KIND, VERSION);
+    this.rows.importState(s.rows);
+    this.counts = [f64From(s.left, 256), f64From(s.right, 256)];
+    this.marks.importState(s.marks);
+    this.ended = s.ended;
   }
 
   push(batch: Batch, port: number): void {

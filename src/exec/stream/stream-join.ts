@@ -19,7 +19,21 @@ import { compilePairPredicate, type PairPredicateKernel } from '../expr/compile.
 import type { PhysicalJoinType } from '../physical-plan.ts';
 import type { Emitter, ExecContext, Operator } from '../operator.ts';
 import { WatermarkMerger } from '../operator.ts';
-import { JoinSide } from './join-side.ts';
+import { JoinSide, type JoinSideSnapshot } from './join-side.ts';
+import { PendingTimer, head, snapshotOf, stateOf, u8From, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
+
+const KIND = 'StreamJoin';
+const VERSION = 1;
+
+interface StreamJoinState {
+  sides: [JoinSideSnapshot, JoinSideSnapshot];
+  leftState: Uint8Array;
+  rightTotal: number;
+  rightNullKeys: number;
+  marks: ReturnType<WatermarkMerger['exportState']>;
+  ended: number;
+  expiryAt: number | null;
+}
 
 export interface StreamJoinSpec {
   joinType: PhysicalJoinType;
@@ -62,7 +76,7 @@ class Out {
   }
 }
 
-export class StreamJoinOperator implements Operator {
+export class StreamJoinOperator implements Operator, Checkpointable {
   private readonly out: Emitter;
   private readonly ctx: ExecContext;
   private readonly t: PhysicalJoinType;
@@ -77,7 +91,7 @@ export class StreamJoinOperator implements Operator {
   private leftState = new Uint8Array(256);
   private rightTotal = 0;
   private rightNullKeys = 0;
-  private expiryScheduled = false;
+  private readonly expiry = new PendingTimer();
 
   constructor(out: Emitter, ctx: ExecContext, spec: StreamJoinSpec) {
     this.out = out;
@@ -95,14 +109,39 @@ export class StreamJoinOperator implements Operator {
   /** State TTL: rows not written for `table.exec.state.ttl` are forgotten, checked every half TTL. */
   private scheduleExpiry(): void {
     const ttl = this.ctx.state.ttl;
-    if (ttl <= 0 || this.expiryScheduled) return;
-    this.expiryScheduled = true;
-    this.ctx.onProcessingTime(this.ctx.clock.now() + Math.max(1, Math.floor(ttl / 2)), () => {
-      this.expiryScheduled = false;
-      const limit = this.ctx.clock.now() - ttl;
-      for (const side of this.sides) side.expireBefore(limit);
-      if (this.sides[0].rows + this.sides[1].rows > 0) this.scheduleExpiry();
-    });
+    if (ttl <= 0 || this.expiry.pending) return;
+    this.expiry.set(this.ctx, this.ctx.clock.now() + Math.max(1, Math.floor(ttl / 2)), () => this.expire());
+  }
+
+  private expire(): void {
+    const limit = this.ctx.clock.now() - this.ctx.state.ttl;
+    for (const side of this.sides) side.expireBefore(limit);
+    if (this.sides[0].rows + this.sides[1].rows > 0) this.scheduleExpiry();
+  }
+
+  snapshotState(): OperatorSnapshot {
+    const state: StreamJoinState = {
+      sides: [this.sides[0].exportState(), this.sides[1].exportState()],
+      leftState: head(this.leftState, this.sides[0].arena.capacity),
+      rightTotal: this.rightTotal,
+      rightNullKeys: this.rightNullKeys,
+      marks: this.marks.exportState(),
+      ended: this.ended,
+      expiryAt: this.expiry.at,
+    };
+    return snapshotOf(KIND, VERSION, state);
+  }
+
+  restoreState(snap: OperatorSnapshot): void {
+    const s = stateOf<StreamJoinState>(snap, KIND, VERSION);
+    this.sides[0].importState(s.sides[0]);
+    this.sides[1].importState(s.sides[1]);
+    this.leftState = u8From(s.leftState, 256);
+    this.rightTotal = s.rightTotal;
+    this.rightNullKeys = s.rightNullKeys;
+    this.marks.importState(s.marks);
+    this.ended = s.ended;
+    if (this.ctx.state.ttl > 0) this.expiry.restore(this.ctx, s.expiryAt, () => this.expire());
   }
 
   private preserved(side: number): boolean {

@@ -15,6 +15,26 @@ import { WatermarkMerger } from '../operator.ts';
 import type { KeySlots } from '../../state/key-slots.ts';
 import type { RowArena } from '../../state/row-arena.ts';
 import { TimerQueue } from '../../state/timer-queue.ts';
+import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
+import type { RowArenaSnapshot } from '../../state/row-arena.ts';
+import { snapshotOf, stateOf, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
+
+const KIND = 'TemporalJoin';
+const VERSION = 1;
+
+interface TemporalJoinState {
+  left: RowArenaSnapshot;
+  right: RowArenaSnapshot;
+  versionKeys: KeySlotsSnapshot;
+  /** per version key slot: how many versions (-1: none), then all versions' times and row ids */
+  counts: Int32Array;
+  times: Float64Array;
+  ids: Int32Array;
+  waiting: { times: Float64Array; ids: Int32Array };
+  merger: ReturnType<WatermarkMerger['exportState']>;
+  wm: number;
+  ended: number;
+}
 
 export interface TemporalJoinSpec {
   joinType: 'inner' | 'left';
@@ -34,13 +54,13 @@ interface Versions {
   ids: number[];
 }
 
-export class TemporalJoinOperator implements Operator {
+export class TemporalJoinOperator implements Operator, Checkpointable {
   private readonly out: Emitter;
   private readonly spec: TemporalJoinSpec;
   private readonly left: RowArena;
   private readonly right: RowArena;
   private readonly versionKeys: KeySlots;
-  private readonly versions: Array<Versions | undefined> = [];
+  private versions: Array<Versions | undefined> = [];
   private readonly waiting = new TimerQueue();
   private readonly merger = new WatermarkMerger(2);
   private readonly residual: PairPredicateKernel | null;
@@ -56,6 +76,51 @@ export class TemporalJoinOperator implements Operator {
     this.versionKeys = ctx.state.keySpace('TemporalJoin(versions)', spec.rightKeys.map((k) => spec.rightTypes[k]!));
     this.residual = spec.residual ? compilePairPredicate(spec.residual, spec.leftTypes, spec.rightTypes, ctx.env) : null;
     this.strict = spec.nullSafe.map((s, i) => (s ? -1 : i)).filter((i) => i >= 0);
+  }
+
+  snapshotState(): OperatorSnapshot {
+    const n = this.versions.length;
+    const counts = new Int32Array(n);
+    let total = 0;
+    for (let s = 0; s < n; s++) {
+      const v = this.versions[s];
+      counts[s] = v === undefined ? -1 : v.times.length;
+      if (v !== undefined) total += v.times.length;
+    }
+    const times = new Float64Array(total);
+    const ids = new Int32Array(total);
+    let k = 0;
+    for (const v of this.versions) {
+      if (v === undefined) continue;
+      for (let j = 0; j < v.times.length; j++, k++) {
+        times[k] = v.times[j]!;
+        ids[k] = v.ids[j]!;
+      }
+    }
+    const state: TemporalJoinState = {
+      left: this.left.exportState(), right: this.right.exportState(), versionKeys: this.versionKeys.exportState(),
+      counts, times, ids, waiting: this.waiting.exportState(), merger: this.merger.exportState(), wm: this.wm, ended: this.ended,
+    };
+    return snapshotOf(KIND, VERSION, state);
+  }
+
+  restoreState(snap: OperatorSnapshot): void {
+    const s = stateOf<TemporalJoinState>(snap, KIND, VERSION);
+    this.left.importState(s.left);
+    this.right.importState(s.right);
+    this.versionKeys.importState(s.versionKeys);
+    this.versions = new Array(s.counts.length);
+    let k = 0;
+    for (let slot = 0; slot < s.counts.length; slot++) {
+      const c = s.counts[slot]!;
+      if (c < 0) continue;
+      this.versions[slot] = { times: Array.from(s.times.subarray(k, k + c)), ids: Array.from(s.ids.subarray(k, k + c)) };
+      k += c;
+    }
+    this.waiting.importState(s.waiting);
+    this.merger.importState(s.merger);
+    this.wm = s.wm;
+    this.ended = s.ended;
   }
 
   push(batch: Batch, port: number): void {

@@ -11,8 +11,21 @@ import type { RowArena } from '../../state/row-arena.ts';
 import { TimerQueue } from '../../state/timer-queue.ts';
 import { growF64 } from '../../util/grow.ts';
 import { stateComparator } from './state-order.ts';
+import type { RowArenaSnapshot } from '../../state/row-arena.ts';
+import { f64From, head, snapshotOf, stateOf, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
 
-export class TemporalSortOperator implements Operator {
+const KIND = 'TemporalSort';
+const VERSION = 1;
+
+interface TemporalSortState {
+  rows: RowArenaSnapshot;
+  waiting: { times: Float64Array; ids: Int32Array };
+  seq: Float64Array;
+  nextSeq: number;
+  wm: number;
+}
+
+export class TemporalSortOperator implements Operator, Checkpointable {
   private readonly out: Emitter;
   private readonly ctx: ExecContext;
   private readonly rows: RowArena;
@@ -29,6 +42,20 @@ export class TemporalSortOperator implements Operator {
     this.rows = ctx.state.rowStore('TemporalSort', types);
     this.timeColumn = keys[0]!.index;
     this.cmp = stateComparator(this.rows.columns, types, keys, () => this.seq);
+  }
+
+  snapshotState(): OperatorSnapshot {
+    const state: TemporalSortState = { rows: this.rows.exportState(), waiting: this.waiting.exportState(), seq: head(this.seq, this.rows.capacity), nextSeq: this.nextSeq, wm: this.wm };
+    return snapshotOf(KIND, VERSION, state);
+  }
+
+  restoreState(snap: OperatorSnapshot): void {
+    const s = stateOf<TemporalSortState>(snap, KIND, VERSION);
+    this.rows.importState(s.rows);
+    this.waiting.importState(s.waiting);
+    this.seq = f64From(s.seq, 256);
+    this.nextSeq = s.nextSeq;
+    this.wm = s.wm;
   }
 
   push(batch: Batch): void {

@@ -9,6 +9,15 @@ import type { SortKey } from '../plan-types.ts';
 import type { RankFunction } from '../physical-plan.ts';
 import type { RowArena } from '../../state/row-arena.ts';
 import { growF64 } from '../../util/grow.ts';
+import type { RowArenaSnapshot } from '../../state/row-arena.ts';
+import { f64From, head } from './checkpointable.ts';
+
+/** Rows and their arrival sequence numbers (the tie-breaker among equal ORDER BY keys). */
+export interface TopNStateSnapshot {
+  rows: RowArenaSnapshot;
+  seq: Float64Array;
+  nextSeq: number;
+}
 import { insertionPoint, peerComparator, stateComparator, type StateComparator } from './state-order.ts';
 
 export interface Ranked {
@@ -46,6 +55,16 @@ export class TopNState {
     list.splice(insertionPoint(list, id, this.cmp), 0, id);
     if (!trim || list.length <= this.end) return [];
     return list.splice(this.keepCount(list));
+  }
+
+  exportState(): TopNStateSnapshot {
+    return { rows: this.rows.exportState(), seq: head(this.seq, this.rows.capacity), nextSeq: this.nextSeq };
+  }
+
+  importState(s: TopNStateSnapshot): void {
+    this.rows.importState(s.rows);
+    this.seq = f64From(s.seq, 256);
+    this.nextSeq = s.nextSeq;
   }
 
   /** Removes the row equal to row i of `cols` from `list`; returns its id (still stored), or -1. */

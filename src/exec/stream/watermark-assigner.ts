@@ -10,15 +10,26 @@ import type { DataType } from '../../types/data-type.ts';
 import type { BoundExpr } from '../expr/expr.ts';
 import { compileColumn, type ColumnKernel } from '../expr/compile.ts';
 import type { Emitter, ExecContext, Operator } from '../operator.ts';
+import { PendingTimer, snapshotOf, stateOf, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
 
-export class WatermarkAssignerOperator implements Operator {
+const KIND = 'WatermarkAssigner';
+const VERSION = 1;
+
+interface WatermarkState {
+  current: number;
+  emitted: number;
+  lastEmitAt: number;
+  timerAt: number | null;
+}
+
+export class WatermarkAssignerOperator implements Operator, Checkpointable {
   private readonly out: Emitter;
   private readonly ctx: ExecContext;
   private readonly kernel: ColumnKernel;
   private current = -Infinity;
   private emitted = -Infinity;
   private lastEmitAt = -Infinity;
-  private timer = false;
+  private readonly timer = new PendingTimer();
 
   constructor(out: Emitter, ctx: ExecContext, inputTypes: DataType[], watermark: BoundExpr) {
     this.out = out;
@@ -54,13 +65,21 @@ export class WatermarkAssignerOperator implements Operator {
       return;
     }
     // a source that goes quiet must still see its last watermark go out
-    if (!this.timer) {
-      this.timer = true;
-      this.ctx.onProcessingTime(this.lastEmitAt + interval, () => {
-        this.timer = false;
-        this.maybeEmit();
-      });
-    }
+    if (!this.timer.pending) this.timer.set(this.ctx, this.lastEmitAt + interval, () => this.maybeEmit());
+  }
+
+  /** The watermark computed so far, the one last sent, and when (a restored source continues from them). */
+  snapshotState(): OperatorSnapshot {
+    const state: WatermarkState = { current: this.current, emitted: this.emitted, lastEmitAt: this.lastEmitAt, timerAt: this.timer.at };
+    return snapshotOf(KIND, VERSION, state);
+  }
+
+  restoreState(snap: OperatorSnapshot): void {
+    const s = stateOf<WatermarkState>(snap, KIND, VERSION);
+    this.current = s.current;
+    this.emitted = s.emitted;
+    this.lastEmitAt = s.lastEmitAt;
+    this.timer.restore(this.ctx, s.timerAt, () => this.maybeEmit());
   }
 
   watermark(): void {

@@ -16,6 +16,17 @@ import { growF64 } from '../../util/grow.ts';
 import { AggregateState } from './aggregate-state.ts';
 import { ChangeBuilder } from './change-builder.ts';
 import { WindowClock } from './window-clock.ts';
+import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
+import { f64From, head, snapshotOf, stateOf, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
+
+const KIND = 'WindowAggregate';
+const VERSION = 1;
+
+interface WindowAggregateState {
+  watermark: number;
+  /** the open windows, in the order they were opened */
+  buckets: Array<{ end: number; start: unknown; time: unknown; keys: KeySlotsSnapshot; counts: Float64Array; aggs: unknown[] }>;
+}
 
 export interface WindowAggregateSpec {
   inputTypes: DataType[];
@@ -49,7 +60,7 @@ class Bucket {
   }
 }
 
-export class WindowAggregateOperator implements Operator {
+export class WindowAggregateOperator implements Operator, Checkpointable {
   private readonly out: Emitter;
   private readonly ctx: ExecContext;
   private readonly spec: WindowAggregateSpec;
@@ -81,6 +92,31 @@ export class WindowAggregateOperator implements Operator {
       this.clock.onProcessingDeadline(end, () => this.fireUntil((e) => e === end));
     }
     return b;
+  }
+
+  snapshotState(): OperatorSnapshot {
+    const state: WindowAggregateState = {
+      watermark: this.clock.watermark,
+      buckets: [...this.buckets.values()].map((b) => ({
+        end: b.end, start: b.start, time: b.time, keys: b.keys.exportState(), counts: head(b.counts, b.keys.capacity), aggs: b.aggs.exportState(),
+      })),
+    };
+    return snapshotOf(KIND, VERSION, state);
+  }
+
+  /** Reopens the saved windows (processing-time windows register their deadlines again). */
+  restoreState(snap: OperatorSnapshot): void {
+    const s = stateOf<WindowAggregateState>(snap, KIND, VERSION);
+    this.clock.watermark = s.watermark;
+    for (const saved of s.buckets) {
+      const b = this.bucket(saved.end);
+      b.start = saved.start;
+      b.time = saved.time;
+      b.keys.importState(saved.keys);
+      b.counts = f64From(saved.counts, 16);
+      b.aggs.grow(Math.max(b.keys.capacity, b.counts.length));
+      b.aggs.importState(saved.aggs);
+    }
   }
 
   push(batch: Batch): void {

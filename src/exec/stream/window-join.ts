@@ -14,6 +14,19 @@ import { WatermarkMerger } from '../operator.ts';
 import type { RowArena } from '../../state/row-arena.ts';
 import { keyEncoder, type KeyEncoder, type KeyValue } from '../../types/key-encoder.ts';
 import { WindowClock } from './window-clock.ts';
+import type { RowArenaSnapshot } from '../../state/row-arena.ts';
+import { snapshotOf, stateOf, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
+
+const KIND = 'WindowJoin';
+const VERSION = 1;
+
+interface WindowJoinState {
+  watermark: number;
+  merger: ReturnType<WatermarkMerger['exportState']>;
+  ended: number;
+  arenas: [RowArenaSnapshot, RowArenaSnapshot];
+  buckets: Array<{ end: number; left: Int32Array; right: Int32Array }>;
+}
 
 export interface WindowJoinSpec {
   joinType: PhysicalJoinType;
@@ -29,7 +42,7 @@ export interface WindowJoinSpec {
   ltz: boolean;
 }
 
-export class WindowJoinOperator implements Operator {
+export class WindowJoinOperator implements Operator, Checkpointable {
   private readonly out: Emitter;
   private readonly ctx: ExecContext;
   private readonly spec: WindowJoinSpec;
@@ -62,6 +75,31 @@ export class WindowJoinOperator implements Operator {
       this.clock.onProcessingDeadline(end, () => this.fireWhere((e) => e === end));
     }
     return b;
+  }
+
+  snapshotState(): OperatorSnapshot {
+    const state: WindowJoinState = {
+      watermark: this.clock.watermark,
+      merger: this.merger.exportState(),
+      ended: this.ended,
+      arenas: [this.arenas[0].exportState(), this.arenas[1].exportState()],
+      buckets: [...this.buckets].map(([end, [l, r]]) => ({ end, left: Int32Array.from(l), right: Int32Array.from(r) })),
+    };
+    return snapshotOf(KIND, VERSION, state);
+  }
+
+  restoreState(snap: OperatorSnapshot): void {
+    const s = stateOf<WindowJoinState>(snap, KIND, VERSION);
+    this.clock.watermark = s.watermark;
+    this.merger.importState(s.merger);
+    this.ended = s.ended;
+    this.arenas[0].importState(s.arenas[0]);
+    this.arenas[1].importState(s.arenas[1]);
+    for (const saved of s.buckets) {
+      const b = this.bucket(saved.end);
+      for (const id of saved.left) b[0].push(id);
+      for (const id of saved.right) b[1].push(id);
+    }
   }
 
   push(batch: Batch, port: number): void {

@@ -12,6 +12,18 @@ import type { Emitter, ExecContext, Operator } from '../operator.ts';
 import type { KeySlots } from '../../state/key-slots.ts';
 import { TopNState } from './top-n-state.ts';
 import { WindowClock } from './window-clock.ts';
+import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
+import type { TopNStateSnapshot } from './top-n-state.ts';
+import { packLists, snapshotOf, stateOf, unpackLists, type Checkpointable, type ListsSnapshot, type OperatorSnapshot } from './checkpointable.ts';
+
+const KIND = 'WindowRank';
+const VERSION = 1;
+
+interface WindowRankState {
+  watermark: number;
+  rows: TopNStateSnapshot;
+  buckets: Array<{ end: number; keys: KeySlotsSnapshot; lists: ListsSnapshot }>;
+}
 
 export interface WindowRankSpec {
   inputTypes: DataType[];
@@ -31,7 +43,7 @@ interface Bucket {
   lists: Array<number[] | undefined>;
 }
 
-export class WindowRankOperator implements Operator {
+export class WindowRankOperator implements Operator, Checkpointable {
   private readonly out: Emitter;
   private readonly ctx: ExecContext;
   private readonly spec: WindowRankSpec;
@@ -55,6 +67,26 @@ export class WindowRankOperator implements Operator {
       this.clock.onProcessingDeadline(end, () => this.fireWhere((e) => e === end));
     }
     return b;
+  }
+
+  snapshotState(): OperatorSnapshot {
+    const state: WindowRankState = {
+      watermark: this.clock.watermark,
+      rows: this.state.exportState(),
+      buckets: [...this.buckets].map(([end, b]) => ({ end, keys: b.keys.exportState(), lists: packLists(b.lists) })),
+    };
+    return snapshotOf(KIND, VERSION, state);
+  }
+
+  restoreState(snap: OperatorSnapshot): void {
+    const s = stateOf<WindowRankState>(snap, KIND, VERSION);
+    this.clock.watermark = s.watermark;
+    this.state.importState(s.rows);
+    for (const saved of s.buckets) {
+      const b = this.bucket(saved.end);
+      b.keys.importState(saved.keys);
+      b.lists = unpackLists(saved.lists);
+    }
   }
 
   push(batch: Batch): void {
