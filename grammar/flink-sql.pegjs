@@ -1,6 +1,12 @@
 // Freshet's SQL dialect: Flink SQL 2.x, plus a few conveniences Postgres users expect
 // (double-quoted identifiers, `::` casts, E'' strings).
 //
+// With the parse option `dialect: 'postgres'` (wire sessions) it also reads the Postgres syntax that
+// psql, JDBC drivers and client tools send: `~ !~ ~* !~*`, OPERATOR(pg_catalog.~), COLLATE, `= ANY
+// (array)`, ARRAY(subquery), Postgres type names (`"char"`, regclass, oid, int2vector, `text[]`,
+// `pg_catalog.` qualified) and keywords after a dot (`pg_catalog.unnest`). Rules that only exist in that
+// dialect start with `&{ return PG; }`; without the option the grammar reads Flink SQL unchanged.
+//
 // Produces the AST of src/sql/ast.ts. Every node gets `loc` = { start, end } offsets into the input.
 // Keywords are case-insensitive; identifiers keep their case (matching rules live in the binder).
 
@@ -24,6 +30,8 @@
 }}
 
 {
+  const PG = options.dialect === 'postgres';
+
   function L() {
     const l = location();
     return { start: l.start.offset, end: l.end.offset };
@@ -307,7 +315,12 @@ PredicateTail
       const e = L();
       return (left) => ({ kind: 'quantified', op, quantifier: q, left, query: sub, loc: { start: left.loc.start, end: e.end } });
     }
+  / &{ return PG; } _ op:CompareOp _ q:(ANY / SOME / ALL) _ "(" _ arr:Expression _ ")" {
+      const e = L();
+      return (left) => ({ kind: 'quantifiedArray', op, quantifier: q, left, array: arr, loc: { start: left.loc.start, end: e.end } });
+    }
   / _ op:CompareOp _ right:Concat { return (left) => ({ kind: 'binary', op, left, right, loc: mergeLoc(left, right) }); }
+  / &{ return PG; } _ op:(RegexOp / PgOperator) _ right:Concat { return (left) => ({ kind: 'binary', op, left, right, loc: mergeLoc(left, right) }); }
   / __ IS not:(__ NOT)? __ DISTINCT __ FROM __ right:Concat {
       return (left) => ({ kind: 'isDistinct', left, right, not: !!not, loc: mergeLoc(left, right) });
     }
@@ -346,6 +359,17 @@ CompareOp
   / "==" { return '='; }
   / "=" !">" { return '='; }
 
+// Postgres' regular-expression match operators (case-sensitive, case-insensitive, negated)
+RegexOp
+  = "!~*" { return '!~*'; }
+  / "!~" !"~" { return '!~'; }
+  / "~*" { return '~*'; }
+  / "~" !"~" { return '~'; }
+
+// OPERATOR(pg_catalog.~): an operator named with its schema
+PgOperator
+  = OPERATOR _ "(" _ (Identifier _ "." _)? op:(RegexOp / CompareOp) _ ")" { return op; }
+
 Concat
   = head:Additive tail:(_ "||" _ r:Additive { return ['||', r]; })* { return buildBinary(head, tail); }
 
@@ -371,6 +395,7 @@ PostfixOp
   = _ "[" _ idx:Expression _ "]" { const e = L(); return (x) => ({ kind: 'subscript', expr: x, index: idx, loc: { start: x.loc.start, end: e.end } }); }
   / _ "." _ f:Identifier { const e = L(); return (x) => ({ kind: 'field', expr: x, field: f, loc: { start: x.loc.start, end: e.end } }); }
   / _ "::" _ t:DataType { const e = L(); return (x) => ({ kind: 'cast', expr: x, type: t, try: false, loc: { start: x.loc.start, end: e.end } }); }
+  / &{ return PG; } __ COLLATE __ (QualifiedName) { return (x) => x; }
 
 Primary
   = Literal
@@ -389,6 +414,7 @@ Primary
   / JsonValueExpr
   / JsonQueryExpr
   / ExistsExpr
+  / ArraySubquery
   / ArrayCtor
   / MapCtor
   / RowCtor
@@ -497,6 +523,10 @@ JsonWrapper
 
 ExistsExpr
   = EXISTS _ "(" _ q:Query _ ")" { return { kind: 'exists', query: q, loc: L() }; }
+
+// ARRAY(SELECT ..): the subquery's values as an array (Postgres)
+ArraySubquery
+  = &{ return PG; } ARRAY _ "(" _ q:Query _ ")" { return { kind: 'arraySubquery', query: q, loc: L() }; }
 
 ArrayCtor
   = ARRAY _ "[" _ list:ExpressionList? _ "]" { return { kind: 'array', elements: list ?? [], loc: L() }; }
@@ -646,7 +676,12 @@ EscapedChar
 // ------------------------------------------------------------------ names
 
 QualifiedName
-  = head:Identifier tail:(_ "." _ i:Identifier { return i; })* { return { parts: [head, ...tail], loc: L() }; }
+  = head:Identifier tail:(_ "." _ i:QualifiedPart { return i; })* { return { parts: [head, ...tail], loc: L() }; }
+
+// After a dot any word is a name in Postgres (`pg_catalog.unnest`)
+QualifiedPart
+  = Identifier
+  / &{ return PG; } w:$(IdentStart IdentPart*) { return { value: w, quoted: false, loc: L() }; }
 
 ParenIdentList
   = "(" _ head:Identifier tail:(_ "," _ i:Identifier { return i; })* _ ")" { return [head, ...tail]; }
@@ -662,8 +697,9 @@ IdentPart = [A-Za-z0-9_$\u00C0-\uFFFF]
 // ------------------------------------------------------------------ data types
 
 DataType "data type"
-  = t:BaseDataType arr:(__ a:(ARRAY / MULTISET) { return a; })* nn:(__ n:NullConstraint { return n; })? {
+  = (&{ return PG; } "pg_catalog"i _ "." _)? t:BaseDataType dims:(&{ return PG; } _ "[" _ [0-9]* _ "]")* arr:(__ a:(ARRAY / MULTISET) { return a; })* nn:(__ n:NullConstraint { return n; })? {
       let r = t;
+      for (const _d of dims) r = { kind: 'type', name: 'ARRAY', params: [], element: r, notNull: false, loc: L() };
       for (const a of arr) r = { kind: 'type', name: a, params: [], element: r, notNull: false, loc: L() };
       if (nn === 'NOT NULL') r = { ...r, notNull: true, loc: L() };
       return r;
@@ -674,7 +710,8 @@ NullConstraint
   / NULL { return 'NULL'; }
 
 BaseDataType
-  = name:(CHARACTER __ VARYING { return 'VARCHAR'; } / CHAR __ VARYING { return 'VARCHAR'; }) p:TypeParams? { return { kind: 'type', name, params: p ?? [], notNull: false, loc: L() }; }
+  = &{ return PG; } "\"char\"" { return { kind: 'type', name: '"CHAR"', params: [], notNull: false, loc: L() }; }
+  / name:(CHARACTER __ VARYING { return 'VARCHAR'; } / CHAR __ VARYING { return 'VARCHAR'; }) p:TypeParams? { return { kind: 'type', name, params: p ?? [], notNull: false, loc: L() }; }
   / DOUBLE __ PRECISION { return { kind: 'type', name: 'DOUBLE', params: [], notNull: false, loc: L() }; }
   / TIMESTAMP p:TypeParams? z:TimeZoneSuffix? {
       return { kind: 'type', name: z === 'LOCAL' ? 'TIMESTAMP_LTZ' : z === 'TZ' ? 'TIMESTAMP_TZ' : 'TIMESTAMP', params: p ?? [], notNull: false, loc: L() };
@@ -708,7 +745,9 @@ TypeWord "type name"
   = w:$(IdentStart IdentPart*) &{
       return ['BOOLEAN', 'BOOL', 'TINYINT', 'SMALLINT', 'INT', 'INTEGER', 'BIGINT', 'FLOAT', 'REAL', 'DOUBLE', 'DECIMAL', 'DEC',
         'NUMERIC', 'CHAR', 'CHARACTER', 'VARCHAR', 'STRING', 'TEXT', 'BINARY', 'VARBINARY', 'BYTES', 'BYTEA', 'DATE', 'TIMESTAMP_LTZ',
-        'NULL', 'INT2', 'INT4', 'INT8', 'FLOAT4', 'FLOAT8', 'JSON', 'JSONB', 'VARIANT', 'RAW', 'REGCLASS', 'REGTYPE', 'OID', 'NAME', 'UUID'].includes(w.toUpperCase());
+        'NULL', 'INT2', 'INT4', 'INT8', 'FLOAT4', 'FLOAT8', 'JSON', 'JSONB', 'VARIANT', 'RAW', 'REGCLASS', 'REGTYPE', 'OID', 'NAME', 'UUID'].includes(w.toUpperCase())
+        || (PG && ['REGNAMESPACE', 'REGROLE', 'REGPROC', 'REGPROCEDURE', 'INT2VECTOR', 'OIDVECTOR', 'XID', 'ACLITEM', 'PG_NODE_TREE',
+          'TIMESTAMPTZ', 'BPCHAR'].includes(w.toUpperCase()));
     } { return w.toUpperCase(); }
 
 // ------------------------------------------------------------------ DDL
@@ -1030,6 +1069,7 @@ CENTURY = "CENTURY"i KW_END { return 'CENTURY'; }
 CHANGELOG_MODE = "CHANGELOG_MODE"i KW_END { return 'CHANGELOG_MODE'; }
 CHAR = "CHAR"i KW_END { return 'CHAR'; }
 CHARACTER = "CHARACTER"i KW_END { return 'CHARACTER'; }
+COLLATE = "COLLATE"i KW_END { return 'COLLATE'; }
 COLUMN = "COLUMN"i KW_END { return 'COLUMN'; }
 COLUMNS = "COLUMNS"i KW_END { return 'COLUMNS'; }
 COMMENT = "COMMENT"i KW_END { return 'COMMENT'; }
@@ -1151,6 +1191,7 @@ OF = "OF"i KW_END { return 'OF'; }
 OFFSET = "OFFSET"i KW_END { return 'OFFSET'; }
 ON = "ON"i KW_END { return 'ON'; }
 ONLY = "ONLY"i KW_END { return 'ONLY'; }
+OPERATOR = "OPERATOR"i KW_END { return 'OPERATOR'; }
 OPTIONS = "OPTIONS"i KW_END { return 'OPTIONS'; }
 OR = "OR"i KW_END { return 'OR'; }
 ORDER = "ORDER"i KW_END { return 'ORDER'; }

@@ -47,6 +47,16 @@ export function renderFunctionDocs(): string {
     }
     out.push('');
   }
+  const pg = builtinScalarFunctions('postgres').filter((f) => f.dialect === 'postgres' && !f.name.startsWith('$'));
+  out.push('## Postgres functions (wire sessions)', '',
+    'Statements sent over the Postgres protocol are read in the Postgres dialect, which adds these functions for the',
+    'catalog queries of psql, JDBC drivers and client tools (see [server.md](server.md#catalog-queries)).', '',
+    '| function | syntax and meaning |', '|---|---|');
+  for (const f of pg.sort((a, b) => a.name.localeCompare(b.name))) {
+    const aliases = (f.aliases ?? []).map((a) => a.toUpperCase());
+    out.push(`| ${f.name.toUpperCase()}${aliases.length > 0 ? ` (also ${aliases.join(', ')})` : ''} | \`${escape(f.syntax)}\` |`);
+  }
+  out.push('');
   out.push('## Aggregate functions', '', 'All accept `DISTINCT` and `FILTER (WHERE ..)`; all can also be used with `OVER (...)`.', '', '| function | syntax and meaning |', '|---|---|');
   for (const a of builtinAggregates()) {
     const aliases = (a.aliases ?? []).map((x) => x.toUpperCase());

@@ -4,7 +4,8 @@
  * and executes statements one at a time.
  */
 import type * as A from '../sql/ast.ts';
-import { parseScript, parseStatement } from '../sql/parse.ts';
+import { parseScript, parseStatement, type Dialect } from '../sql/parse.ts';
+import type { SystemCatalog } from '../catalog/system-catalog.ts';
 import { Binder } from '../sql/bind/binder.ts';
 import { CatalogManager } from '../catalog/catalog-manager.ts';
 import { FreshetError, SqlState, isStackOverflow, tooComplex } from '../util/errors.ts';
@@ -36,6 +37,13 @@ export class Session {
   readonly catalogs: CatalogManager;
   private current: StatementContext | null = null;
   private readonly running = new Set<StreamJob>();
+  /**
+   * The SQL dialect statements are read in: Flink SQL, or (wire sessions) Flink SQL plus the Postgres
+   * syntax and catalog that clients use (see sql/bind/postgres.ts).
+   */
+  dialect: Dialect = 'flink';
+  /** The Postgres system catalog the Postgres dialect reads (set by the wire server). */
+  systemCatalog: SystemCatalog | undefined;
 
   constructor(engine: Engine, config: Record<string, string>) {
     this.engine = engine;
@@ -46,6 +54,7 @@ export class Session {
   binder(ctx: StatementContext): Binder {
     return new Binder({
       catalogs: this.catalogs, source: ctx.source, timeZone: ctx.timeZone, now: ctx.now, options: this.options.explicit(),
+      dialect: this.dialect, systemCatalog: this.dialect === 'postgres' ? this.systemCatalog : undefined,
       userFunction: (parts, systemOnly) => {
         if (systemOnly && parts.length !== 1) return undefined;
         const f = this.catalogs.lookupFunction(parts);
@@ -77,14 +86,14 @@ export class Session {
 
   /** Executes exactly one statement. */
   async execute(sql: string): Promise<StatementResult> {
-    const st = parseStatement(sql);
+    const st = parseStatement(sql, { dialect: this.dialect });
     return this.executeParsed(st, sql);
   }
 
   /** Executes each statement of a script in order; stops at the first error. */
   async executeScript(sql: string): Promise<StatementResult[]> {
     const out: StatementResult[] = [];
-    for (const p of parseScript(sql)) out.push(await this.executeParsed(p.statement, sql));
+    for (const p of parseScript(sql, { dialect: this.dialect })) out.push(await this.executeParsed(p.statement, sql));
     return out;
   }
 
@@ -92,6 +101,7 @@ export class Session {
   async executeParsed(st: A.Statement, source: string): Promise<StatementResult> {
     const ctx: StatementContext = { source, now: this.engine.clock.now(), timeZone: this.options.timeZone(), cancelled: false };
     this.current = ctx;
+    this.systemCatalog?.refresh();
     try {
       await this.engine.functions.preload(this.catalogs.allFunctions());
       return await this.dispatch(st, ctx);

@@ -58,6 +58,7 @@ export type Expr =
   | InListExpr
   | InSubqueryExpr
   | QuantifiedExpr
+  | QuantifiedArrayExpr
   | ExistsExpr
   | SubqueryExpr
   | LikeExpr
@@ -69,6 +70,7 @@ export type Expr =
   | PositionExpr
   | FloorCeilExpr
   | ArrayExpr
+  | ArraySubqueryExpr
   | MapExpr
   | RowExpr
   | SubscriptExpr
@@ -99,6 +101,7 @@ export interface IntervalExpr {
 
 export interface ColumnExpr { kind: 'column'; name: QualifiedName; loc: Loc }
 export interface StarExpr { kind: 'star'; qualifier?: QualifiedName; loc: Loc }
+/** Arithmetic, comparison, `||`, AND/OR, and in the Postgres dialect the regular-expression matches `~ !~ ~* !~*`. */
 export interface BinaryExpr { kind: 'binary'; op: string; left: Expr; right: Expr; loc: Loc }
 export interface UnaryExpr { kind: 'unary'; op: '-' | '+' | 'NOT'; operand: Expr; loc: Loc }
 export interface IsNullExpr { kind: 'isNull'; expr: Expr; not: boolean; loc: Loc }
@@ -108,6 +111,8 @@ export interface BetweenExpr { kind: 'between'; expr: Expr; low: Expr; high: Exp
 export interface InListExpr { kind: 'inList'; expr: Expr; list: Expr[]; not: boolean; loc: Loc }
 export interface InSubqueryExpr { kind: 'inSubquery'; expr: Expr; query: Query; not: boolean; loc: Loc }
 export interface QuantifiedExpr { kind: 'quantified'; op: string; quantifier: 'ANY' | 'SOME' | 'ALL'; left: Expr; query: Query; loc: Loc }
+/** `x op ANY (array)` / `x op ALL (array)` (Postgres dialect). */
+export interface QuantifiedArrayExpr { kind: 'quantifiedArray'; op: string; quantifier: 'ANY' | 'SOME' | 'ALL'; left: Expr; array: Expr; loc: Loc }
 export interface ExistsExpr { kind: 'exists'; query: Query; loc: Loc }
 export interface SubqueryExpr { kind: 'subquery'; query: Query; loc: Loc }
 export interface LikeExpr { kind: 'like'; op: 'LIKE' | 'ILIKE' | 'SIMILAR'; expr: Expr; pattern: Expr; escape?: Expr; not: boolean; loc: Loc }
@@ -136,6 +141,8 @@ export interface TrimExpr { kind: 'trim'; side: 'BOTH' | 'LEADING' | 'TRAILING';
 export interface PositionExpr { kind: 'position'; needle: Expr; haystack: Expr; from?: Expr; loc: Loc }
 export interface FloorCeilExpr { kind: 'floorCeil'; fn: 'FLOOR' | 'CEIL'; expr: Expr; unit: TimeUnit; loc: Loc }
 export interface ArrayExpr { kind: 'array'; elements: Expr[]; loc: Loc }
+/** ARRAY(SELECT ..): the values of a one-column subquery as an array (Postgres dialect). */
+export interface ArraySubqueryExpr { kind: 'arraySubquery'; query: Query; loc: Loc }
 export interface MapExpr { kind: 'map'; entries: Array<{ key: Expr; value: Expr }>; loc: Loc }
 export interface RowExpr { kind: 'row'; fields: Expr[]; explicit: boolean; loc: Loc }
 export interface SubscriptExpr { kind: 'subscript'; expr: Expr; index: Expr; loc: Loc }

@@ -8,14 +8,24 @@ import type { Expr, ParsedStatement, Statement, TypeNode } from './ast.ts';
 import { FreshetError, SqlState, positionOf, isStackOverflow, tooComplex } from '../util/errors.ts';
 import { nearMatches } from '../util/suggest.ts';
 
+/**
+ * The SQL dialect to read: Flink SQL, or Flink SQL plus the Postgres syntax clients send over the wire
+ * (see grammar/flink-sql.pegjs).
+ */
+export type Dialect = 'flink' | 'postgres';
+
+export interface ParseOptions {
+  dialect?: Dialect;
+}
+
 /** Parses a script of statements separated by semicolons. */
-export function parseScript(text: string): ParsedStatement[] {
-  return run(text, 'Script') as ParsedStatement[];
+export function parseScript(text: string, opts: ParseOptions = {}): ParsedStatement[] {
+  return run(text, 'Script', opts) as ParsedStatement[];
 }
 
 /** Parses exactly one statement (a trailing semicolon is allowed). */
-export function parseStatement(text: string): Statement {
-  return run(text, 'SingleStatement') as Statement;
+export function parseStatement(text: string, opts: ParseOptions = {}): Statement {
+  return run(text, 'SingleStatement', opts) as Statement;
 }
 
 export function parseDataType(text: string): TypeNode {
@@ -26,9 +36,9 @@ export function parseExpression(text: string): Expr {
   return run(text, 'ExpressionOnly') as Expr;
 }
 
-function run(text: string, startRule: string): unknown {
+function run(text: string, startRule: string, opts: ParseOptions = {}): unknown {
   try {
-    return peggyParse(text, { startRule });
+    return peggyParse(text, { startRule, dialect: opts.dialect ?? 'flink' });
   } catch (e) {
     if (e instanceof PeggySyntaxError) throw toFreshetError(e, text);
     if (isStackOverflow(e)) throw tooComplex();

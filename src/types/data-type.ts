@@ -33,6 +33,13 @@ export interface DataType {
   readonly fields?: readonly RowField[];
   /** Marks a time attribute column: event time (rowtime) or processing time (proctime). */
   readonly timeAttribute?: 'ROWTIME' | 'PROCTIME';
+  /**
+   * The Postgres type of a value where Postgres has a more specific one than the kind (`oid`, `name`,
+   * `"char"`, `regclass`, `int2vector`, ...; see pg-types.ts). Only the Postgres dialect of wire sessions
+   * sets it; it changes how values are described to clients and converted to and from text, not how they
+   * are stored or compared.
+   */
+  readonly pg?: string;
 }
 
 /**

@@ -169,7 +169,7 @@ class CodeGen {
       const r = def.genCustom!(argVals, ctx);
       const v = this.tmp();
       const n = this.tmp();
-      out.push(`${v} = ${r.v}; ${n} = ${r.n};`);
+      out.push(def.mayReturnNull ? `${v} = ${r.v}; ${n} = (${r.n}) || ${v} === null || ${v} === undefined;` : `${v} = ${r.v}; ${n} = ${r.n};`);
       return { v, n };
     }
     const v = this.tmp();

@@ -7,6 +7,7 @@
  * Helpers the generated code calls live on the runtime object `$` (see exec/expr/runtime.ts).
  */
 import type { DataType } from '../../types/data-type.ts';
+import type { PgSession } from './scalar/postgres.ts';
 import {
   T, isCharacter, isInteger, isNumeric, isExactNumeric, isTimestamp, isBinary, typeToString, withNullable, commonType,
   canImplicitlyCast,
@@ -47,18 +48,26 @@ export interface ValueAndNull {
   n: string;
 }
 
+/** What a function may learn of the statement it is bound in, besides its arguments. */
+export interface ResolveEnv {
+  /** The wire session, in the Postgres dialect (for the Postgres functions of scalar/postgres.ts). */
+  pg?: PgSession;
+}
+
 export interface ScalarFunction {
   /** Canonical name, lower case; operators use their symbol ('+', '=', 'and'). */
   name: string;
   aliases?: string[];
   /** One line for SHOW FUNCTIONS and the docs. */
   syntax: string;
-  resolve(args: ArgInfo[]): Resolved | string;
+  /** Only in this dialect (Postgres functions of wire sessions); other dialects do not know the name. */
+  dialect?: 'postgres';
+  resolve(args: ArgInfo[], env?: ResolveEnv): Resolved | string;
   nulls: 'strict' | 'custom';
   gen?(args: string[], ctx: GenContext): string;
   /** For `custom` null handling: arguments as value/null expressions; returns the result's. */
   genCustom?(args: ValueAndNull[], ctx: GenContext): ValueAndNull;
-  /** The result may be NULL for non-null arguments (strict functions whose `gen` can yield null). */
+  /** The result may be NULL for non-null arguments (whose `gen`, or `genCustom` value, can yield null). */
   mayReturnNull?: boolean;
   /** False for functions whose result changes per call (RAND, UUID). */
   deterministic?: boolean;

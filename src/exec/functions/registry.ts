@@ -11,8 +11,9 @@ import { temporal } from './scalar/temporal.ts';
 import { json } from './scalar/json.ts';
 import { collections } from './scalar/collections.ts';
 import { misc } from './scalar/misc.ts';
+import { postgres } from './scalar/postgres.ts';
 
-const modules: FunctionModule[] = [operators, conditional, math, strings, temporal, json, collections, misc];
+const modules: FunctionModule[] = [operators, conditional, math, strings, temporal, json, collections, misc, postgres];
 
 const byName = new Map<string, ScalarFunction>();
 const userFunctions = new Map<string, ScalarFunction>();
@@ -34,9 +35,12 @@ export function lookupScalar(name: string): ScalarFunction | undefined {
   return byName.get(n) ?? userFunctions.get(n);
 }
 
-/** All built-in scalar functions (one entry per function, not per alias), for SHOW FUNCTIONS. */
-export function builtinScalarFunctions(): ScalarFunction[] {
-  return [...new Set(byName.values())];
+/**
+ * All built-in scalar functions (one entry per function, not per alias), for SHOW FUNCTIONS; those of
+ * the Postgres dialect only when it is asked for.
+ */
+export function builtinScalarFunctions(dialect: 'flink' | 'postgres' = 'flink'): ScalarFunction[] {
+  return [...new Set(byName.values())].filter((f) => f.dialect === undefined || f.dialect === dialect);
 }
 
 /** Registers a user-defined function under a runtime-unique key (the catalog maps SQL names to keys). */

@@ -1,25 +1,17 @@
 /**
- * The door to the emulated Postgres catalog. Which statements it takes: queries that read pg_catalog or
- * information_schema tables (and nothing else), and queries without tables that call Postgres-only
- * functions (version(), current_database(), pg_is_in_recovery(), ...) or use `::` casts or `~`
- * operators. Everything else goes to the engine unchanged, so Flink SQL keeps its meaning on the wire
- * (ARRAY[..], UNNEST and ANY are Flink SQL too, so they do not count).
- *
- * Results carry the Postgres type OIDs of their columns (oid, name, "char", regclass, arrays ...), and
- * values are sent as Postgres prints them.
+ * Which statements are catalog queries, and how Postgres names their columns. Every statement of a wire
+ * session runs in the engine (Postgres dialect); a catalog query is one that reads only the emulated
+ * catalog (pg_catalog, information_schema) or, without tables, calls Postgres functions or uses Postgres
+ * syntax (`version()`, `'t'::regclass`, `~`). Their unnamed result columns are named as Postgres names
+ * them (`version`, `current_schema`, `?column?`), as psql and client tools show and expect; every other
+ * query keeps Flink SQL's names (`EXPR$0`).
  */
-import { T } from '../../types/data-type.ts';
-import type { WireColumn } from '../protocol/backend.ts';
-import { sqlTypeOfOid } from '../types/oids.ts';
-import type * as A from './ast.ts';
-import { AGGREGATES, SCALARS, SET_FUNCTIONS } from './functions.ts';
-import { CatalogSnapshot, type SessionView } from './metadata.ts';
-import { parsePgQuery } from './parser.ts';
-import { Planner, type Col } from './planner.ts';
-import { SYSTEM_TABLES, systemTable } from './tables.ts';
-import { outputText, typeOfOid, typeOid, type PgType, type Value } from './types.ts';
-
-export type { SessionView } from './metadata.ts';
+import type * as A from '../../sql/ast.ts';
+import { parseStatement } from '../../sql/parse.ts';
+import { lookupScalar } from '../../exec/functions/registry.ts';
+import { lookupAggregate } from '../../exec/functions/aggregate/registry.ts';
+import { pgTypeInfo, pgTypeOid } from '../../types/pg-types.ts';
+import { systemTable } from './tables.ts';
 
 export interface CatalogQuery {
   query: A.Query;
@@ -27,175 +19,125 @@ export interface CatalogQuery {
   paramCount: number;
 }
 
-/** Functions whose presence alone (in a query without tables) sends the query here. */
-const PG_ONLY = new Set(['version', 'current_database', 'current_catalog', 'current_schema', 'current_schemas', 'current_user', 'session_user',
-  'user', 'current_role', 'pg_is_in_recovery', 'format_type', 'obj_description', 'col_description', 'shobj_description', 'current_setting',
-  'set_config', 'array_to_string', 'string_to_array', 'quote_ident', 'txid_current', 'inet_server_addr', 'inet_server_port', 'array_upper',
-  'array_lower', 'generate_series']);
-
-const isPgOnly = (name: string): boolean => PG_ONLY.has(name) || name.startsWith('pg_') || name.startsWith('has_');
+/** Type names only Postgres has: a cast to one of them is Postgres syntax. */
+const PG_TYPE_NAMES = new Set(['OID', 'NAME', 'REGCLASS', 'REGTYPE', 'REGNAMESPACE', 'REGROLE', 'REGPROC', 'REGPROCEDURE', 'INT2VECTOR',
+  'OIDVECTOR', 'XID', 'ACLITEM', 'PG_NODE_TREE', '"CHAR"', 'TIMESTAMPTZ', 'BPCHAR']);
 
 interface Usage {
-  tables: Array<{ schema?: string; name: string }>;
+  tables: A.QualifiedName[];
   functions: Set<string>;
   pgSyntax: boolean;
   maxParam: number;
 }
 
-function walkQuery(q: A.Query, u: Usage, ctes: Set<string>): void {
-  const mine = new Set(ctes);
-  for (const w of q.with) {
-    walkQuery(w.q, u, mine);
-    mine.add(w.name);
+/** Walks any AST node, collecting what decides whether a query is a catalog query. */
+function walk(node: unknown, u: Usage, ctes: Set<string>): void {
+  if (node === null || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const x of node) walk(x, u, ctes);
+    return;
   }
-  walkBody(q.body, u, mine);
-  for (const o of q.orderBy) walkExpr(o.e, u, mine);
-  if (q.limit) walkExpr(q.limit, u, mine);
-  if (q.offset) walkExpr(q.offset, u, mine);
+  const o = node as Record<string, unknown> & { kind?: string };
+  switch (o.kind) {
+    case 'query': {
+      const q = o as unknown as A.Query;
+      const mine = new Set(ctes);
+      for (const c of q.with?.ctes ?? []) {
+        walk(c.query, u, mine);
+        mine.add(c.name.value.toLowerCase());
+      }
+      walk(q.body, u, mine);
+      walk(q.orderBy, u, mine);
+      walk(q.limit, u, mine);
+      walk(q.offset, u, mine);
+      return;
+    }
+    case 'table': {
+      const t = o as unknown as A.NamedTableRef;
+      if (!(t.name.parts.length === 1 && ctes.has(t.name.parts[0]!.value.toLowerCase()))) u.tables.push(t.name);
+      return;
+    }
+    case 'function': {
+      const f = o as unknown as A.FunctionExpr;
+      u.functions.add(f.name.parts[f.name.parts.length - 1]!.value.toLowerCase());
+      break;
+    }
+    case 'param': u.maxParam = Math.max(u.maxParam, (o as unknown as A.ParamExpr).index); return;
+    case 'binary': if ((o as unknown as A.BinaryExpr).op.includes('~')) u.pgSyntax = true; break;
+    case 'quantifiedArray': case 'arraySubquery': u.pgSyntax = true; break;
+    case 'cast': if (PG_TYPE_NAMES.has((o as unknown as A.CastExpr).type.name)) u.pgSyntax = true; break;
+    default: break;
+  }
+  for (const k in o) if (k !== 'loc') walk(o[k], u, ctes);
 }
 
-function walkBody(b: A.QueryBody, u: Usage, ctes: Set<string>): void {
-  switch (b.k) {
-    case 'select':
-      for (const i of b.items) if (i.k === 'expr') walkExpr(i.e, u, ctes);
-      for (const f of b.from) walkFrom(f, u, ctes);
-      if (b.where) walkExpr(b.where, u, ctes);
-      for (const g of b.groupBy) walkExpr(g, u, ctes);
-      if (b.having) walkExpr(b.having, u, ctes);
-      return;
-    case 'values':
-      for (const r of b.rows) for (const e of r) walkExpr(e, u, ctes);
-      return;
-    case 'setop':
-      walkBody(b.l, u, ctes);
-      walkBody(b.r, u, ctes);
-      return;
-    case 'nested':
-      walkQuery(b.q, u, ctes);
-  }
+/** Whether a table name is one of the emulated catalog (qualified, or an unquoted pg_catalog name). */
+function isCatalogTable(name: A.QualifiedName): boolean {
+  const parts = name.parts;
+  if (parts.length === 1) return !parts[0]!.quoted && systemTable('pg_catalog', parts[0]!.value.toLowerCase()) !== undefined;
+  const [schema, table] = parts.slice(-2).map((p) => (p.quoted ? p.value : p.value.toLowerCase())) as [string, string];
+  return (schema === 'pg_catalog' || schema === 'information_schema') && systemTable(schema, table) !== undefined;
 }
 
-function walkFrom(f: A.FromItem, u: Usage, ctes: Set<string>): void {
-  switch (f.k) {
-    case 'table':
-      if (!(f.schema === undefined && ctes.has(f.name))) u.tables.push({ schema: f.schema, name: f.name });
-      return;
-    case 'func':
-      walkExpr(f.call, u, ctes);
-      return;
-    case 'subquery':
-      walkQuery(f.q, u, ctes);
-      return;
-    case 'join':
-      walkFrom(f.l, u, ctes);
-      walkFrom(f.r, u, ctes);
-      if (f.on) walkExpr(f.on, u, ctes);
-  }
-}
-
-function walkExpr(e: A.Expr | undefined, u: Usage, ctes: Set<string>): void {
-  if (!e) return;
-  switch (e.k) {
-    case 'param': u.maxParam = Math.max(u.maxParam, e.n); return;
-    case 'func':
-      u.functions.add(e.name);
-      e.args.forEach((a) => walkExpr(a, u, ctes));
-      (e.orderBy ?? []).forEach((o) => walkExpr(o.e, u, ctes));
-      return;
-    case 'op':
-      if (/~/.test(e.op)) u.pgSyntax = true;
-      walkExpr(e.l, u, ctes);
-      walkExpr(e.r, u, ctes);
-      return;
-    case 'is': walkExpr(e.e, u, ctes); return;
-    case 'distinctFrom': walkExpr(e.l, u, ctes); walkExpr(e.r, u, ctes); return;
-    case 'in': walkExpr(e.e, u, ctes); (e.list ?? []).forEach((x) => walkExpr(x, u, ctes)); if (e.sub) walkQuery(e.sub, u, ctes); return;
-    case 'between': walkExpr(e.e, u, ctes); walkExpr(e.lo, u, ctes); walkExpr(e.hi, u, ctes); return;
-    case 'like': walkExpr(e.e, u, ctes); walkExpr(e.pat, u, ctes); return;
-    case 'any': walkExpr(e.l, u, ctes); walkExpr(e.r, u, ctes); if (e.sub) walkQuery(e.sub, u, ctes); return;
-    case 'case': walkExpr(e.operand, u, ctes); walkExpr(e.else, u, ctes); e.whens.forEach(([a, b]) => { walkExpr(a, u, ctes); walkExpr(b, u, ctes); }); return;
-    case 'cast': if (e.colon) u.pgSyntax = true; walkExpr(e.e, u, ctes); return;
-    case 'sub': case 'exists': walkQuery(e.q, u, ctes); return;
-    case 'array': (e.items ?? []).forEach((x) => walkExpr(x, u, ctes)); if (e.sub) walkQuery(e.sub, u, ctes); return;
-    case 'index': walkExpr(e.e, u, ctes); walkExpr(e.idx, u, ctes); return;
-    case 'row': e.items.forEach((x) => walkExpr(x, u, ctes)); return;
-    default:
-  }
-}
+const isPostgresFunction = (name: string): boolean => lookupScalar(name)?.dialect === 'postgres' || name.startsWith('pg_') || name.startsWith('has_');
 
 /**
- * The catalog query `sql` is, or undefined when the engine should run it: a query reading only
- * emulated catalog tables, or a query without tables that needs Postgres functions or syntax.
+ * The catalog query `sql` is, or undefined when it is something else: a query reading only emulated
+ * catalog tables, or a query without tables that needs Postgres functions or syntax.
  */
 export function recognizeCatalogQuery(sql: string): CatalogQuery | undefined {
-  if (!/^\s*(\(\s*)*(select|with|values)\b/i.test(sql.replace(/^(\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*/, ''))) return undefined;
-  let query: A.Query | undefined;
+  let st: A.Statement;
   try {
-    query = parsePgQuery(sql);
+    st = parseStatement(sql, { dialect: 'postgres' });
   } catch {
-    return undefined; // whatever this parser cannot read is the engine's to judge
+    return undefined;
   }
-  if (!query) return undefined;
+  if (st.kind !== 'queryStatement') return undefined;
   const u: Usage = { tables: [], functions: new Set(), pgSyntax: false, maxParam: 0 };
-  walkQuery(query, u, new Set());
-  if (u.tables.length > 0) {
-    const allCatalog = u.tables.every((t) => (t.schema === undefined || t.schema === 'pg_catalog' || t.schema === 'information_schema') && systemTable(t.schema, t.name) !== undefined);
-    return allCatalog ? { query, paramCount: u.maxParam } : undefined;
-  }
-  const known = [...u.functions].every((f) => SCALARS[f] || AGGREGATES[f] || SET_FUNCTIONS[f]);
-  if (!known) return undefined;
-  if (u.pgSyntax || [...u.functions].some(isPgOnly)) return { query, paramCount: u.maxParam };
-  return undefined;
+  walk(st.query, u, new Set());
+  const found = { query: st.query, paramCount: u.maxParam };
+  if (u.tables.length > 0) return u.tables.every(isCatalogTable) ? found : undefined;
+  if (![...u.functions].every((f) => lookupScalar(f) || lookupAggregate(f))) return undefined;
+  return u.pgSyntax || [...u.functions].some(isPostgresFunction) ? found : undefined;
 }
 
-/** A result column as the wire describes it: Freshet type for the encoder, Postgres OID for the client. */
-function wireColumn(c: Col): WireColumn {
-  switch (c.type) {
-    case 'bool': return { name: c.name, type: T.boolean(), pgOid: 16 };
-    case 'int2': return { name: c.name, type: T.smallint(), pgOid: 21 };
-    case 'int4': return { name: c.name, type: T.int(), pgOid: 23 };
-    case 'oid': return { name: c.name, type: T.int(), pgOid: 26 };
-    case 'int8': return { name: c.name, type: T.bigint(), pgOid: 20 };
-    case 'float4': return { name: c.name, type: T.float(), pgOid: 700 };
-    case 'float8': return { name: c.name, type: T.double(), pgOid: 701 };
-    default: return { name: c.name, type: T.string(), pgOid: typeOid(c.type) };
-  }
-}
-
-
-function wireValue(v: Value, c: Col, snap: CatalogSnapshot): unknown {
-  if (v === null) return null;
-  switch (c.type) {
-    case 'bool': return v === true || v === 't' || v === 'true';
-    case 'int2': case 'int4': case 'oid': case 'int8': case 'float4': case 'float8': return typeof v === 'number' ? v : Number(v);
-    default: return outputText(v, c.type, snap);
+/** The name Postgres gives an unnamed select-list expression ("FigureColname"). */
+function postgresName(e: A.Expr): string | undefined {
+  switch (e.kind) {
+    case 'column': return e.name.parts[e.name.parts.length - 1]!.value;
+    case 'function': return e.name.parts[e.name.parts.length - 1]!.value.toLowerCase();
+    case 'cast': {
+      const inner = postgresName(e.expr);
+      if (inner !== undefined && inner !== '?column?') return inner;
+      const t = e.type.name === '"CHAR"' ? 'char' : e.type.name.toLowerCase();
+      return e.type.element ? postgresName({ ...e, type: e.type.element }) : pgTypeInfo(pgTypeOid(t) ?? -1)?.name ?? t;
+    }
+    case 'case': return 'case';
+    case 'array': case 'arraySubquery': return 'array';
+    case 'exists': return 'exists';
+    case 'row': return 'row';
+    case 'quantifiedArray': return e.quantifier === 'ALL' ? 'all' : 'any';
+    default: return '?column?';
   }
 }
 
-/** Parameter types from the OIDs a client declared (0 = untyped, resolved by context). */
-function paramTypes(oids: readonly number[]): PgType[] {
-  return oids.map((o) => (o === 0 || sqlTypeOfOid(o) === 'STRING' ? 'unknown' : typeOfOid(o) ?? 'unknown'));
+/** The leftmost SELECT of a query, whose items name the result columns. */
+function firstSelect(e: A.SetExpr): A.Select | undefined {
+  switch (e.kind) {
+    case 'select': return e;
+    case 'setop': return firstSelect(e.left);
+    case 'query': return firstSelect(e.body);
+    default: return undefined;
+  }
 }
 
-export interface CatalogResult {
-  columns: WireColumn[];
-  rows: unknown[][];
-  tag: string;
-}
-
-/** Runs a catalog query against the session's live catalog. */
-export function runCatalogQuery(cq: CatalogQuery, session: SessionView, params: ReadonlyArray<string | null> = [], oids: readonly number[] = []): CatalogResult {
-  const snap = new CatalogSnapshot(session, SYSTEM_TABLES);
-  const planner = new Planner({ snap, params: [...params], paramTypes: paramTypes(oids) });
-  const rel = planner.plan(cq.query);
-  const rows = rel.rows(undefined);
-  const columns = rel.cols.map(wireColumn);
-  return { columns, rows: rows.map((r) => r.map((v, i) => wireValue(v, rel.cols[i]!, snap))), tag: `SELECT ${rows.length}` };
-}
-
-/** The result columns of a catalog query, without running it. */
-export function describeCatalogQuery(cq: CatalogQuery, session: SessionView, oids: readonly number[] = []): WireColumn[] {
-  const snap = new CatalogSnapshot(session, SYSTEM_TABLES);
-  const planner = new Planner({ snap, params: new Array<string | null>(cq.paramCount).fill(null), paramTypes: paramTypes(oids) });
-  return planner.plan(cq.query).cols.map(wireColumn);
+/** Result column names as Postgres gives them: Freshet's name where the item has one, else Postgres' for the expression. */
+export function postgresColumnNames(cq: CatalogQuery, names: readonly string[]): string[] {
+  const sel = firstSelect(cq.query.body);
+  if (!sel || sel.items.some((i) => i.kind === 'star') || sel.items.length !== names.length) return [...names];
+  return names.map((n, i) => {
+    const item = sel.items[i]!;
+    if (item.kind !== 'expr' || item.alias || !/^EXPR\$\d+$/.test(n)) return n;
+    return postgresName(item.expr) ?? n;
+  });
 }

@@ -1,5 +1,5 @@
 /**
- * What the emulated catalog shows, read from the session's live Freshet catalog once per query: the
+ * What the emulated catalog shows, read from the session's live Freshet catalog once per statement: the
  * databases of the current catalog as schemas (plus pg_catalog and information_schema), their tables,
  * views and materialized tables as relations with columns, primary keys as indexes, and the catalogs
  * as databases. Nothing is cached between queries, so a table created a moment ago is there.
@@ -11,9 +11,9 @@ import type { CatalogManager } from '../../catalog/catalog-manager.ts';
 import type { CatalogObject } from '../../catalog/objects.ts';
 import { redactOptions } from '../../catalog/show-create.ts';
 import { typeToString, type DataType } from '../../types/data-type.ts';
+import type { Field } from '../../types/batch.ts';
+import { PG_TYPES, pgOidOf, pgQuoteIdent as quoteIdent, pgTypeModifier, pgTypeOid, type RegType } from '../../types/pg-types.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
-import { oidOf, typeModifier } from '../types/oids.ts';
-import { TYPES, canonicalType, typeOid, type PgType, type RegResolver } from './types.ts';
 
 /** What a catalog query needs from its connection. */
 export interface SessionView {
@@ -92,17 +92,12 @@ export function stableOid(key: string): number {
   return 16384 + (h % (2 ** 31 - 16384));
 }
 
-/** A column of an emulated catalog table: its name and type. */
-export interface SystemColumn {
-  name: string;
-  type: PgType;
-}
-
 export interface SystemTableDef {
   schema: 'pg_catalog' | 'information_schema';
   name: string;
   oid: number;
-  columns: SystemColumn[];
+  /** Columns, with the Postgres types of PostgreSQL 15's catalog (see types/pg-types.ts). */
+  columns: Field[];
 }
 
 /** Whether a Freshet object is a materialized table (the catalog does not have them yet; when it does, they are kind 'm'). */
@@ -111,12 +106,7 @@ function isMaterialized(o: CatalogObject): boolean {
 }
 
 function attrOf(num: number, name: string, type: DataType, extra: Partial<Attr> = {}): Attr {
-  return { num, name, typeOid: oidOf(type), typmod: typeModifier(type), notNull: type.nullable === false, freshetType: typeToString(type, false), ...extra };
-}
-
-/** Identifier as Postgres prints it: quoted unless a plain lower-case name. */
-export function quoteIdent(s: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(s) ? s : '"' + s.replace(/"/g, '""') + '"';
+  return { num, name, typeOid: pgOidOf(type), typmod: pgTypeModifier(type), notNull: type.nullable === false, freshetType: typeToString(type, false), ...extra };
 }
 
 /** Splits a possibly qualified, possibly quoted name: `a."B c"` → ['a', 'B c']. Unquoted parts are lower-cased. */
@@ -148,7 +138,7 @@ export function splitQualified(s: string): string[] {
   return out;
 }
 
-export class CatalogSnapshot implements RegResolver {
+export class CatalogSnapshot {
   readonly session: SessionView;
   readonly catalogName: string;
   readonly currentSchema: string;
@@ -217,7 +207,7 @@ export class CatalogSnapshot implements RegResolver {
       relations.push({
         oid: t.oid, name: t.name, ns: sysNs[t.schema], kind: t.schema === 'pg_catalog' ? 'r' : 'v', options: {}, partitionKeys: [], temporary: false, system: true,
         am: t.schema === 'pg_catalog' ? 'heap' : undefined,
-        attrs: t.columns.map((c, i) => ({ num: i + 1, name: c.name, typeOid: typeOid(c.type), typmod: -1, notNull: false, freshetType: c.type })),
+        attrs: t.columns.map((c, i) => ({ num: i + 1, name: c.name, typeOid: pgOidOf(c.type), typmod: -1, notNull: false, freshetType: typeToString(c.type, false) })),
       });
     }
     for (const db of catalog.listDatabases()) {
@@ -266,7 +256,8 @@ export class CatalogSnapshot implements RegResolver {
 
   // ---- reg* types ----
 
-  regName(t: PgType, oid: number): string {
+  /** The name behind a reg* OID, as Postgres prints it; the number itself when nothing has that OID. */
+  regName(t: RegType, oid: number): string {
     switch (t) {
       case 'regclass': {
         const r = this.relation(oid);
@@ -278,41 +269,91 @@ export class CatalogSnapshot implements RegResolver {
         return n ? quoteIdent(n.name) : String(oid);
       }
       case 'regtype': {
-        const ty = TYPES.find((x) => x.oid === oid);
+        const ty = PG_TYPES.find((x) => x.oid === oid);
         return ty ? ty.name : String(oid);
       }
       case 'regrole':
         return oid === OWNER_OID ? this.session.user : String(oid);
-      default:
-        return String(oid);
     }
   }
 
-  regOid(t: PgType, name: string): number {
+  /** The OID of a named object, or the error Postgres gives when there is none. */
+  regOid(t: RegType, name: string): number {
     switch (t) {
       case 'regclass': {
-        const parts = splitQualified(name);
-        const rel = this.findRelation(parts);
+        const rel = this.findRelation(splitQualified(name));
         if (!rel) throw new FreshetError(SqlState.undefinedTable, `relation "${name}" does not exist`);
         return rel.oid;
       }
       case 'regnamespace': {
         const n = this.namespaces().find((x) => x.name === splitQualified(name)[0]);
-        if (!n) throw new FreshetError('3F000', `schema "${name}" does not exist`);
+        if (!n) throw new FreshetError(SqlState.undefinedSchema, `schema "${name}" does not exist`);
         return n.oid;
       }
       case 'regtype': {
         const parts = splitQualified(name);
-        const ty = canonicalType(parts[parts.length - 1]!);
-        if (!ty) throw new FreshetError('42704', `type "${name}" does not exist`);
-        return typeOid(ty);
+        const oid = pgTypeOid(parts[parts.length - 1]!);
+        if (oid === undefined) throw new FreshetError(SqlState.undefinedObject, `type "${name}" does not exist`);
+        return oid;
       }
       case 'regrole':
         if (name === this.session.user) return OWNER_OID;
-        throw new FreshetError('42704', `role "${name}" does not exist`);
-      default:
-        throw new FreshetError('42883', `function "${name}" does not exist`);
+        throw new FreshetError(SqlState.undefinedObject, `role "${name}" does not exist`);
     }
+  }
+
+  // ---- what the catalog functions show ----
+
+  /** The search path as the session resolves names: its current database. */
+  searchPath(): string {
+    return `"$user", ${this.currentSchema}`;
+  }
+
+  /** obj_description(): the comment of a relation or namespace (`catalog` names which, or either). */
+  description(oid: number, catalog: string | undefined): string | null {
+    if (catalog === undefined || catalog === 'pg_class') {
+      const r = this.relation(oid);
+      if (r && !r.system) return r.comment ?? null;
+    }
+    if (catalog === undefined || catalog === 'pg_namespace') {
+      const n = this.namespaces().find((x) => x.oid === oid);
+      if (n) return n.comment ?? null;
+    }
+    return null;
+  }
+
+  /** col_description(). */
+  columnDescription(oid: number, attnum: number): string | null {
+    const r = this.relation(oid);
+    if (!r || r.system || r.kind === 'i') return null;
+    return r.attrs.find((x) => x.num === attnum)?.comment ?? null;
+  }
+
+  /** pg_get_viewdef(): the view's query as written, as Postgres prints it (a leading space, a semicolon). */
+  viewDefinition(oid: number): string | null {
+    const r = this.relation(oid);
+    if (!r?.definition) return null;
+    return ` ${r.definition.trim().replace(/;\s*$/, '')};`;
+  }
+
+  /** pg_get_indexdef(): the CREATE INDEX of a primary key, or (column > 0) the name of one of its columns. */
+  indexDefinition(oid: number, column: number): string | null {
+    const r = this.relation(oid);
+    if (!r || r.kind !== 'i') return null;
+    if (column > 0) return r.attrs[column - 1] ? quoteIdent(r.attrs[column - 1]!.name) : '';
+    return indexDef(r);
+  }
+
+  /** pg_get_constraintdef() of a primary key constraint (OID: the index's + 1). */
+  constraintDefinition(oid: number): string | null {
+    const r = this.relations().find((x) => x.primaryKey && x.primaryKey.oid + 1 === oid);
+    return r ? `PRIMARY KEY (${r.primaryKey!.attnums.map((n) => quoteIdent(r.attrs[n - 1]!.name)).join(', ')})` : null;
+  }
+
+  /** pg_get_partkeydef(). */
+  partitionKeyDefinition(oid: number): string | null {
+    const r = this.relation(oid);
+    return r && r.kind === 'p' ? `LIST (${r.partitionKeys.map(quoteIdent).join(', ')})` : null;
   }
 
   /** A relation by [name] (searched in pg_catalog, then the current database) or [schema, name]. */
@@ -325,4 +366,10 @@ export class CatalogSnapshot implements RegResolver {
     const name = parts[0]!;
     return rels.find((r) => r.name === name && r.ns.oid === PG_CATALOG_OID) ?? rels.find((r) => r.name === name && this.isVisible(r));
   }
+}
+
+/** pg_get_indexdef of a primary-key index. */
+export function indexDef(ix: Relation): string {
+  const t = ix.indexOf!;
+  return `CREATE UNIQUE INDEX ${quoteIdent(ix.name)} ON ${quoteIdent(t.ns.name)}.${quoteIdent(t.name)} USING btree (${ix.attrs.map((a) => quoteIdent(a.name)).join(', ')})`;
 }

@@ -1,27 +1,29 @@
 /**
  * The emulated pg_catalog and information_schema tables: their columns (as in PostgreSQL 15, so that
- * client queries find every column they name) and their rows, computed from the live catalog
- * snapshot of the running query. Tables Freshet has nothing for (policies, publications, triggers,
+ * client queries find every column they name) and their rows, computed from the catalog snapshot of
+ * the statement that scans them. Tables Freshet has nothing for (policies, publications, triggers,
  * enums, ...) exist and are empty, so that queries joining them work.
  */
-import {
-  CatalogSnapshot, ClassOid, OWNER_OID, PG_CATALOG_OID,
-  type Relation, type SystemColumn, type SystemTableDef,
-} from './metadata.ts';
-import { TYPES, canonicalType, formatType, typeInfo, type Value } from './types.ts';
+import type { Field } from '../../types/batch.ts';
+import { PG_TYPES, formatPgType, pgType, pgTypeInfo } from '../../types/pg-types.ts';
+import { CatalogSnapshot, ClassOid, OWNER_OID, PG_CATALOG_OID, indexDef, type Relation, type SystemTableDef } from './metadata.ts';
 
-type Row = Record<string, Value | undefined>;
+/** A row by column name; absent columns are NULL. Values are those of the column's Freshet type. */
+export type Row = Record<string, unknown>;
 
 export interface SystemTable extends SystemTableDef {
   rows(snap: CatalogSnapshot): Row[];
 }
 
-function cols(spec: string): SystemColumn[] {
+/** Columns from `name type, ...` with Postgres type names ("char" is spelled char, as in the catalog docs). */
+function cols(spec: string, schema: 'pg_catalog' | 'information_schema'): Field[] {
   return spec.trim().split(/\s*,\s*/).map((c) => {
-    const [name, type] = c.split(/\s+/) as [string, string | undefined];
-    // "char" (one byte) is spelled char here, as in the Postgres catalog docs
-    if (type === 'char' || type === 'char[]') return { name, type };
-    return { name, type: canonicalType(type ?? 'text') ?? 'text' };
+    const [name, written] = c.split(/\s+/) as [string, string | undefined];
+    // information_schema's character_data and yes_or_no domains are varchar underneath
+    const type = schema === 'information_schema' && (written === undefined || written === 'text') ? 'varchar' : written ?? 'text';
+    const t = pgType(type);
+    if (!t) throw new Error(`unknown catalog column type ${type}`);
+    return { name, type: t };
   });
 }
 
@@ -29,10 +31,7 @@ const TABLES: SystemTable[] = [];
 let nextViewOid = 12000;
 
 function table(schema: 'pg_catalog' | 'information_schema', name: string, oid: number | undefined, spec: string, rows: (s: CatalogSnapshot) => Row[] = () => []): void {
-  let columns = cols(spec);
-  // information_schema's character_data and yes_or_no domains are varchar underneath
-  if (schema === 'information_schema') columns = columns.map((c) => (c.type === 'text' ? { ...c, type: 'varchar' } : c));
-  TABLES.push({ schema, name, oid: oid ?? nextViewOid++, columns, rows });
+  TABLES.push({ schema, name, oid: oid ?? nextViewOid++, columns: cols(spec, schema), rows });
 }
 
 const userRels = (s: CatalogSnapshot): Relation[] => s.relations().filter((r) => !r.system);
@@ -63,7 +62,7 @@ table('pg_catalog', 'pg_attribute', 1249, `attrelid oid, attname name, atttypid 
   atthasdef bool, atthasmissing bool, attidentity char, attgenerated char, attisdropped bool, attislocal bool, attinhcount int4,
   attcollation oid, attacl aclitem[], attoptions text[], attfdwoptions text[], attmissingval text`, (s) =>
   s.relations().flatMap((r) => r.attrs.map((a) => {
-    const ti = typeInfo(a.typeOid);
+    const ti = pgTypeInfo(a.typeOid);
     return {
       attrelid: r.oid, attname: a.name, atttypid: a.typeOid, attstattarget: -1, attlen: ti?.len ?? -1, attnum: a.num,
       attndims: ti?.category === 'A' ? 1 : 0, attcacheoff: -1, atttypmod: a.typmod, attbyval: ti?.byval ?? false, attalign: ti?.align ?? 'i',
@@ -83,7 +82,7 @@ table('pg_catalog', 'pg_type', ClassOid.pg_type, `oid oid, typname name, typname
   typarray oid, typinput regproc, typoutput regproc, typreceive regproc, typsend regproc, typmodin regproc, typmodout regproc, typanalyze regproc,
   typalign char, typstorage char, typnotnull bool, typbasetype oid, typtypmod int4, typndims int4, typcollation oid,
   typdefaultbin pg_node_tree, typdefault text, typacl aclitem[]`, () =>
-  TYPES.map((t) => ({
+  PG_TYPES.map((t) => ({
     oid: t.oid, typname: t.name, typnamespace: PG_CATALOG_OID, typowner: OWNER_OID, typlen: t.len, typbyval: t.byval, typtype: t.typtype,
     typcategory: t.category, typispreferred: t.preferred ?? false, typisdefined: true, typdelim: ',', typrelid: 0,
     typsubscript: t.category === 'A' ? 'array_subscript_handler' : '-', typelem: t.elem ?? 0, typarray: t.category === 'A' ? 0 : t.array ?? 0,
@@ -191,7 +190,7 @@ table('pg_catalog', 'pg_settings', undefined, `name text, setting text, unit tex
   context text, vartype text, source text, min_val text, max_val text, enumvals text[], boot_val text, reset_val text, sourcefile text,
   sourceline int4, pending_restart bool`, (s) =>
   s.session.allSettings().map(([name, setting, desc]) => ({
-    name, setting: name.toLowerCase() === 'search_path' ? searchPath(s) : setting, category: name.includes('.') ? 'Freshet' : 'Client Connection Defaults',
+    name, setting: name.toLowerCase() === 'search_path' ? s.searchPath() : setting, category: name.includes('.') ? 'Freshet' : 'Client Connection Defaults',
     short_desc: desc, context: 'user', vartype: /^(on|off|true|false)$/.test(setting) ? 'bool' : /^-?\d+$/.test(setting) ? 'integer' : 'string',
     source: 'session', boot_val: setting, reset_val: setting, pending_restart: false,
   })));
@@ -243,7 +242,7 @@ table('information_schema', 'columns', undefined, `table_catalog name, table_sch
   identity_start text, identity_increment text, identity_maximum text, identity_minimum text, identity_cycle text,
   is_generated text, generation_expression text, is_updatable text`, (s) =>
   s.relations().filter(isTable).flatMap((r) => r.attrs.map((a) => {
-    const ti = typeInfo(a.typeOid);
+    const ti = pgTypeInfo(a.typeOid);
     const mod = a.typmod;
     const text = a.typeOid === 1043 || a.typeOid === 1042;
     const numeric = a.typeOid === 1700 && mod >= 4;
@@ -252,7 +251,7 @@ table('information_schema', 'columns', undefined, `table_catalog name, table_sch
     return {
       table_catalog: s.catalogName, table_schema: r.ns.name, table_name: r.name, column_name: a.name, ordinal_position: a.num,
       column_default: null, is_nullable: a.notNull ? 'NO' : 'YES',
-      data_type: ti?.category === 'A' ? 'ARRAY' : (formatType(a.typeOid, -1) ?? 'text'),
+      data_type: ti?.category === 'A' ? 'ARRAY' : formatPgType(a.typeOid, -1),
       character_maximum_length: text && mod >= 4 ? mod - 4 : null, character_octet_length: text && mod >= 4 ? (mod - 4) * 4 : a.typeOid === 25 ? 1073741824 : null,
       numeric_precision: numeric ? ((mod - 4) >> 16) & 0xffff : ints[a.typeOid] ?? null,
       numeric_precision_radix: numeric ? 10 : ints[a.typeOid] !== undefined ? 2 : null,
@@ -289,18 +288,6 @@ table('information_schema', 'key_column_usage', undefined, `constraint_catalog n
   }))));
 
 table('information_schema', 'routines', undefined, 'specific_catalog name, specific_schema name, specific_name name, routine_catalog name, routine_schema name, routine_name name, routine_type text, data_type text');
-
-/** The search path as the session resolves names: its current database. */
-export function searchPath(s: CatalogSnapshot): string {
-  return `"$user", ${s.currentSchema}`;
-}
-
-/** pg_get_indexdef of a primary-key index. */
-export function indexDef(ix: Relation): string {
-  const t = ix.indexOf!;
-  const q = (n: string): string => (/^[a-z_][a-z0-9_$]*$/.test(n) ? n : `"${n.replace(/"/g, '""')}"`);
-  return `CREATE UNIQUE INDEX ${q(ix.name)} ON ${q(t.ns.name)}.${q(t.name)} USING btree (${ix.attrs.map((a) => q(a.name)).join(', ')})`;
-}
 
 export const SYSTEM_TABLES: readonly SystemTable[] = TABLES;
 const BY_NAME = new Map(TABLES.map((t) => [`${t.schema}.${t.name}`, t]));

@@ -3,8 +3,8 @@
  * row descriptions and data rows, completion and error responses.
  */
 import type { ResultColumn } from '../../session/result.ts';
-import { oidOf, typeModifier, typeSize } from '../types/oids.ts';
-import { textEncoderFor } from '../types/text-format.ts';
+import { pgOidOf, pgTypeModifier, pgTypeSize } from '../../types/pg-types.ts';
+import { textEncoderFor, type RegNamer } from '../types/text-format.ts';
 import { binaryEncoderFor } from '../types/binary-format.ts';
 import type { MessageWriter } from './writer.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
@@ -65,17 +65,12 @@ export function resultFormats(codes: readonly number[], count: number): number[]
   return [...codes];
 }
 
-/** A result column; `pgOid` overrides the type OID derived from the Freshet type (catalog queries: oid, name, regclass, ...). */
-export interface WireColumn extends ResultColumn {
-  pgOid?: number;
-}
-
-export function rowDescription(w: MessageWriter, columns: readonly WireColumn[], formats: readonly number[]): void {
+export function rowDescription(w: MessageWriter, columns: readonly ResultColumn[], formats: readonly number[]): void {
   w.begin(c('T')).int16(columns.length);
   for (let i = 0; i < columns.length; i++) {
     const col = columns[i]!;
-    const oid = col.pgOid ?? oidOf(col.type);
-    w.cstring(col.name).int32(0).int16(0).int32(oid).int16(typeSize(oid)).int32(typeModifier(col.type)).int16(formats[i] ?? 0);
+    const oid = pgOidOf(col.type);
+    w.cstring(col.name).int32(0).int16(0).int32(oid).int16(pgTypeSize(oid)).int32(pgTypeModifier(col.type)).int16(formats[i] ?? 0);
   }
   w.end();
 }
@@ -83,20 +78,14 @@ export function rowDescription(w: MessageWriter, columns: readonly WireColumn[],
 export type FieldEncoder = (w: MessageWriter, v: unknown) => void;
 
 /** One encoder per column, in the format asked for (binary where Freshet has it, refused where not). */
-/** OIDs whose binary form is their UTF-8 text, so a text value may be sent for them in binary format. */
-const TEXT_BINARY = new Set([18, 19, 25, 114, 705, 1042, 1043]);
-
-export function fieldEncoders(columns: readonly WireColumn[], formats: readonly number[], timeZone: string): FieldEncoder[] {
+export function fieldEncoders(columns: readonly ResultColumn[], formats: readonly number[], timeZone: string, regName?: RegNamer): FieldEncoder[] {
   return columns.map((col, i) => {
     if (formats[i] === 1) {
-      if (col.pgOid !== undefined && col.type.kind === 'VARCHAR' && !TEXT_BINARY.has(col.pgOid)) {
-        throw new FreshetError(SqlState.featureNotSupported, `column ${col.name} (type OID ${col.pgOid}) cannot be sent in binary format`, { hint: 'Ask for this column in text format.' });
-      }
       const b = binaryEncoderFor(col.type);
-      if (!b) throw new FreshetError(SqlState.featureNotSupported, `column ${col.name} (${col.type.kind}) cannot be sent in binary format`, { hint: 'Ask for this column in text format.' });
+      if (!b) throw new FreshetError(SqlState.featureNotSupported, `column ${col.name} (${col.type.pg !== undefined ? `type OID ${pgOidOf(col.type)}` : col.type.kind}) cannot be sent in binary format`, { hint: 'Ask for this column in text format.' });
       return b;
     }
-    const t = textEncoderFor(col.type, timeZone);
+    const t = textEncoderFor(col.type, timeZone, regName);
     return (wr: MessageWriter, v: unknown) => { wr.lengthPrefixedString(t(v)); };
   });
 }

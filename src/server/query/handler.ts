@@ -19,7 +19,9 @@ import { binaryParamToText } from '../types/binary-format.ts';
 import { Oid } from '../types/oids.ts';
 import type { Settings } from '../session/settings.ts';
 import { planQuery, returnsRows, runStatement } from './run.ts';
-import { describeCatalogQuery, recognizeCatalogQuery, runCatalogQuery, type CatalogQuery, type SessionView } from '../pg-catalog/catalog-query.ts';
+import { postgresColumnNames, recognizeCatalogQuery, type CatalogQuery } from '../pg-catalog/catalog-query.ts';
+import type { SessionView } from '../pg-catalog/metadata.ts';
+import { PgSystemCatalog } from '../pg-catalog/system-catalog.ts';
 
 /** What the handler needs from its connection. */
 export interface Wire {
@@ -38,8 +40,11 @@ interface Prepared {
   /** Where the statement starts in `text` after leading space and comments; undefined = empty statement. */
   stmt?: { sql: string; offset: number };
   pg?: PgCommand;
-  /** Queries of the emulated Postgres catalog (pg_catalog, information_schema, version(), ...). */
-  catalog?: CatalogQuery;
+  /**
+   * Whether it is a query of the emulated Postgres catalog (pg_catalog, information_schema, version(), ...),
+   * whose columns get Postgres' names: found out when a result has unnamed columns (null: it is not).
+   */
+  catalog?: CatalogQuery | null;
   slots: ParamSlot[];
   oids: number[];
 }
@@ -49,7 +54,7 @@ interface Portal {
   values: Array<string | null>;
   formats: number[];
   /** The result, once run (by Describe for row statements, or Execute). */
-  result?: { columns: B.WireColumn[] | null; rows: unknown[][]; tag: string; warnings: string[]; origin?: TextOrigin };
+  result?: { columns: ResultColumn[] | null; rows: unknown[][]; tag: string; warnings: string[]; origin?: TextOrigin };
   /** Rows sent so far. */
   sent: number;
   done: boolean;
@@ -71,34 +76,50 @@ export class QueryHandler {
   private cancelReason: 'user' | 'timeout' | null = null;
   private running = false;
 
+  private readonly systemCatalog: PgSystemCatalog;
+
   constructor(session: Session, settings: Settings, wire: Wire) {
     this.session = session;
     this.settings = settings;
     this.wire = wire;
+    // statements of a wire session are read in the Postgres dialect, with the emulated system catalog
+    this.systemCatalog = new PgSystemCatalog(this.catalogView());
+    session.dialect = 'postgres';
+    session.systemCatalog = this.systemCatalog;
   }
 
-  /** What catalog queries see of this connection. */
+  /** What the emulated catalog sees of this connection. */
   private catalogView(): SessionView {
     const settings = this.settings;
     return {
       catalogs: this.session.catalogs,
-      user: settings.get('session_authorization') ?? 'freshet',
+      get user() { return settings.get('session_authorization') ?? 'freshet'; },
       setting: (name) => settings.get(name),
       setSetting: (name, value) => {
         const warning = settings.set(name, value);
         if (warning) this.notices([warning]);
       },
       allSettings: () => settings.all(),
-      serverVersion: settings.get('server_version') ?? '15.0',
-      freshetVersion: settings.get('freshet_version') ?? '',
+      get serverVersion() { return settings.get('server_version') ?? '15.0'; },
+      get freshetVersion() { return settings.get('freshet_version') ?? ''; },
     };
   }
 
-  /** Runs a catalog query; set_config() may have changed reported settings. */
-  private runCatalog(cq: CatalogQuery, values: ReadonlyArray<string | null> = [], oids: readonly number[] = []): { columns: B.WireColumn[]; rows: unknown[][]; tag: string; warnings: string[] } {
-    const out = runCatalogQuery(cq, this.catalogView(), values, oids);
-    this.reportChanged();
-    return { ...out, warnings: [] };
+  /**
+   * Columns named as Postgres names them if the statement (`sql`, or a prepared one) is a catalog query;
+   * other queries keep Freshet's names. Only results with unnamed columns (EXPR$n) need to know which.
+   */
+  private named(columns: ResultColumn[], statement: string | Prepared): ResultColumn[] {
+    if (!columns.some((c) => /^EXPR\$\d+$/.test(c.name))) return columns;
+    let cq: CatalogQuery | undefined;
+    if (typeof statement === 'string') cq = recognizeCatalogQuery(statement);
+    else {
+      if (statement.catalog === undefined) statement.catalog = statement.stmt ? recognizeCatalogQuery(statement.stmt.sql) ?? null : null;
+      cq = statement.catalog ?? undefined;
+    }
+    if (!cq) return columns;
+    const names = postgresColumnNames(cq, columns.map((c) => c.name));
+    return columns.map((c, i) => (c.name === names[i] ? c : { ...c, name: names[i]! }));
   }
 
   get status(): TxStatus {
@@ -116,7 +137,8 @@ export class QueryHandler {
   async handle(f: Frame): Promise<boolean> {
     const r = new BodyReader(f.body);
     if (f.type === c('X')) return false;
-    if (this.skipUntilSync && f.type !== c('S') && f.type !== c('Q')) return true;
+    // as in Postgres, a Query after an extended-protocol error is discarded too: only Sync ends the skipping
+    if (this.skipUntilSync && f.type !== c('S')) return true;
     switch (String.fromCharCode(f.type)) {
       case 'Q': {
         const sql = r.cstring();
@@ -152,7 +174,7 @@ export class QueryHandler {
       await step();
     } catch (e) {
       if (e instanceof FrameError) throw e;
-      this.fail(e);
+      this.fail(e, (e as { origin?: TextOrigin }).origin);
       this.skipUntilSync = true;
     }
     return true;
@@ -192,8 +214,10 @@ export class QueryHandler {
           await this.pgCommand(pg, true, [0]);
           continue;
         }
-        const cq = recognizeCatalogQuery(piece.text);
-        const out = cq ? this.runCatalog(cq) : toWire(await this.run(piece.text));
+        const out = toWire(await this.run(piece.text));
+        // set_config() may have changed settings the client is told about
+        this.reportChanged();
+        if (out.columns) out.columns = this.named(out.columns, piece.text);
         if (out.columns) B.rowDescription(this.wire.w, out.columns, out.columns.map(() => 0));
         await this.sendRows(out.columns ?? [], out.rows, 0, out.rows.length, [0]);
         this.notices(out.warnings);
@@ -229,7 +253,8 @@ export class QueryHandler {
   /** DataRows for rows[from, to), flushing (and waiting for the socket) every flushAt bytes. */
   private async sendRows(columns: readonly ResultColumn[], rows: readonly unknown[][], from: number, to: number, formats: readonly number[]): Promise<void> {
     if (to <= from) return;
-    const encoders = B.fieldEncoders(columns, B.resultFormats(formats, columns.length), this.session.options.timeZone());
+    const reg = this.systemCatalog.session;
+    const encoders = B.fieldEncoders(columns, B.resultFormats(formats, columns.length), this.session.options.timeZone(), (t, oid) => reg.regName(t, oid));
     const w = this.wire.w;
     const limit = this.wire.flushAt;
     for (let i = from; i < to; i++) {
@@ -280,6 +305,15 @@ export class QueryHandler {
         this.reportChanged();
         B.commandComplete(w, 'DISCARD ALL');
         return;
+      case 'deallocate':
+        // psycopg 3 sends DEALLOCATE ALL after a rollback; the unnamed statement stays, as in Postgres
+        if (pg.name === undefined) {
+          for (const name of [...this.prepared.keys()]) if (name !== '') this.prepared.delete(name);
+        } else if (!this.prepared.delete(pg.name)) {
+          throw new FreshetError(PgState.invalidStatementName, `prepared statement "${pg.name}" does not exist`);
+        }
+        B.commandComplete(w, pg.name === undefined ? 'DEALLOCATE ALL' : 'DEALLOCATE');
+        return;
       case 'show': case 'showAll': {
         const { columns, rows } = showResult(this.settings, pg);
         if (describeRows) B.rowDescription(w, columns, columns.map(() => 0));
@@ -310,10 +344,7 @@ export class QueryHandler {
       const piece = pieces[0]!;
       p.stmt = { sql: piece.text, offset: piece.offset };
       p.pg = recognize(piece.text);
-      p.catalog = p.pg ? undefined : recognizeCatalogQuery(piece.text);
-      if (p.catalog) {
-        while (p.oids.length < p.catalog.paramCount) p.oids.push(0);
-      } else if (!p.pg) {
+      if (!p.pg) {
         try {
           const found = findParams(piece.text);
           p.slots = found.slots;
@@ -373,8 +404,9 @@ export class QueryHandler {
     if (what === c('S')) {
       const p = this.prepared.get(name);
       if (!p) throw new FreshetError(PgState.invalidStatementName, `prepared statement "${name}" does not exist`);
-      B.parameterDescription(this.wire.w, p.oids.map((o) => (o === 0 ? Oid.text : o)));
+      // columns first: a statement that does not bind gets an ErrorResponse alone, not after a ParameterDescription
       const columns = await this.describeStatement(p);
+      B.parameterDescription(this.wire.w, p.oids.map((o) => (o === 0 ? Oid.text : o)));
       if (columns) B.rowDescription(this.wire.w, columns, columns.map(() => 0));
       else B.simple(this.wire.w, 'n');
       return;
@@ -386,7 +418,7 @@ export class QueryHandler {
     let columns: ResultColumn[] | null = null;
     if (p.pg) {
       if (p.pg.kind === 'show' || p.pg.kind === 'showAll') columns = showResult(this.settings, p.pg).columns;
-    } else if (p.catalog || (p.stmt && returnsRows(parseStatement(p.stmt.sql)))) {
+    } else if (p.stmt && returnsRows(parseStatement(p.stmt.sql, { dialect: 'postgres' }))) {
       // row statements run here, so the description is exactly what Execute sends
       await this.runPortal(portal);
       columns = portal.result!.columns;
@@ -398,13 +430,19 @@ export class QueryHandler {
   /** Row columns of a prepared statement without running it (queries are bound with NULL parameters). */
   private async describeStatement(p: Prepared): Promise<ResultColumn[] | null> {
     if (p.pg) return p.pg.kind === 'show' || p.pg.kind === 'showAll' ? showResult(this.settings, p.pg).columns : null;
-    if (p.catalog) return describeCatalogQuery(p.catalog, this.catalogView(), p.oids);
     if (!p.stmt) return null;
     const sub = substitute(p.stmt.sql, p.slots, p.oids.map((o) => literalFor(null, o, true)));
-    const st = parseStatement(sub.text);
-    if (st.kind === 'queryStatement') return (await planQuery(this.session, st, sub.text)).columns;
-    if (st.kind === 'show' || st.kind === 'describe' || st.kind === 'explain') return toWire(await this.run(sub.text)).columns;
-    return null;
+    const offset = p.stmt.offset;
+    try {
+      const st = parseStatement(sub.text, { dialect: 'postgres' });
+      if (st.kind === 'queryStatement') return this.named((await planQuery(this.session, st, sub.text)).columns, p);
+      if (st.kind === 'show' || st.kind === 'describe' || st.kind === 'explain') return toWire(await this.run(sub.text)).columns;
+      return null;
+    } catch (e) {
+      // the error's position is in the substituted text; guard() reports it in the client's text
+      (e as { origin?: TextOrigin }).origin = { text: p.text, executed: sub.text, map: (o) => offset + sub.originalOffset(o) };
+      throw e;
+    }
   }
 
   /** Runs a bound portal's statement once, keeping its result for Execute. */
@@ -412,15 +450,6 @@ export class QueryHandler {
     if (portal.result) return;
     const p = portal.prepared;
     const stmt = p.stmt!;
-    if (p.catalog) {
-      try {
-        portal.result = this.runCatalog(p.catalog, portal.values, p.oids);
-      } catch (e) {
-        (e as { origin?: TextOrigin }).origin = { text: p.text, executed: stmt.sql, map: (o) => stmt.offset + o };
-        throw e;
-      }
-      return;
-    }
     const attempt = async (untypedAsString: boolean): Promise<{ res: StatementResult; origin: TextOrigin }> => {
       const literals = portal.values.map((v, i) => literalFor(v, p.oids[i]!, untypedAsString));
       const sub = substitute(stmt.sql, p.slots, literals);
@@ -441,6 +470,8 @@ export class QueryHandler {
       out = await attempt(true);
     }
     const wire = toWire(out.res);
+    this.reportChanged();
+    if (wire.columns) wire.columns = this.named(wire.columns, p);
     portal.result = { ...wire, origin: out.origin };
   }
 

@@ -53,6 +53,7 @@ function unboundedScan(p: LogicalPlan): string | undefined {
 /** Binds a query in the batch runtime: its columns, and the first table it reads that never ends. */
 export async function planQuery(session: Session, st: A.QueryStatement, sql: string): Promise<{ columns: ResultColumn[]; unbounded?: string }> {
   return withMode(session, 'batch', async () => {
+    session.systemCatalog?.refresh();
     try {
       const q = bindQuery(session.binder(context(session, sql)), st.query, null);
       return { columns: q.names.map((name, i) => ({ name, type: q.plan.schema[i]!.type })), unbounded: unboundedScan(q.plan) };
@@ -76,7 +77,7 @@ export interface RunHooks {
 
 /** Executes one engine statement the way pgwire means it. */
 export async function runStatement(session: Session, sql: string, hooks: RunHooks): Promise<StatementResult> {
-  const st = parseStatement(sql);
+  const st = parseStatement(sql, { dialect: session.dialect });
   if (st.kind !== 'queryStatement') return session.executeParsed(st, sql);
   const plan = await planQuery(session, st, sql);
   if (plan.unbounded === undefined) return withMode(session, 'batch', () => session.executeParsed(st, sql));

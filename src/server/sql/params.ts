@@ -25,7 +25,7 @@ export interface ParamSlot {
 
 /** Where the parameters of a statement are, and how many it takes (the highest $n). */
 export function findParams(sql: string): { slots: ParamSlot[]; count: number } {
-  const st = parseStatement(sql);
+  const st = parseStatement(sql, { dialect: 'postgres' });
   const slots: ParamSlot[] = [];
   let positional = 0;
   const visit = (node: unknown): void => {

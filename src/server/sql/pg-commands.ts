@@ -17,7 +17,9 @@ export type PgCommand =
   | { kind: 'show'; name: string }
   | { kind: 'showAll' }
   | { kind: 'reset'; name?: string }
-  | { kind: 'discard' };
+  | { kind: 'discard' }
+  /** DEALLOCATE [PREPARE] name | ALL (no name = all named prepared statements). */
+  | { kind: 'deallocate'; name?: string };
 
 interface Token {
   kind: 'word' | 'string' | 'quoted' | 'number' | 'symbol';
@@ -131,6 +133,15 @@ export function recognize(sql: string): PgCommand | undefined {
       return { kind: 'rollback' };
     case 'DISCARD':
       return { kind: 'discard' };
+    case 'DEALLOCATE': {
+      const i = w1 === 'PREPARE' ? 2 : 1;
+      const t = toks[i];
+      if (toks.length !== i + 1 || !t || (t.kind !== 'word' && t.kind !== 'quoted')) {
+        throw new FreshetError(SqlState.syntaxError, 'syntax error in DEALLOCATE: expected a prepared statement name or ALL');
+      }
+      if (up(t) === 'ALL') return { kind: 'deallocate' };
+      return { kind: 'deallocate', name: t.kind === 'word' ? t.text.toLowerCase() : t.text };
+    }
     case 'SET': {
       if (toks.length === 1) return undefined; // Freshet: list the options
       let i = 1;

@@ -25,8 +25,12 @@ function pgMicros(ms: number): bigint {
   return Number.isSafeInteger(micros) ? BigInt(micros) : BigInt(Math.round(ms)) * 1000n - PG_EPOCH_MICROS;
 }
 
+/** Postgres types (DataType.pg) whose binary form is that of their Freshet kind: 4-byte integers, UTF-8 text. */
+const SAME_BINARY = new Set(['oid', 'xid', 'name', 'char', 'bpchar', 'varchar', 'json']);
+
 /** The binary encoder of a type, or undefined when Freshet only sends it as text. */
 export function binaryEncoderFor(t: DataType): BinaryEncoder | undefined {
+  if (t.pg !== undefined && !SAME_BINARY.has(t.pg)) return undefined;
   switch (t.kind) {
     case 'BOOLEAN': return (w, v) => { w.int32(1).byte(v ? 1 : 0); };
     case 'TINYINT': case 'SMALLINT': return (w, v) => { w.int32(2).int16(v as number); };

@@ -6,11 +6,17 @@ import type { DataType } from '../../types/data-type.ts';
 import { formatDecimal } from '../../types/decimal.ts';
 import { civilFromDays, fieldsOfMillis, zoneOffsetMillis } from '../../types/temporal.ts';
 import { formatValue } from '../../types/value.ts';
+import { formatPgArray, isPgVector, regTypeOf, type RegType } from '../../types/pg-types.ts';
 
 /** A function that turns one non-null value of a column into its text form. */
 export type TextEncoder = (v: unknown) => string;
 
-export function textEncoderFor(t: DataType, timeZone: string): TextEncoder {
+/** The name a reg* OID prints as (`'orders'` for a regclass), from the session's catalog. */
+export type RegNamer = (type: RegType, oid: number) => string;
+
+export function textEncoderFor(t: DataType, timeZone: string, regName?: RegNamer): TextEncoder {
+  const reg = regTypeOf(t);
+  if (reg !== undefined) return regName ? (v) => regName(reg, v as number) : (v) => String(v);
   switch (t.kind) {
     case 'BOOLEAN': return (v) => (v ? 't' : 'f');
     case 'TINYINT': case 'SMALLINT': case 'INT': case 'BIGINT': return (v) => String(v);
@@ -26,8 +32,9 @@ export function textEncoderFor(t: DataType, timeZone: string): TextEncoder {
     case 'INTERVAL_YEAR_MONTH': return (v) => formatMonths(v as number);
     case 'INTERVAL_DAY_TIME': return (v) => formatDayTime(v as number);
     case 'ARRAY': {
-      const el = textEncoderFor(t.element!, timeZone);
-      return (v) => formatArray(v as unknown[], el);
+      const el = textEncoderFor(t.element!, timeZone, regName);
+      const vector = isPgVector(t);
+      return (v) => formatPgArray((v as unknown[]).map((x) => (x === null || x === undefined ? null : el(x))), vector);
     }
     default: return (v) => formatValue(t, v, { timeZone, nullText: 'NULL' });
   }
@@ -145,14 +152,4 @@ export function formatDayTime(ms: number): string {
   if (days !== 0) parts.push(plural(neg ? -days : days, 'day'));
   if (rest !== 0 || days === 0) parts.push((neg && rest !== 0 ? '-' : '') + formatPgTime(rest));
   return parts.join(' ');
-}
-
-function quoteArrayElement(s: string): string {
-  if (s === '' || /[{}",\\\s]/.test(s) || s.toUpperCase() === 'NULL') return '"' + s.replace(/[\\"]/g, (c) => '\\' + c) + '"';
-  return s;
-}
-
-function formatArray(v: unknown[], el: TextEncoder): string {
-  const parts = v.map((x) => (x === null || x === undefined ? 'NULL' : quoteArrayElement(el(x))));
-  return '{' + parts.join(',') + '}';
 }

@@ -81,7 +81,7 @@ export function show(session: Session, ctx: StatementContext, st: A.ShowStatemen
     }
     case 'FUNCTIONS': {
       const names = [
-        ...builtinScalarFunctions().flatMap((f) => [f.name, ...(f.aliases ?? [])]).filter((n) => /^[a-z_][a-z0-9_]*$/.test(n) && !n.endsWith('_ctor') && n !== 'item' && n !== 'field' && n !== 'in_set' && n !== 'negate'),
+        ...builtinScalarFunctions(session.dialect).flatMap((f) => [f.name, ...(f.aliases ?? [])]).filter((n) => /^[a-z_][a-z0-9_]*$/.test(n) && !n.endsWith('_ctor') && n !== 'item' && n !== 'field' && n !== 'in_set' && n !== 'negate'),
         ...builtinAggregates().flatMap((f) => [f.name, ...(f.aliases ?? [])]),
         ...WINDOW_ONLY,
       ];

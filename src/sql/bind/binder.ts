@@ -6,6 +6,7 @@
 import type { Loc, Cte } from '../ast.ts';
 import type { CatalogManager, NamePart } from '../../catalog/catalog-manager.ts';
 import type { UserFunction } from '../../exec/functions/udf.ts';
+import type { SystemCatalog } from '../../catalog/system-catalog.ts';
 import { FreshetError, positionOf } from '../../util/errors.ts';
 
 export interface BinderEnv {
@@ -22,6 +23,10 @@ export interface BinderEnv {
    * temporary system functions (which take precedence over built-in ones).
    */
   userFunction?(parts: NamePart[], systemOnly: boolean): UserFunction | undefined;
+  /** The dialect the statement was parsed in ('flink' when absent). */
+  dialect?: 'flink' | 'postgres';
+  /** The Postgres system catalog of a wire session (with the Postgres dialect). */
+  systemCatalog?: SystemCatalog;
 }
 
 export class Binder {
@@ -35,6 +40,14 @@ export class Binder {
 
   constructor(env: BinderEnv) {
     this.env = env;
+  }
+
+  /**
+   * Whether the text being bound is in the Postgres dialect: the statement of a wire session, but not
+   * the stored Flink SQL of a view or computed column it expands.
+   */
+  get postgres(): boolean {
+    return this.env.dialect === 'postgres' && this.sourceStack.length === 0;
   }
 
   get source(): string {

@@ -31,6 +31,11 @@ import { bindWindowCall, WINDOW_ONLY } from './window.ts';
 import { bindSubqueryExpr } from './subquery.ts';
 import { bindWindowAuxiliary, type GroupWindow } from './window-tvf.ts';
 import { matchName } from '../../catalog/catalog-manager.ts';
+import { isPgVector } from '../../types/pg-types.ts';
+import { setReturning } from '../../exec/functions/scalar/postgres.ts';
+import {
+  bindArrayConcat, bindArraySubquery, bindPgCast, bindQuantifiedArray, bindRegexMatch, unknownLiteral, vectorIndex,
+} from './postgres.ts';
 
 export interface ExprContext {
   scope: Scope;
@@ -78,8 +83,8 @@ function argInfo(e: BoundExpr): ArgInfo {
 /** Resolves and binds a scalar call from already-bound arguments. */
 export function scalarCall(b: Binder, name: string, args: BoundExpr[], loc: A.Loc | undefined): BoundExpr {
   const def = lookupScalar(name);
-  if (!def) throw b.error(SqlState.undefinedFunction, `unknown function ${name.toUpperCase()}`, loc);
-  const r = def.resolve(args.map(argInfo));
+  if (!def || (def.dialect === 'postgres' && !b.postgres)) throw b.error(SqlState.undefinedFunction, `unknown function ${name.toUpperCase()}`, loc);
+  const r = def.resolve(args.map(argInfo), { pg: b.postgres ? b.env.systemCatalog?.session : undefined });
   if (typeof r === 'string') {
     throw b.error(SqlState.undefinedFunction, r, loc, `SHOW FUNCTIONS lists the functions; the signature is ${def.syntax}.`);
   }
@@ -139,6 +144,8 @@ function bindExprInner(b: Binder, e: A.Expr, ctx: ExprContext): BoundExpr {
     case 'inList': return bindInList(b, e, ctx);
     case 'inSubquery': case 'exists': case 'subquery': case 'quantified':
       return bindSubqueryExpr(b, e, ctx);
+    case 'quantifiedArray': return bindQuantifiedArray(b, e, ctx);
+    case 'arraySubquery': return bindArraySubquery(b, e, ctx);
     case 'like': {
       const x = bindExpr(b, e.expr, ctx);
       const p = bindExpr(b, e.pattern, ctx);
@@ -150,7 +157,9 @@ function bindExprInner(b: Binder, e: A.Expr, ctx: ExprContext): BoundExpr {
     case 'case': return bindCase(b, e, ctx);
     case 'cast': {
       const x = bindExpr(b, e.expr, ctx);
-      const t = bindType(e.type, (err, off) => b.at(err, { start: off, end: off }));
+      const t = bindType(e.type, (err, off) => b.at(err, { start: off, end: off }), b.postgres ? 'postgres' : 'flink');
+      const pg = b.postgres && !e.try ? bindPgCast(b, x, t, e.loc) : undefined;
+      if (pg) return pg;
       if (!canCast(x.type, t)) {
         throw b.error(SqlState.datatypeMismatch, `cannot cast ${typeToString(x.type, false)} to ${typeToString(t, false)}`, e.loc);
       }
@@ -180,7 +189,8 @@ function bindExprInner(b: Binder, e: A.Expr, ctx: ExprContext): BoundExpr {
     case 'row': return scalarCall(b, 'row_ctor', e.fields.map((x) => bindExpr(b, x, ctx)), e.loc);
     case 'subscript': {
       const base = bindExpr(b, e.expr, ctx);
-      const idx = bindExpr(b, e.index, ctx);
+      let idx = bindExpr(b, e.index, ctx);
+      if (b.postgres && isPgVector(base.type)) idx = vectorIndex(b, idx, e.index.loc);
       if (base.type.kind === 'ROW' && idx.kind === 'literal' && typeof idx.value === 'number') {
         const i = idx.value - 1;
         if (i < 0 || i >= base.type.fields!.length) throw b.error(SqlState.invalidColumnReference, `ROW field index ${idx.value} is out of range 1..${base.type.fields!.length}`, e.index.loc);
@@ -263,8 +273,13 @@ function bindBinary(b: Binder, e: A.BinaryExpr, ctx: ExprContext): BoundExpr {
     const bound = terms.map((t) => requireBoolean(b, bindExpr(b, t, ctx), `an operand of ${e.op}`, t.loc));
     return call(e.op.toLowerCase(), bound, withNullable(T.boolean(), bound.some((x) => x.type.nullable)));
   }
-  const left = bindExpr(b, e.left, ctx);
-  const right = bindExpr(b, e.right, ctx);
+  if (b.postgres && e.op.includes('~')) return bindRegexMatch(b, e, ctx);
+  let left = bindExpr(b, e.left, ctx);
+  let right = bindExpr(b, e.right, ctx);
+  if (b.postgres) {
+    if (COMPARE.has(e.op)) [left, right] = unknownLiteral(b, left, right, e.left, e.right, e.loc);
+    if (e.op === '||' && (left.type.kind === 'ARRAY' || right.type.kind === 'ARRAY')) return bindArrayConcat(b, left, right, e.loc);
+  }
   if (ARITH.has(e.op) || COMPARE.has(e.op) || e.op === '||') return scalarCall(b, e.op, [left, right], e.loc);
   throw b.error(SqlState.syntaxError, `unknown operator ${e.op}`, e.loc);
 }
@@ -354,7 +369,7 @@ function functionName(e: A.FunctionExpr): string {
 function unknownFunction(b: Binder, e: A.FunctionExpr): FreshetError {
   const name = functionName(e);
   const all = [
-    ...builtinScalarFunctions().flatMap((f) => [f.name, ...(f.aliases ?? [])]).filter((n) => /^[a-z_]/.test(n) && !n.startsWith('$') && !n.endsWith('_ctor')),
+    ...builtinScalarFunctions(b.postgres ? 'postgres' : 'flink').flatMap((f) => [f.name, ...(f.aliases ?? [])]).filter((n) => /^[a-z_]/.test(n) && !n.startsWith('$') && !n.endsWith('_ctor')),
     ...builtinAggregates().flatMap((f) => [f.name, ...(f.aliases ?? [])]),
     ...WINDOW_ONLY,
   ];
@@ -387,10 +402,13 @@ function bindFunction(b: Binder, e: A.FunctionExpr, ctx: ExprContext): BoundExpr
     throw b.error(SqlState.syntaxError, name === 'json_object' ? "JSON_OBJECT takes KEY 'k' VALUE v pairs: JSON_OBJECT(KEY 'a' VALUE 1, KEY 'b' VALUE x)" : 'JSON_ARRAY takes values and an optional NULL ON NULL or ABSENT ON NULL', e.loc);
   }
   const def = lookupScalar(name);
-  if (!def || name.startsWith('$')) {
+  if (!def || name.startsWith('$') || (def.dialect === 'postgres' && !b.postgres)) {
     const udf = b.env.userFunction?.(e.name.parts, false);
     if (udf) return bindUserCall(b, udf, e, ctx);
     throw unknownFunction(b, e);
+  }
+  if (setReturning(name)) {
+    throw b.error(SqlState.featureNotSupported, `${name.toUpperCase()} returns a set of rows: call it in FROM`, e.loc, `Write SELECT .. FROM ${name}(..) AS x.`);
   }
   const args = e.args.map((a) => bindExpr(b, a, ctx));
   // the constructors take their ON NULL choice as a last, literal argument

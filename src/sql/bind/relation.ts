@@ -26,6 +26,7 @@ import { andAll, bindExpr, coerce, requireBoolean, scalarCall, type ExprContext 
 import { bindQuery } from './query.ts';
 import { pullCorrelation } from './subquery.ts';
 import { WINDOW_TVFS, bindWindowTvf } from './window-tvf.ts';
+import { bindFromFunction, systemTable } from './postgres.ts';
 
 export interface Bound {
   plan: LogicalPlan;
@@ -54,7 +55,7 @@ export function bindFrom(b: Binder, items: A.TableRef[], outer: Scope | null): B
   if (items.length === 0) return { plan: oneRow(), scope: new Scope([], outer) };
   let acc = bindTableRef(b, items[0]!, outer, null);
   for (const item of items.slice(1)) {
-    if (isLateral(item)) acc = bindLateral(b, acc, item, 'INNER', undefined, outer);
+    if (isLateral(b, item)) acc = bindLateral(b, acc, item, 'INNER', undefined, outer);
     else {
       const right = bindTableRef(b, item, outer, null);
       acc = combine(b, acc, right, 'CROSS', null, outer, item.loc);
@@ -63,8 +64,20 @@ export function bindFrom(b: Binder, items: A.TableRef[], outer: Scope | null): B
   return acc;
 }
 
-function isLateral(ref: A.TableRef): boolean {
-  return ref.kind === 'unnest' || (ref.kind === 'derived' && ref.lateral) || (ref.kind === 'tableFunction' && ref.lateral);
+function isLateral(b: Binder, ref: A.TableRef): boolean {
+  return ref.kind === 'unnest' || (ref.kind === 'derived' && ref.lateral) || (ref.kind === 'tableFunction' && (ref.lateral || isPostgresFunction(b, ref)));
+}
+
+/** A function call in FROM of the Postgres dialect (not a window table function): lateral, as Postgres makes them. */
+function isPostgresFunction(b: Binder, ref: A.TableFunctionRef): boolean {
+  return b.postgres && !WINDOW_TVFS.includes(ref.call.name.parts.map((p) => p.value).join('.').toUpperCase());
+}
+
+/** `unnest(x) AS a` written as a function call (`pg_catalog.unnest`): the UNNEST relation. */
+function asUnnest(ref: A.TableFunctionRef): A.UnnestRef | undefined {
+  const name = ref.call.name.parts[ref.call.name.parts.length - 1]!.value.toLowerCase();
+  if (name !== 'unnest') return undefined;
+  return { kind: 'unnest', exprs: ref.call.args, withOrdinality: false, lateral: true, alias: ref.alias, columnAliases: ref.columnAliases, loc: ref.loc };
 }
 
 export function bindTableRef(b: Binder, ref: A.TableRef, outer: Scope | null, _left: Bound | null): Bound {
@@ -84,6 +97,7 @@ export function bindTableRef(b: Binder, ref: A.TableRef, outer: Scope | null, _l
     case 'tableFunction': {
       const name = ref.call.name.parts.map((p) => p.value).join('.').toUpperCase();
       if (WINDOW_TVFS.includes(name)) return bindWindowTvf(b, ref, outer);
+      if (isPostgresFunction(b, ref)) return bindLateral(b, { plan: oneRow(), scope: new Scope([], outer) }, ref, 'INNER', undefined, outer);
       throw b.error(SqlState.undefinedFunction, `unknown table function ${name}`, ref.loc, `Table functions: ${WINDOW_TVFS.join(', ')}, UNNEST.`);
     }
   }
@@ -146,6 +160,10 @@ function bindNamedTable(b: Binder, ref: A.NamedTableRef, outer: Scope | null): B
   if (parts.length === 1 && !travel && Object.keys(options).length === 0) {
     const cte = b.findCte(parts[0]!);
     if (cte) return bindCteRef(b, cte, ref, outer);
+  }
+  if (b.postgres) {
+    const sys = systemTable(b, ref, outer);
+    if (sys) return sys;
   }
   const resolved = b.located(ref.name.loc, () => b.env.catalogs.resolve(parts));
   const qualifier = ref.alias?.value ?? resolved.id.name;
@@ -280,7 +298,7 @@ const JOIN_TYPES: Record<A.JoinRef['type'], L.JoinType> = { INNER: 'inner', CROS
 function bindJoin(b: Binder, j: A.JoinRef, outer: Scope | null): Bound {
   const left = bindTableRef(b, j.left, outer, null);
   if (j.right.kind === 'table' && j.right.systemTime && !timeTravel(b, j.right)) return bindTemporalJoin(b, left, j, j.right, outer);
-  if (isLateral(j.right)) {
+  if (isLateral(b, j.right)) {
     if (j.type === 'RIGHT' || j.type === 'FULL') throw b.error(SqlState.featureNotSupported, `${j.type} JOIN with a lateral relation is not supported`, j.loc);
     return bindLateral(b, left, j.right, j.type, j.on, outer);
   }
@@ -445,6 +463,14 @@ function bindTemporalJoin(b: Binder, left: Bound, j: A.JoinRef, ref: A.NamedTabl
 /** A relation that may read columns of the relations to its left: UNNEST(t.arr), LATERAL (subquery). */
 function bindLateral(b: Binder, left: Bound, ref: A.TableRef, type: A.JoinRef['type'], on: A.Expr | undefined, outer: Scope | null): Bound {
   const lw = left.plan.schema.length;
+  if (ref.kind === 'tableFunction' && isPostgresFunction(b, ref)) {
+    const unnest = asUnnest(ref);
+    if (unnest) return bindLateral(b, left, unnest, type, on, outer);
+    if (on && !(on.kind === 'literal' && on.value === true)) {
+      throw b.error(SqlState.featureNotSupported, 'a join with a function in FROM takes ON TRUE; filter in WHERE instead', on.loc);
+    }
+    return bindFromFunction(b, left, ref, type === 'LEFT', outer);
+  }
   if (ref.kind === 'unnest') {
     const ctx: ExprContext = { scope: left.scope, input: { plan: left.plan }, clause: 'UNNEST' };
     const exprs = ref.exprs.map((e) => {
@@ -459,7 +485,9 @@ function bindLateral(b: Binder, left: Bound, ref: A.TableRef, type: A.JoinRef['t
     if (on && !(on.kind === 'literal' && on.value === true)) {
       throw b.error(SqlState.featureNotSupported, 'a join with UNNEST takes ON TRUE; filter in WHERE instead', on.loc);
     }
-    const aliasNames = ref.columnAliases?.map((a) => a.value) ?? [];
+    // in Postgres `unnest(arr) AS x` names the column x too
+    const aliasNames = ref.columnAliases?.map((a) => a.value)
+      ?? (b.postgres && ref.alias && exprs.length === 1 && exprs[0]!.type.element?.kind !== 'ROW' && exprs[0]!.type.kind !== 'MAP' ? [ref.alias.value] : []);
     const plan = L.unnest(left.plan, exprs, ref.withOrdinality, aliasNames, outerJoin);
     const added = plan.schema.length - lw;
     if (ref.columnAliases && ref.columnAliases.length !== added) {

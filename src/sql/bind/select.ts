@@ -18,6 +18,7 @@ import { bindFrom } from './relation.ts';
 import { groupingSetsOf, planAggregation } from './aggregate.ts';
 import { matchName } from '../../catalog/catalog-manager.ts';
 import { bindLegacyWindow, findLegacyWindow } from './window-tvf.ts';
+import { setReturningSelect } from './postgres.ts';
 
 export interface SelectResult {
   plan: LogicalPlan;
@@ -62,6 +63,7 @@ function containsAggregate(e: A.Expr | undefined): boolean {
 function childExprs(x: A.Expr): A.Expr[] {
   switch (x.kind) {
     case 'binary': return [x.left, x.right];
+    case 'quantifiedArray': return [x.left, x.array];
     case 'unary': return [x.operand];
     case 'isNull': case 'isBool': case 'extract': case 'floorCeil': return [x.expr];
     case 'isDistinct': return [x.left, x.right];
@@ -106,7 +108,8 @@ function isOrdinal(e: A.Expr): number | undefined {
   return e.kind === 'literal' && e.type === 'number' && /^\d+$/.test(e.value as string) ? Number(e.value) : undefined;
 }
 
-export function bindSelect(b: Binder, sel: A.Select, outer: Scope | null, orderBy: A.OrderItem[]): SelectResult {
+export function bindSelect(b: Binder, select: A.Select, outer: Scope | null, orderBy: A.OrderItem[]): SelectResult {
+  const sel = (b.postgres && setReturningSelect(select)) || select;
   const from = bindFrom(b, sel.from, outer);
   const ctx: ExprContext = { scope: from.scope, input: { plan: from.plan }, clause: 'WHERE', subqueryColumns: new Map() };
 

@@ -7,7 +7,9 @@
  *
  * Correlated subqueries are decorrelated by pulling predicates that mention outer columns up through
  * projections, aggregates (equalities become grouping keys) and ORDER BY .. LIMIT (a per-key Top-N)
- * until they can serve as the join condition.
+ * until they can serve as the join condition. An aggregating scalar subquery that cannot be handled so
+ * (a non-equality correlation, outer columns inside its FROM such as UNNEST(t.arr)) runs once per
+ * distinct value of the outer columns it reads (bindDomainAggregate).
  */
 import type * as A from '../ast.ts';
 import type { BoundExpr } from '../../exec/expr/expr.ts';
@@ -15,7 +17,7 @@ import { call, inputRef, literal, conjuncts, transformExpr, visitExpr, hasOuterR
 import type { LogicalPlan, AggregateNode } from '../../planner/logical-plan.ts';
 import * as L from '../../planner/logical-plan.ts';
 import { T, notNull, withNullable, nullable } from '../../types/data-type.ts';
-import { SqlState } from '../../util/errors.ts';
+import { FreshetError, SqlState } from '../../util/errors.ts';
 import { lookupAggregate } from '../../exec/functions/aggregate/registry.ts';
 import { evaluateConstant } from '../../exec/expr/compile.ts';
 import type { Binder } from './binder.ts';
@@ -156,8 +158,9 @@ function pull(b: Binder, p: LogicalPlan, loc: A.Loc): Pulled {
       return { plan: proj, corr: child.corr };
     }
     case 'sort': {
+      // the pulled input may carry correlation columns after its own: the sort passes them on
       const child = pull(b, p.input, loc);
-      return { plan: { ...p, input: child.plan }, corr: child.corr };
+      return { plan: L.sort(child.plan, p.keys), corr: child.corr };
     }
     default:
       break;
@@ -306,11 +309,15 @@ function bindSubqueryJoin(b: Binder, e: A.InSubqueryExpr | A.ExistsExpr | A.Subq
 
 /**
  * A scalar subquery that aggregates rows selected by a correlation other than equalities, e.g.
- * `(SELECT COUNT(*) FROM u WHERE u.a > t.a)`. Equalities would become grouping keys; an inequality
- * cannot, so the aggregate runs once per distinct value of the outer columns it reads (the "domain"):
+ * `(SELECT COUNT(*) FROM u WHERE u.a > t.a)`, or whose FROM reads outer columns, e.g.
+ * `(SELECT ARRAY_AGG(x) FROM UNNEST(t.arr) AS x)`. Equalities would become grouping keys; these cannot,
+ * so the aggregate runs once per distinct value of the outer columns it reads (the "domain"):
  *
  *   outer LEFT JOIN (domain LEFT JOIN subquery rows ON correlation, aggregated per domain row)
  *         ON outer columns IS NOT DISTINCT FROM domain columns
+ *
+ * where, for outer columns inside FROM, the subquery's rows are computed over the domain (pushDomain)
+ * and matched to it on the domain's columns.
  *
  * Each aggregate ignores the padding row of a domain value without matches (it is filtered on a marker
  * column), so COUNT gives 0 and SUM NULL, as over no rows. Returns undefined for other shapes.
@@ -322,31 +329,56 @@ function bindDomainAggregate(b: Binder, original: LogicalPlan, loc: A.Loc, ctx: 
   if (node.kind !== 'aggregate' || node.groupKeys.length > 0 || node.groupingSets !== null || original.schema.length !== 1) return undefined;
   if (top && top.exprs.some(hasOuterRefs)) return undefined;
   checkDepth(b, original, loc);
-  const inner = pull(b, node.input, loc);
-  if (inner.corr.length === 0 || inner.corr.every((c) => innerEquality(c) !== undefined) || planHasOuterRefs(inner.plan)) return undefined;
+  let inner: Pulled | undefined;
+  try {
+    inner = pull(b, node.input, loc);
+  } catch (e) {
+    if (!(e instanceof FreshetError && e.sqlState === SqlState.featureNotSupported)) throw e;
+  }
+  if (inner && (inner.corr.length === 0 || inner.corr.every((c) => innerEquality(c) !== undefined))) return undefined;
+  if (inner && planHasOuterRefs(inner.plan)) inner = undefined;
 
   const outer = ctx.input.plan;
   const width = outer.schema.length;
   const outerCols: number[] = [];
-  for (const c of inner.corr) visitExpr(c, (x) => {
+  const collect = (e: BoundExpr): void => visitExpr(e, (x) => {
     if (x.kind === 'outer' && !outerCols.includes(x.index)) outerCols.push(x.index);
   });
+  if (inner) inner.corr.forEach(collect);
+  else walkExprs(node.input, collect);
   const d = outerCols.length;
   const domain = L.aggregate(L.project(outer, outerCols.map((i) => inputRef(i, outer.schema[i]!.type)), outerCols.map((i) => outer.schema[i]!.name)), outerCols.map((_, k) => k), []);
-  const cw = inner.plan.schema.length;
-  const rows = L.project(inner.plan, [...inner.plan.schema.map((f, i) => inputRef(i, f.type)), literal(true, notNull(T.boolean()))], [...inner.plan.schema.map((f) => f.name), '$present']);
-  const on = andAll(inner.corr.map((c) => transformExpr(c, (x) => {
-    if (x.kind === 'outer') return inputRef(outerCols.indexOf(x.index), x.type);
-    if (x.kind === 'input') return inputRef(d + x.index, nullable(x.type));
-    return undefined;
-  })));
-  const joined = L.join('left', domain, rows, on);
+  // the rows each domain value aggregates: the subquery's rows joined to the domain on the correlation,
+  // or (outer columns inside its FROM) the subquery evaluated with the domain's columns in its plan
+  let rowsPlan: LogicalPlan;
+  let prefix = 0;
+  let on: BoundExpr;
+  if (inner) {
+    rowsPlan = inner.plan;
+    on = andAll(inner.corr.map((c) => transformExpr(c, (x) => {
+      if (x.kind === 'outer') return inputRef(outerCols.indexOf(x.index), x.type);
+      if (x.kind === 'input') return inputRef(d + x.index, nullable(x.type));
+      return undefined;
+    })));
+  } else {
+    const pushed = pushDomain(domain, outerCols, node.input);
+    if (!pushed) return undefined;
+    rowsPlan = pushed;
+    prefix = d;
+    on = andAll(outerCols.map((_, k) => scalarCall(b, 'is_not_distinct_from', [inputRef(k, domain.schema[k]!.type), inputRef(d + k, nullable(domain.schema[k]!.type))], loc)));
+  }
+  const cw = rowsPlan.schema.length - prefix;
+  const rows = L.project(rowsPlan, [...rowsPlan.schema.map((f, i) => inputRef(i, f.type)), literal(true, notNull(T.boolean()))], [...rowsPlan.schema.map((f) => f.name), '$present']);
   // the subquery's columns keep their positions after the domain columns; a padding row has no marker
+  const at = d + prefix;
+  let joined: LogicalPlan = L.join('left', domain, rows, on);
+  // ordered aggregates (ARRAY_AGG(x ORDER BY y)) read their input in order: sort again after the join
+  if (node.input.kind === 'sort') joined = L.sort(joined, node.input.keys.map((k) => ({ ...k, index: at + k.index })));
   const aggs = node.aggs.map((a) => ({
     ...a,
-    args: a.args.map((i) => d + i),
-    filter: a.filter === null ? d + cw : d + a.filter,
-    orderBy: a.orderBy.map((o) => ({ ...o, index: d + o.index })),
+    args: a.args.map((i) => at + i),
+    filter: a.filter === null ? at + cw : at + a.filter,
+    orderBy: a.orderBy.map((o) => ({ ...o, index: at + o.index })),
   }));
   const grouped = L.aggregate(joined, outerCols.map((_, k) => k), aggs);
   const value = top
@@ -356,6 +388,51 @@ function bindDomainAggregate(b: Binder, original: LogicalPlan, loc: A.Loc, ctx: 
   const match = outerCols.map((i, k) => scalarCall(b, 'is_not_distinct_from', [inputRef(i, outer.schema[i]!.type), inputRef(width + k, perDomain.schema[k]!.type)], loc));
   ctx.input.plan = L.join('left', outer, perDomain, andAll(match));
   return { value: inputRef(width + d, nullable(value.type)), corr: match };
+}
+
+/**
+ * The plan `p` of a subquery whose FROM reads outer columns (`UNNEST(t.arr)`, a function over `t.x`),
+ * evaluated once per row of `domain` (the distinct values of those outer columns, `outerCols`): its
+ * columns come after the domain's, and outer references read the domain's columns. Filters, projections,
+ * UNNEST and inner or left joins carry the domain through; undefined for other shapes.
+ */
+function pushDomain(domain: LogicalPlan, outerCols: number[], p: LogicalPlan): LogicalPlan | undefined {
+  const d = domain.schema.length;
+  if (!planHasOuterRefs(p)) return L.join('inner', domain, p, null);
+  // over [domain, p's input]: inputs shift by d, outer references become domain columns
+  const shift = (e: BoundExpr): BoundExpr => transformExpr(e, (x) => {
+    if (x.kind === 'input') return inputRef(d + x.index, x.type);
+    if (x.kind === 'outer' && x.depth === 1) return inputRef(outerCols.indexOf(x.index), x.type);
+    return undefined;
+  });
+  const domainRefs = domain.schema.map((f, i) => inputRef(i, f.type));
+  switch (p.kind) {
+    case 'filter': {
+      const child = pushDomain(domain, outerCols, p.input);
+      return child && L.filter(child, shift(p.predicate));
+    }
+    case 'project': {
+      const child = pushDomain(domain, outerCols, p.input);
+      return child && L.project(child, [...domainRefs, ...p.exprs.map((e) => shift(e))], [...domain.schema.map((f) => f.name), ...p.schema.map((f) => f.name)]);
+    }
+    case 'sort': {
+      const child = pushDomain(domain, outerCols, p.input);
+      return child && L.sort(child, p.keys.map((k) => ({ ...k, index: d + k.index })));
+    }
+    case 'unnest': {
+      const child = pushDomain(domain, outerCols, p.input);
+      const names = p.schema.slice(p.input.schema.length).map((f) => f.name);
+      return child && L.unnest(child, p.exprs.map((e) => shift(e)), p.withOrdinality, names, p.outer);
+    }
+    case 'join': {
+      if (p.joinType !== 'inner' && p.joinType !== 'left') return undefined;
+      if (planHasOuterRefs(p.right)) return undefined;
+      const left = pushDomain(domain, outerCols, p.left);
+      return left && L.join(p.joinType, left, p.right, p.condition && shift(p.condition));
+    }
+    default:
+      return undefined;
+  }
 }
 
 /**

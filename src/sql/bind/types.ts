@@ -4,9 +4,29 @@ import type { DataType } from '../../types/data-type.ts';
 import { T, notNull, MAX_DECIMAL_PRECISION, MAX_VARCHAR_LENGTH } from '../../types/data-type.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
 import { matchName } from '../../catalog/catalog-manager.ts';
+import { pgType } from '../../types/pg-types.ts';
 
-/** Converts a type name; `offsetError` attaches positions. */
-export function bindType(node: TypeNode, errorAt: (e: FreshetError, offset: number) => FreshetError): DataType {
+/** Type names that mean a Postgres type in the Postgres dialect (where Flink SQL has none, or another meaning). */
+const POSTGRES_NAMES = new Set(['OID', 'NAME', 'REGCLASS', 'REGTYPE', 'REGNAMESPACE', 'REGROLE', 'REGPROC', 'REGPROCEDURE', 'INT2VECTOR',
+  'OIDVECTOR', 'XID', 'ACLITEM', 'PG_NODE_TREE', '"CHAR"', 'TIMESTAMPTZ', 'BPCHAR', 'JSON', 'JSONB', 'UUID']);
+
+/**
+ * Converts a type name; `errorAt` attaches positions. In the Postgres dialect, Postgres type names
+ * (`oid`, `regclass`, `"char"`, `timestamptz`, unsized `varchar`) give the Freshet type marked with the
+ * Postgres one (see types/pg-types.ts).
+ */
+export function bindType(node: TypeNode, errorAt: (e: FreshetError, offset: number) => FreshetError, dialect: 'flink' | 'postgres' = 'flink'): DataType {
+  if (dialect === 'postgres') {
+    let pg: DataType | undefined;
+    if (POSTGRES_NAMES.has(node.name) && node.params.length === 0) pg = pgType(node.name === '"CHAR"' ? 'char' : node.name);
+    else if (node.name === 'VARCHAR' && node.params.length === 0) pg = pgType('varchar');
+    else if (node.name === 'TIMESTAMP_TZ') pg = T.timestampLtz(node.params[0] ?? 6);
+    else if (node.name === 'ARRAY' || node.name === 'MULTISET') {
+      const el = bindType(node.element!, errorAt, dialect);
+      pg = node.name === 'ARRAY' ? T.array(el) : T.multiset(el);
+    }
+    if (pg) return node.notNull ? notNull(pg) : pg;
+  }
   const fail = (message: string, hint?: string): never => {
     throw errorAt(new FreshetError(SqlState.datatypeMismatch, message, { hint }), node.loc.start);
   };
