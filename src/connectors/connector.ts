@@ -42,6 +42,17 @@ export interface ScanContext {
    * they add up to, so the source may emit updates and deletes.
    */
   materializeChanges?: boolean;
+  /**
+   * A checkpointed streaming read resumes here: a position this source reported through
+   * `reportPosition` in an earlier run of the same job (undefined: read from the start).
+   */
+  restoredPosition?: unknown;
+  /**
+   * Sources that can resume (`resumable`) call it before each yield with the position right after that
+   * batch, as a new value of plain data node:v8 can serialize (never mutated later). A checkpoint
+   * records the position of the last batch the job took in.
+   */
+  reportPosition?(position: unknown): void;
 }
 
 export interface ScanSource {
@@ -60,6 +71,12 @@ export interface ScanSource {
   /** An estimate of the number of rows, for choosing join sides. */
   estimatedRows?(): number | undefined;
   open(request: ScanRequest, ctx: ScanContext): AsyncIterable<Batch>;
+  /**
+   * Whether a streaming read reports its position and resumes from one (ScanContext.reportPosition and
+   * restoredPosition): jobs with durable checkpoints need it of every source. The position belongs to
+   * one read (one `open`), so one source object may back several scans of a job.
+   */
+  readonly resumable?: boolean;
   /**
    * A streaming job completed a checkpoint (everything this source produced before it has reached the
    * sinks and is committed): sources that record their position (table-store consumers) do it now.
@@ -89,8 +106,8 @@ export interface SinkContext {
   /** Processing time (for rolling and partition-commit delays); the wall clock when absent. */
   clock?: () => number;
   /**
-   * Who is writing: one id per job, the same across its checkpoints (and, once jobs restart from
-   * checkpoints, across restarts). Sinks that commit exactly once record it with every commit.
+   * Who is writing: one id per job, the same across its checkpoints and across restarts of the job
+   * from its checkpoints. Sinks that commit exactly once record it with every commit.
    */
   commitUser?: string;
 }
@@ -101,6 +118,11 @@ export interface CheckpointInfo {
   id: number;
   /** The event-time watermark that reached the sink, if any. */
   watermark?: number | null;
+  /**
+   * What `prepareCommit` returned for this checkpoint (two-phase sinks): commit exactly that. On
+   * recovery it comes from the checkpoint, and committing it again must be a no-op.
+   */
+  committable?: unknown;
 }
 
 export interface SinkOpenOptions {
@@ -117,6 +139,13 @@ export interface SinkWriter {
    * checkpoint). Sinks that only publish at the end leave it out.
    */
   commit?(checkpoint?: CheckpointInfo): Promise<void>;
+  /**
+   * Two-phase sinks (exactly once): at a checkpoint's cut, makes the rows written so far durable but
+   * not visible and returns what `commit` will publish once the checkpoint is complete, as plain data
+   * node:v8 can serialize (it is stored in the checkpoint). Sinks without it are committed at the cut
+   * and are at-least-once across a restart.
+   */
+  prepareCommit?(checkpoint: CheckpointInfo): Promise<unknown>;
   /** Makes everything written visible (closes files, commits). Returns the number of rows written. */
   finish(): Promise<number>;
   /** Drops what was written and not yet finished. */

@@ -31,6 +31,15 @@ export class Random {
     this.state = seed >>> 0;
   }
 
+  /** The generator's whole state (a checkpoint records it; `restore` continues the same sequence). */
+  get position(): number {
+    return this.state;
+  }
+
+  restore(state: number): void {
+    this.state = state >>> 0;
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
@@ -46,6 +55,14 @@ export class Random {
 
 interface FieldGen {
   next(row: number): unknown;
+}
+
+/** Where a datagen read is: rows emitted, the seed and time it generates from, and each field's random state. */
+interface DatagenPosition {
+  row: number;
+  seed: number;
+  now: number;
+  random: number[];
 }
 
 const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -164,6 +181,8 @@ async function sleepUntil(until: number, ctx: ScanContext): Promise<boolean> {
 class DatagenSource implements ScanSource {
   readonly fields: Field[];
   readonly bounded: boolean;
+  /** Generation is sequential per field: a read resumes from its row count and random states. */
+  readonly resumable = true;
   private readonly desc: TableDescriptor;
   private readonly rows: number;
   /** Rows per second, or undefined when not given. */
@@ -215,16 +234,22 @@ class DatagenSource implements ScanSource {
         hint: "Add 'number-of-rows' to the table, or query it in streaming mode.",
       });
     }
-    const seed = Number(this.desc.options['seed'] ?? Date.now() % 2 ** 31);
-    const clock: GenClock = { now: Date.now() };
+    const restored = ctx.restoredPosition as DatagenPosition | undefined;
+    if (restored !== undefined && (typeof restored !== 'object' || restored === null || !Array.isArray(restored.random) || restored.random.length !== this.fields.length || typeof restored.row !== 'number')) {
+      throw new FreshetError(SqlState.dataCorrupted, `a checkpoint holds a position for datagen table ${this.desc.name} that does not fit its ${this.fields.length} column(s)`);
+    }
+    const seed = restored?.seed ?? Number(this.desc.options['seed'] ?? Date.now() % 2 ** 31);
+    const clock: GenClock = { now: restored?.now ?? Date.now() };
     // one generator per field so a field's values do not depend on which other columns are read
-    const gens = this.fields.map((f, i) => fieldGenerator(this.desc, f, new Random((seed * 31 + i * 7919) >>> 0), clock));
+    const randoms = this.fields.map((_, i) => new Random((seed * 31 + i * 7919) >>> 0));
+    if (restored !== undefined) randoms.forEach((r, i) => r.restore(restored.random[i]!));
+    const gens = this.fields.map((f, i) => fieldGenerator(this.desc, f, randoms[i]!, clock));
     const rate = this.bounded ? (streaming ? this.rate : undefined) : (this.rate ?? DEFAULT_ROWS_PER_SECOND);
     // paced: about PACE_MS worth of rows per batch (at least one row), never more than a batch holds
     const chunk = rate === undefined ? ctx.batchSize : Math.max(1, Math.min(ctx.batchSize, Math.round((rate * PACE_MS) / 1000)));
     let start = performance.now();
     let released = 0;
-    let row = 0;
+    let row = restored?.row ?? 0;
     while (row < this.rows && !ctx.isCancelled()) {
       if (rate !== undefined) {
         // the batch is due when the rows released since `start` are what the rate allows
@@ -247,6 +272,7 @@ class DatagenSource implements ScanSource {
       for (let c = 0; c < this.fields.length; c++) if (!req.columns.includes(c)) for (let i = 0; i < n; i++) gens[c]!.next(row + i);
       row += n;
       released += n;
+      if (ctx.reportPosition) ctx.reportPosition({ row, seed, now: clock.now, random: randoms.map((r) => r.position) } satisfies DatagenPosition);
       yield { columns, length: n, kinds: null };
     }
   }

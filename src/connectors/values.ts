@@ -112,6 +112,8 @@ function parseData(desc: TableDescriptor, withKinds = false): unknown[][] {
 class ValuesSource implements ScanSource {
   readonly fields: Field[];
   readonly bounded = true;
+  /** A read resumes after the rows it had taken (position `{ rows }`). */
+  readonly resumable = true;
   readonly changelogMode: 'append' | 'retract';
   private readonly desc: TableDescriptor;
 
@@ -135,8 +137,10 @@ class ValuesSource implements ScanSource {
     const data = batchFromRows(types, rows, kinds ?? undefined);
     const all = concatBatches([data, ...(inserted.get(this.desc.options) ?? [])], types);
     const size = rowsPerBatch(this.desc) ?? ctx.batchSize;
-    for (let s = 0; s < all.length; s += size) {
+    const from = (ctx.restoredPosition as { rows?: number } | undefined)?.rows ?? 0;
+    for (let s = from; s < all.length; s += size) {
       const b = sliceBatch(all, s, Math.min(all.length, s + size));
+      ctx.reportPosition?.({ rows: s + b.length });
       yield { columns: req.columns.map((c) => b.columns[c]!), length: b.length, kinds: b.kinds };
     }
   }

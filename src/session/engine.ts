@@ -5,6 +5,9 @@
  *   const engine = await Engine.open({ warehouse: './warehouse' });
  *   const session = engine.createSession();
  *   const result = await session.execute('SELECT 1');
+ *
+ * Opening an engine on a warehouse resumes the continuous jobs that were running on it (recovery.ts);
+ * closing one suspends them (a last checkpoint; they resume at the next open) and stops the others.
  */
 import { randomUUID } from 'node:crypto';
 import type { Catalog } from '../catalog/objects.ts';
@@ -17,6 +20,9 @@ import { Session } from './session.ts';
 import { JobManager } from './jobs.ts';
 import { FunctionLoader } from './function-loader.ts';
 import { wallClock, type Clock } from '../exec/operator.ts';
+import { fileIOFor } from '../fs/resolve.ts';
+import { JobStore } from './job-store.ts';
+import { resumeJobs } from './recovery.ts';
 import '../connectors/builtin.ts';
 
 export interface EngineOptions {
@@ -29,6 +35,8 @@ export interface EngineOptions {
   catalogOptions?: Record<string, string>;
   /** Options every session starts with (as if SET). */
   config?: Record<string, string>;
+  /** Resume the jobs the warehouse records as running (default true). */
+  resumeJobs?: boolean;
 }
 
 export const DEFAULT_CATALOG = 'default_catalog';
@@ -47,9 +55,14 @@ export class Engine {
   readonly jobs = new JobManager();
   /** Processing time of the jobs this engine runs; tests replace it with a ManualClock. */
   clock: Clock = wallClock;
+  /** Records and checkpoints of continuous jobs in the warehouse (`_jobs/`). */
+  readonly jobStore: JobStore;
+  /** Job records in the warehouse that could not be read when the engine opened (each names its file). */
+  readonly recoveryErrors: string[] = [];
 
   private constructor(opts: EngineOptions, def: Catalog, warehouse: string) {
     this.warehouse = warehouse;
+    this.jobStore = new JobStore(fileIOFor(warehouse, opts.catalogOptions ?? {}), warehouse.endsWith('/') && warehouse.length > 1 ? warehouse.slice(0, -1) : warehouse);
     this.config = opts.config ?? {};
     this.catalogs.set(def.name, def);
     this.defaultCatalog = def.name;
@@ -58,7 +71,9 @@ export class Engine {
   static async open(opts: EngineOptions = {}): Promise<Engine> {
     const warehouse = opts.warehouse ?? `memory://engine-${randomUUID()}`;
     const def = await TableStoreCatalog.open(DEFAULT_CATALOG, warehouse, opts.catalogOptions ?? {});
-    return new Engine(opts, def, warehouse);
+    const engine = new Engine(opts, def, warehouse);
+    if (opts.resumeJobs !== false) await resumeJobs(engine);
+    return engine;
   }
 
   createSession(config: Record<string, string> = {}): Session {
@@ -92,7 +107,8 @@ export class Engine {
   }
 
   async close(): Promise<void> {
-    // queries still being read end; background jobs stop and commit what they wrote
+    // queries still being read end; background jobs stop and commit what they wrote (jobs with durable
+    // checkpoints are suspended: they resume when an engine opens on the warehouse again)
     for (const s of this.sessions) s.cancel();
     await this.jobs.stopAll();
     for (const c of this.catalogs.values()) await c.close?.();

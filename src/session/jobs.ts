@@ -4,7 +4,7 @@
  * committed.
  */
 import { randomBytes } from 'node:crypto';
-import type { StreamJob } from '../exec/stream/driver.ts';
+import { StreamJob } from '../exec/stream/driver.ts';
 import { FreshetError, SqlState } from '../util/errors.ts';
 
 export interface JobEntry {
@@ -14,17 +14,24 @@ export interface JobEntry {
   job: StreamJob;
   /** Why the job failed, once it has. */
   error?: string;
+  /** What its recovery met (a checkpoint that could not be read and was skipped, ...). */
+  notes: string[];
+  /** Settles once the job has ended and its end is recorded in the warehouse (jobs with a record). */
+  recorded?: Promise<void>;
 }
 
 export class JobManager {
   private readonly jobs = new Map<string, JobEntry>();
 
-  submit(name: string, statement: string, job: StreamJob): JobEntry {
-    const id = randomBytes(16).toString('hex');
-    const entry: JobEntry = { id, name, statement, job };
+  submit(name: string, statement: string, job: StreamJob, id = randomBytes(16).toString('hex')): JobEntry {
+    const entry: JobEntry = { id, name, statement, job, notes: [] };
     this.jobs.set(id, entry);
     job.done.catch((e: unknown) => { entry.error = e instanceof Error ? e.message : String(e); });
     return entry;
+  }
+
+  has(id: string): boolean {
+    return this.jobs.has(id);
   }
 
   list(): JobEntry[] {
@@ -50,13 +57,38 @@ export class JobManager {
     }
     e.job.stop();
     await e.job.done.catch(() => undefined);
+    await e.recorded;
     return e;
   }
 
-  /** Stops every running job (the engine closes). */
+  /**
+   * Stops every running job (the engine closes). Jobs with durable checkpoints are suspended instead:
+   * they take a last checkpoint and stay RUNNING in the warehouse, so the next engine resumes them.
+   */
   async stopAll(): Promise<void> {
     const running = this.list().filter((j) => j.job.status === 'RUNNING');
-    for (const j of running) j.job.stop();
+    for (const j of running) {
+      if (j.job.durable) j.job.suspend();
+      else j.job.stop();
+    }
     await Promise.allSettled(running.map((j) => j.job.done));
+  }
+
+  /**
+   * Ends every running job as a crash would (for tests of recovery): nothing more is committed or
+   * checkpointed, and the jobs' records stay RUNNING.
+   */
+  async abandonAll(): Promise<void> {
+    const running = this.list().filter((j) => j.job.status === 'RUNNING');
+    for (const j of running) j.job.abandon();
+    await Promise.allSettled(running.map((j) => j.job.done));
+  }
+
+  /** Lists a job whose recovery failed before it could be built. */
+  addFailed(id: string, name: string, statement: string, error: unknown, notes: string[] = []): JobEntry {
+    const job = StreamJob.failed(error);
+    const entry: JobEntry = { id, name, statement, job, error: error instanceof Error ? error.message : String(error), notes };
+    this.jobs.set(id, entry);
+    return entry;
   }
 }

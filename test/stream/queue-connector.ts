@@ -2,6 +2,10 @@
  * A test connector whose rows the test pushes while a streaming job runs: `'connector' = 'test-queue',
  * 'queue' = 'name'`. Rows are arrays of values (a changelog queue takes `['+I', ...values]`); each push
  * is one batch; `end(name)` ends the input.
+ *
+ * A queue is a log: batches stay after they are read, and a read is at an offset (the batches taken so
+ * far), which it reports as its position, so a job resumed from a checkpoint reads the batches after the
+ * checkpoint again. A read started afresh begins where earlier reads of the queue got to.
  */
 import type { Batch, Field } from '../../src/types/batch.ts';
 import { batchFromRows } from '../../src/types/batch.ts';
@@ -10,6 +14,8 @@ import { registerConnector } from '../../src/connectors/registry.ts';
 
 interface Queue {
   batches: Array<unknown[][] | 'end'>;
+  /** The furthest any read of the queue got (batches taken). */
+  taken: number;
   wake: (() => void) | null;
   /** The source has taken every batch and waits for more (so everything pushed has been processed). */
   idle: boolean;
@@ -20,7 +26,7 @@ const queues = new Map<string, Queue>();
 function queue(name: string): Queue {
   let q = queues.get(name);
   if (!q) {
-    q = { batches: [], wake: null, idle: false };
+    q = { batches: [], taken: 0, wake: null, idle: false };
     queues.set(name, q);
   }
   return q;
@@ -46,10 +52,15 @@ export function endQueue(name: string): void {
 export async function drained(name: string, ms = 5000): Promise<void> {
   const start = Date.now();
   const q = queue(name);
-  while (!(q.batches.length === 0 && q.idle)) {
+  while (!(q.taken === q.batches.length && q.idle)) {
     if (Date.now() - start > ms) throw new Error(`queue ${name} was not drained`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** The next read of queue `name` started afresh begins with its first batch. */
+export function rewindQueue(name: string): void {
+  queue(name).taken = 0;
 }
 
 export function resetQueues(): void {
@@ -59,6 +70,7 @@ export function resetQueues(): void {
 class QueueSource implements ScanSource {
   readonly fields: Field[];
   readonly bounded = false;
+  readonly resumable = true;
   readonly changelogMode: 'append' | 'retract';
   private readonly name: string;
 
@@ -75,8 +87,9 @@ class QueueSource implements ScanSource {
   async *open(req: ScanRequest, ctx: ScanContext): AsyncIterable<Batch> {
     const q = queue(this.name);
     const types = this.fields.map((f) => f.type);
+    let offset = (ctx.restoredPosition as { offset: number } | undefined)?.offset ?? q.taken;
     for (;;) {
-      while (q.batches.length === 0) {
+      while (q.batches.length <= offset) {
         if (ctx.isCancelled()) return;
         q.idle = true;
         await new Promise<void>((resolve) => {
@@ -86,7 +99,8 @@ class QueueSource implements ScanSource {
         q.wake = null;
       }
       q.idle = false;
-      const next = q.batches.shift()!;
+      const next = q.batches[offset++]!;
+      q.taken = Math.max(q.taken, offset);
       if (next === 'end') return;
       let kinds: Uint8Array | undefined;
       let rows = next;
@@ -95,6 +109,7 @@ class QueueSource implements ScanSource {
         rows = next.map((r) => r.slice(1));
       }
       const b = batchFromRows(types, rows, kinds);
+      ctx.reportPosition?.({ offset });
       yield { columns: req.columns.map((c) => b.columns[c]!), length: b.length, kinds: b.kinds };
     }
   }

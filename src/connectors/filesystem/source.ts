@@ -13,12 +13,16 @@
  * changelogs need the streaming runtime: a scan whose ScanContext does not say `streaming: true` is
  * refused with an error, as the batch runtime would otherwise run forever or treat deletes as inserts.
  *
+ * A streaming read reports its position (files read whole, and the file being read with the rows of it
+ * taken so far) so that a job resumes after a checkpoint: files done are skipped, and the current file is
+ * read again past the rows already taken (formats read a file the same way every time).
+ *
  * Predicates on partition columns are evaluated exactly here (a partition value is the same for every
  * row of a directory), so the engine drops them from its own filter. Predicates on data columns are
  * used only by formats with statistics (parquet) to skip row groups; the engine still applies them.
  */
 import type { Batch, Column, Field } from '../../types/batch.ts';
-import { constantColumn } from '../../types/batch.ts';
+import { constantColumn, sliceBatch } from '../../types/batch.ts';
 import { makeCast } from '../../types/cast.ts';
 import type { ColumnPredicate, ScanContext, ScanRequest, ScanSource, TableDescriptor } from '../connector.ts';
 import type { FileIO } from '../../fs/file-io.ts';
@@ -64,8 +68,16 @@ function byArrival(a: DataFileEntry, b: DataFileEntry): number {
   return a.file.path < b.file.path ? -1 : a.file.path > b.file.path ? 1 : 0;
 }
 
+/** Where a streaming read is: the files read whole, and the rows taken of the file being read. */
+interface FilesystemPosition {
+  done: string[];
+  file: string | null;
+  rows: number;
+}
+
 export class FilesystemSource implements ScanSource {
   readonly fields: Field[];
+  readonly resumable = true;
   /** False with 'source.monitor-interval': the read keeps watching the path for new files. */
   readonly bounded: boolean;
   /**
@@ -173,21 +185,44 @@ export class FilesystemSource implements ScanSource {
       discoverFiles(this.io, root, this.partitionColumns, partitionPreds, t.defaultPartitionName, ctx.timeZone, t.name);
 
     const plan = this.readPlan(req);
-    const files = await discover();
-    const seen = new Set<string>();
-    for (const entry of files) {
-      seen.add(entry.file.path);
+    const restored = ctx.restoredPosition as FilesystemPosition | undefined;
+    if (restored !== undefined && (typeof restored !== 'object' || restored === null || !Array.isArray(restored.done))) {
+      throw new FreshetError(SqlState.dataCorrupted, `a checkpoint holds a position for table ${t.name} that is not a filesystem read position`);
+    }
+    const seen = new Set<string>(restored?.done ?? []);
+    // a new array whenever a file is done: reported positions are never changed afterwards
+    let done: string[] = restored?.done ?? [];
+    const read = async function* (this: FilesystemSource, entry: DataFileEntry): AsyncIterable<Batch> {
+      const path = entry.file.path;
+      seen.add(path);
+      let skip = restored !== undefined && restored.file === path ? restored.rows : 0;
+      let rows = 0;
+      for await (const b of this.readFile(entry, plan, ctx)) {
+        rows += b.length;
+        let out = b;
+        if (skip > 0) {
+          const n = Math.min(skip, b.length);
+          skip -= n;
+          if (n === b.length) continue;
+          out = sliceBatch(b, n, b.length);
+        }
+        ctx.reportPosition?.({ done, file: path, rows } satisfies FilesystemPosition);
+        yield out;
+      }
+      done = [...done, path];
+    };
+    for (const entry of await discover()) {
+      if (seen.has(entry.file.path)) continue;
       if (ctx.isCancelled()) return;
-      yield* this.readFile(entry, plan, ctx);
+      yield* read.call(this, entry);
     }
     if (t.monitorInterval === undefined) return;
     for (;;) {
       if (!(await pause(t.monitorInterval, ctx))) return;
       const fresh = (await discover()).filter((e) => !seen.has(e.file.path)).sort(byArrival);
       for (const entry of fresh) {
-        seen.add(entry.file.path);
         if (ctx.isCancelled()) return;
-        yield* this.readFile(entry, plan, ctx);
+        yield* read.call(this, entry);
       }
     }
   }

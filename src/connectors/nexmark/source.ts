@@ -29,6 +29,8 @@ export class NexmarkSource implements ScanSource {
   readonly fields: Field[];
   readonly bounded: boolean;
   readonly options: NexmarkOptions;
+  /** Events are a pure function of their number: a read resumes at the next one (position `{ next }`). */
+  readonly resumable = true;
   private readonly name: string;
   private readonly flatFields: number[] | null;
   private readonly nested: NestedColumn[] | null;
@@ -89,7 +91,7 @@ export class NexmarkSource implements ScanSource {
     const fields = columns.map((c) => this.flatFields![c]!);
     if (gen.model.kindCount[kind] === 0) return;
     let ev = new Float64Array(batchSize);
-    let row = 0;
+    let row = startAt(ctx);
     while (row < total && !ctx.isCancelled()) {
       const count = Math.min(batchSize, total - row);
       if (ev.length < count) ev = new Float64Array(count);
@@ -97,6 +99,7 @@ export class NexmarkSource implements ScanSource {
       const out: Column[] = new Array(fields.length);
       for (let c = 0; c < fields.length; c++) out[c] = gen.column(kind, fields[c]!, ev, count);
       row += count;
+      ctx.reportPosition?.({ next: row });
       yield { columns: out, length: count, kinds: null };
     }
   }
@@ -110,7 +113,7 @@ export class NexmarkSource implements ScanSource {
     const kindRows = [new Int32Array(batchSize), new Int32Array(batchSize), new Int32Array(batchSize)];
     const kindCounts = [0, 0, 0];
     const types = new Int32Array(batchSize);
-    let n0 = 0;
+    let n0 = startAt(ctx);
     while (n0 < total && !ctx.isCancelled()) {
       const count = Math.min(batchSize, total - n0);
       kindCounts[0] = kindCounts[1] = kindCounts[2] = 0;
@@ -151,9 +154,20 @@ export class NexmarkSource implements ScanSource {
         out[c] = { values, nulls: m === count ? null : nulls };
       }
       n0 += count;
+      ctx.reportPosition?.({ next: n0 });
       yield { columns: out, length: count, kinds: null };
     }
   }
+}
+
+/** Where a read starts: 0, or the row (flat) or event (nested) number a checkpoint recorded. */
+function startAt(ctx: ScanContext): number {
+  const p = ctx.restoredPosition as { next?: unknown } | undefined;
+  if (p === undefined) return 0;
+  if (typeof p !== 'object' || p === null || typeof p.next !== 'number' || !Number.isSafeInteger(p.next) || p.next < 0) {
+    throw new FreshetError(SqlState.dataCorrupted, `a checkpoint holds ${JSON.stringify(p)} as the position of a nexmark read, which is not one`);
+  }
+  return p.next;
 }
 
 export const nexmarkConnector: ConnectorFactory = {

@@ -13,6 +13,10 @@ import { ChangelogMaterializer } from './materialize.ts';
 export interface SourceRunner {
   readonly id: number;
   run(): Promise<void>;
+  /** Streaming checkpoints: where the runner is (its source's position, or that it has ended). */
+  snapshotPosition?(): { ended: boolean; source: unknown };
+  /** Before run(): resume from a position snapshotPosition returned in an earlier run of the job. */
+  restorePosition?(p: { ended: boolean; source: unknown }): void;
 }
 
 export interface DriverHooks {
@@ -101,7 +105,16 @@ export class ValuesRunner implements SourceRunner {
   }
 
   async run(): Promise<void> {
+    // the rows go out at once, before any checkpoint: a restored job ends the input again, without them
     for (const b of this.batches) this.out.emit(b);
     this.out.end();
+  }
+
+  snapshotPosition(): { ended: boolean; source: unknown } {
+    return { ended: true, source: null };
+  }
+
+  restorePosition(p: { ended: boolean }): void {
+    if (p.ended) this.batches.length = 0;
   }
 }

@@ -9,8 +9,21 @@
  * A job ends when every source has ended (bounded inputs: windows and buffers are flushed as the final
  * +infinity watermark passes, sinks finish), when it is stopped (sources stop, what was written is
  * committed, nothing is flushed), or cancelled (sources stop, sinks are aborted).
+ *
+ * Checkpoints. A checkpoint is taken at a consistent cut: sources hold their next batch (the barrier:
+ * one process needs no alignment, operators are synchronous), deferred sink writes drain, and then,
+ * synchronously, every stateful operator and every source's position (after the last batch it handed
+ * over) is snapshotted. Sinks pre-commit at the cut (two-phase sinks flush files and return
+ * committables; others commit there, at-least-once). Sources then go on while, with durable
+ * checkpoints (`checkpointStorage`), the checkpoint is written and completed, and only then do the
+ * two-phase sinks commit what they prepared (identified by the job's commit user and the checkpoint
+ * id, so a replay after a restart is a no-op). A job resumed from a checkpoint restores operator state
+ * and source positions and commits that checkpoint's committables again before any source runs. A job
+ * that ends (or is stopped) with durable checkpoints takes a final checkpoint, so a crash after its
+ * last commit cannot replay anything.
  */
 import { randomUUID } from 'node:crypto';
+import { serialize } from 'node:v8';
 import type { Batch } from '../../types/batch.ts';
 import { BATCH_SIZE } from '../../types/batch.ts';
 import type { PhysicalPlan } from '../physical-plan.ts';
@@ -23,6 +36,8 @@ import { buildPipeline, restorePipeline, snapshotPipeline, type BuiltPipeline, t
 import { HeapStateBackend } from '../../state/backend.ts';
 import { TimerQueue } from '../../state/timer-queue.ts';
 import { eventLoopTurn, type SourceRunner } from '../operators/sources.ts';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointData, type CheckpointStorage, type CompletedCheckpoint, type RunnerPosition } from './checkpoint-storage.ts';
+import { FreshetError, SqlState } from '../../util/errors.ts';
 
 export interface StreamRunOptions {
   env: CompileEnv;
@@ -40,6 +55,26 @@ export interface StreamRunOptions {
   updating: (p: PhysicalPlan) => boolean;
   /** Operator state to start from (a checkpoint or the previous incremental refresh of the same plan). */
   restoreFrom?: PipelineSnapshot;
+  /** Where durable checkpoints go (jobs that resume after a restart); absent: checkpoints only commit sinks. */
+  checkpointStorage?: CheckpointStorage;
+  /** A checkpoint to resume from: operator state, source positions, and committables to commit again. */
+  resumeFrom?: CompletedCheckpoint;
+  /** The highest checkpoint id earlier runs of the job used; new checkpoints number on from it. */
+  lastCheckpointId?: number;
+  /** The job's identity towards exactly-once sinks (kept across restarts); a new one when absent. */
+  commitUser?: string;
+}
+
+/** What SHOW JOBS tells about a job's checkpoints. */
+export interface CheckpointStats {
+  /** Checkpoints completed by this run of the job. */
+  completed: number;
+  /** Id of the last completed checkpoint (also one restored from), or 0. */
+  lastId: number;
+  /** Milliseconds from the cut to the commit of the last checkpoint. */
+  lastDuration: number | null;
+  /** Bytes of the last checkpoint's state (durable checkpoints only). */
+  lastSize: number | null;
 }
 
 export interface StreamJobStats {
@@ -110,19 +145,42 @@ export class StreamJob {
   /** Waits the driver does after every batch (a full result queue applies backpressure here). */
   private readonly waits: Array<() => Promise<void> | void> = [];
   /** This job's identity towards sinks that commit exactly once (the same for all its checkpoints). */
-  readonly commitUser = randomUUID();
+  readonly commitUser: string;
   private checkpointId = 0;
+  /** Set while a checkpoint's cut is being taken: sources hold their next batch until it resolves. */
+  gate: Promise<void> | null = null;
+  readonly checkpointStats: CheckpointStats = { completed: 0, lastId: 0, lastDuration: null, lastSize: null };
+  /** Ended without a trace in the job's records (a simulated crash, an engine closing): it resumes later. */
+  private detached: 'abandon' | 'suspend' | null = null;
 
   constructor(plan: PhysicalPlan, opts: StreamRunOptions) {
     this.plan = plan;
     this.opts = opts;
     this.clock = opts.clock ?? wallClock;
     this.state = new HeapStateBackend(opts.stateTtl);
+    this.commitUser = opts.commitUser ?? randomUUID();
+    this.checkpointId = opts.lastCheckpointId ?? opts.resumeFrom?.id ?? 0;
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
     });
     this.done.catch(() => {});
+  }
+
+  /** A job that failed before it could be built (a recovery that could not plan its statement): SHOW JOBS lists it. */
+  static failed(e: unknown): StreamJob {
+    const job = new StreamJob({ kind: 'Union', inputs: [], schema: [] }, {
+      env: { timeZone: 'UTC', now: 0 }, stateTtl: 0, miniBatch: null, watermarkInterval: 0, idleTimeout: 0, checkpointInterval: 0, updating: () => false,
+    });
+    job.status = 'FAILED';
+    job.failure = e;
+    job.rejectDone(e);
+    return job;
+  }
+
+  /** Whether the job has durable checkpoints (it resumes after a restart). */
+  get durable(): boolean {
+    return this.opts.checkpointStorage !== undefined;
   }
 
   /** Adds a wait to run after each batch (backpressure from a result consumer). */
@@ -182,12 +240,15 @@ export class StreamJob {
       this.runners = pipeline.sources;
       this.pipeline = pipeline;
       if (this.opts.restoreFrom) restorePipeline(pipeline, this.opts.restoreFrom);
+      if (this.opts.resumeFrom) {
+        if (await this.resume(this.opts.resumeFrom)) return;
+      }
     } catch (e) {
       await this.fail(e);
       throw e;
     }
     this.ticker = setInterval(() => this.tick(), this.tickEvery());
-    if (this.opts.checkpointInterval > 0 && this.writers.some((w) => w.commit)) {
+    if (this.opts.checkpointInterval > 0 && (this.opts.checkpointStorage !== undefined || this.writers.some((w) => w.commit))) {
       this.checkpointer = setInterval(() => { void this.checkpoint(); }, this.opts.checkpointInterval);
     }
     void this.runAll();
@@ -198,11 +259,55 @@ export class StreamJob {
     return Math.min(idle, 100);
   }
 
+  /**
+   * Restores a checkpoint into the freshly built job: operator state, source positions, then commits
+   * its committables again (a no-op for those already committed). True when the checkpoint was the
+   * job's final one: nothing is left to run, and the job ends here with the status it ended with.
+   */
+  private async resume(c: CompletedCheckpoint): Promise<boolean> {
+    restorePipeline(this.pipeline!, c.pipeline);
+    for (const r of this.runners) {
+      const p = c.data.positions[r.id];
+      if (p === undefined || p === null) {
+        throw new FreshetError(SqlState.dataCorrupted, `checkpoint ${c.id} has no position for source ${r.id} of this plan`, { hint: 'State can only be restored into a job built from the same query plan.' });
+      }
+      if (!r.restorePosition) throw new FreshetError(SqlState.featureNotSupported, `source ${r.id} of this plan cannot resume from a position`);
+      r.restorePosition(p);
+    }
+    if (c.data.committables.length !== this.writers.length) {
+      throw new FreshetError(SqlState.dataCorrupted, `checkpoint ${c.id} has committables for ${c.data.committables.length} sink(s), this plan has ${this.writers.length}`, { hint: 'State can only be restored into a job built from the same query plan.' });
+    }
+    await this.commitPrepared(c.id, c.data.committables);
+    this.checkpointStats.lastId = c.id;
+    this.checkpointStats.lastSize = c.size;
+    if (c.data.final === undefined) return false;
+    // the job had ended: its last checkpoint is committed now, and there is nothing more to do
+    for (const w of this.writers) this.stats.written.push(await w.finish());
+    this.status = c.data.final;
+    this.resolveDone(this.stats);
+    return true;
+  }
+
+  /** Commits what two-phase sinks prepared for checkpoint `id`. */
+  private async commitPrepared(id: number, committables: unknown[]): Promise<void> {
+    for (let i = 0; i < this.writers.length; i++) {
+      const w = this.writers[i]!;
+      if (w.prepareCommit && w.commit) await w.commit({ id, committable: committables[i] });
+    }
+  }
+
   private async runAll(): Promise<void> {
     try {
       await Promise.all(this.runners.map((s) => s.run()));
       await this.drain();
       if (this.failure !== undefined) throw this.failure;
+      if (this.detached === 'abandon') this.mode = 'cancel';
+      if (this.mode !== 'cancel' && this.opts.checkpointStorage) {
+        // a last checkpoint, so that a restart after this point replays nothing (see the module comment)
+        if (this.checkpointing) await this.checkpointing;
+        await this.takeCheckpoint(this.detached === 'suspend' ? undefined : this.mode === 'stop' ? 'STOPPED' : 'FINISHED');
+        if (this.failure !== undefined) throw this.failure;
+      }
       this.clearTimers();
       if (this.mode === 'cancel') {
         await Promise.allSettled(this.writers.map((w) => w.abort()));
@@ -247,7 +352,7 @@ export class StreamJob {
 
   /** Between batches: processing-time timers and idle sources. */
   tick(): void {
-    if (this.status !== 'RUNNING' || this.mode !== 'run') return;
+    if (this.status !== 'RUNNING' || this.mode !== 'run' || this.gate !== null) return;
     try {
       const now = this.clock.now();
       this.timers.runDue(now);
@@ -269,8 +374,8 @@ export class StreamJob {
 
   /**
    * The operators' state at a consistent cut: deferred work (sink writes, lookups) is drained first, then
-   * every stateful operator is snapshotted synchronously, between batches. Source positions are not
-   * part of it yet.
+   * every stateful operator is snapshotted synchronously, between batches. (Checkpoints add the
+   * sources' positions and the sinks' committables: see checkpoint().)
    */
   async snapshotState(): Promise<PipelineSnapshot> {
     if (this.pipeline === null) throw new Error('the job has not started');
@@ -278,15 +383,20 @@ export class StreamJob {
     return snapshotPipeline(this.pipeline);
   }
 
-  /** Makes what the sinks received so far visible. */
+  /**
+   * Takes a checkpoint (see the module comment): sinks make what they received so far visible, and with
+   * durable checkpoints the job can resume from here. A failed checkpoint fails the job (its prepared
+   * files could not be made durable).
+   */
   async checkpoint(): Promise<void> {
-    if (this.checkpointing || this.mode === 'cancel') return;
+    if (this.checkpointing || this.mode === 'cancel' || this.status !== 'RUNNING') return;
+    await this.takeCheckpoint(undefined);
+  }
+
+  private async takeCheckpoint(final: 'FINISHED' | 'STOPPED' | undefined): Promise<void> {
     this.checkpointing = (async () => {
       try {
-        await this.drain();
-        const id = ++this.checkpointId;
-        for (const w of this.writers) if (w.commit) await w.commit({ id });
-        for (const s of this.sources) await s.checkpointed();
+        await this.runCheckpoint(final);
       } catch (e) {
         this.reportError(e);
       } finally {
@@ -294,6 +404,79 @@ export class StreamJob {
       }
     })();
     await this.checkpointing;
+  }
+
+  private async runCheckpoint(final: 'FINISHED' | 'STOPPED' | undefined): Promise<void> {
+    const storage = this.opts.checkpointStorage;
+    const started = performance.now();
+    let release!: () => void;
+    this.gate = new Promise((r) => { release = r; });
+    const id = ++this.checkpointId;
+    let data: CheckpointData | null = null;
+    try {
+      await this.drain();
+      if (storage) {
+        // the cut: sources hold their next batch, sink writes have drained, operators are between batches
+        const positions: Array<RunnerPosition | null> = [];
+        for (const r of this.runners) positions[r.id] = this.positionOf(r);
+        const pipeline = serialize(snapshotPipeline(this.pipeline!));
+        const committables: unknown[] = [];
+        for (const w of this.writers) {
+          if (w.prepareCommit) committables.push(await w.prepareCommit({ id }));
+          else {
+            // one-phase sinks publish at the cut: at-least-once across a restart
+            if (w.commit) await w.commit({ id });
+            committables.push(undefined);
+          }
+        }
+        data = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, id, time: Date.now(), pipeline, positions, committables, final };
+      } else {
+        for (const w of this.writers) if (w.commit) await w.commit({ id });
+      }
+    } finally {
+      this.gate = null;
+      release();
+    }
+    if (storage && data) {
+      const { size } = await storage.write(data);
+      // the checkpoint is complete: publish what the sinks prepared for it
+      await this.commitPrepared(id, data.committables);
+      this.checkpointStats.lastSize = size;
+    }
+    this.checkpointStats.completed++;
+    this.checkpointStats.lastId = id;
+    this.checkpointStats.lastDuration = Math.round(performance.now() - started);
+    for (const s of this.sources) await s.checkpointed();
+  }
+
+  /** A source runner's position at the cut; fails, naming the source, for sources that cannot resume. */
+  private positionOf(r: SourceRunner): RunnerPosition {
+    if (!r.snapshotPosition) throw new FreshetError(SqlState.featureNotSupported, `source ${r.id} of the job cannot record its position for a checkpoint`);
+    return r.snapshotPosition();
+  }
+
+  /**
+   * Ends the job as a crash would (a test hook): sources stop, nothing more is committed or
+   * checkpointed, and its records in the warehouse stay as they are, so it resumes on the next start.
+   */
+  abandon(): void {
+    this.detached = 'abandon';
+    this.mode = 'cancel';
+  }
+
+  /**
+   * Ends the job for now (the engine closes): sources stop, a last checkpoint is taken and committed,
+   * and the job stays RUNNING in its records, so the next engine on the warehouse resumes it.
+   */
+  suspend(): void {
+    if (this.mode !== 'run') return;
+    this.detached = 'suspend';
+    this.mode = 'stop';
+  }
+
+  /** Whether the job ended by abandon() or suspend(): its records must not change. */
+  get isDetached(): boolean {
+    return this.detached !== null;
   }
 
   /** Ends the job: sources stop; what was written is committed (STOP JOB). */
@@ -345,6 +528,13 @@ export class StreamSourceRunner implements SourceRunner {
   private readonly job: StreamJob;
   private lastActive: number;
   private idle = false;
+  /** The source's position after the last batch this runner handed to the operators. */
+  private position: unknown = undefined;
+  /** The position the source reported last (it may be of a batch not handed over yet). */
+  private reported: unknown = undefined;
+  /** The source ended and the operators were told. */
+  private ended = false;
+  private restored: RunnerPosition | undefined;
 
   constructor(id: number, source: ScanSource, columns: number[], predicates: ColumnPredicate[], out: Emitter, ctx: ExecContext, job: StreamJob) {
     this.id = id;
@@ -362,6 +552,21 @@ export class StreamSourceRunner implements SourceRunner {
     await this.source.checkpointed?.();
   }
 
+  snapshotPosition(): RunnerPosition {
+    if (this.ended) return { ended: true, source: null };
+    if (this.source.resumable !== true) {
+      throw new FreshetError(SqlState.featureNotSupported, `source ${this.source.describe()} cannot record its read position, so the job cannot take a checkpoint to resume from`, {
+        hint: "Read it in a job without checkpoints (SET 'execution.checkpointing.interval' = '0'), or from a source that can resume (table-store, nexmark, datagen, filesystem).",
+      });
+    }
+    return { ended: false, source: this.position ?? this.restored?.source };
+  }
+
+  restorePosition(p: RunnerPosition): void {
+    this.restored = p;
+    this.position = p.source;
+  }
+
   checkIdle(now: number, timeout: number): void {
     if (!this.idle && now - this.lastActive >= timeout) {
       this.idle = true;
@@ -370,12 +575,19 @@ export class StreamSourceRunner implements SourceRunner {
   }
 
   async run(): Promise<void> {
+    if (this.restored?.ended) {
+      // it had ended before the checkpoint the job resumed from: the operators are told again
+      if (this.job.stopping === 'run') this.endOutput();
+      return;
+    }
     const scanCtx = {
       timeZone: this.ctx.env.timeZone,
       batchSize: this.ctx.batchSize,
       isCancelled: () => this.ctx.isCancelled(this.id),
       countSkipped: (where: string, reason: string) => this.ctx.countSkipped(where, reason),
       streaming: true,
+      restoredPosition: this.restored?.source,
+      reportPosition: (p: unknown) => { this.reported = p; },
     };
     let iterator: AsyncIterator<Batch> | null = null;
     let ended = false;
@@ -388,7 +600,9 @@ export class StreamSourceRunner implements SourceRunner {
           ended = true;
           break;
         }
-        if (this.job.stopping !== 'run') break;
+        // a checkpoint is taking its cut: this batch belongs after it
+        if (this.job.gate !== null) await this.job.gate;
+        if (this.job.stopping !== 'run' || this.ctx.isCancelled(this.id)) break;
         const batch = r.value;
         this.lastActive = this.job.clock.now();
         if (this.idle) {
@@ -401,6 +615,7 @@ export class StreamSourceRunner implements SourceRunner {
           this.job.countRowsIn(batch.length);
           this.out.emit(batch);
         }
+        this.position = this.reported;
         this.job.runTimers();
         await this.job.drain();
         const now = performance.now();
@@ -417,12 +632,15 @@ export class StreamSourceRunner implements SourceRunner {
     } finally {
       await iterator?.return?.();
     }
-    if (ended && this.job.stopping === 'run') {
-      try {
-        this.out.end();
-      } catch (e) {
-        this.job.reportError(e);
-      }
+    if (ended && this.job.stopping === 'run') this.endOutput();
+  }
+
+  private endOutput(): void {
+    try {
+      this.ended = true;
+      this.out.end();
+    } catch (e) {
+      this.job.reportError(e);
     }
   }
 }

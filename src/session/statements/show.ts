@@ -89,8 +89,20 @@ export function show(session: Session, ctx: StatementContext, st: A.ShowStatemen
     }
     case 'USER FUNCTIONS': return listResult('function name', session.catalogs.userFunctionNames(), st.like);
     case 'JOBS': {
-      const rows = session.engine.jobs.list().map((j) => [j.id, j.name, j.job.status, new Date(j.job.startedAt).toISOString()]);
-      return { kind: 'rows', command: 'SHOW', columns: [{ name: 'job id', type: T.string() }, { name: 'job name', type: T.string() }, { name: 'status', type: T.string() }, { name: 'start time', type: T.string() }], rows, warnings: [] };
+      // checkpoints: completed by this run; the last one's duration (cut to commit) and state size
+      const rows = session.engine.jobs.list().map((j) => {
+        const c = j.job.checkpointStats;
+        const message = [j.error, ...j.notes].filter((m) => m !== undefined).join('; ');
+        return [j.id, j.name, j.job.status, new Date(j.job.startedAt).toISOString(), c.completed, c.lastDuration, c.lastSize, message === '' ? null : message];
+      });
+      return {
+        kind: 'rows', command: 'SHOW',
+        columns: [
+          { name: 'job id', type: T.string() }, { name: 'job name', type: T.string() }, { name: 'status', type: T.string() }, { name: 'start time', type: T.string() },
+          { name: 'checkpoints', type: T.int() }, { name: 'last checkpoint ms', type: T.int() }, { name: 'last checkpoint bytes', type: T.int() }, { name: 'message', type: T.string() },
+        ],
+        rows, warnings: [],
+      };
     }
     case 'COLUMNS': return describe(session, ctx, st.name!, st.like);
     case 'CREATE TABLE': case 'CREATE VIEW': {

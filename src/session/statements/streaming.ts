@@ -2,7 +2,11 @@
  * Statements in the streaming runtime: a query starts a job whose changes the client reads as a
  * StreamResult; an INSERT (or statement set) starts a background job and returns its id, or with
  * `table.dml-sync` waits for it and reports the rows written.
+ *
+ * A background job with checkpoints gets a record and durable checkpoints in the warehouse
+ * (job-store.ts), so that the next engine on the warehouse resumes it (recovery.ts).
  */
+import { randomBytes } from 'node:crypto';
 import type { LogicalPlan } from '../../planner/logical-plan.ts';
 import { optimize } from '../../planner/optimizer.ts';
 import { planStream, type StreamPlan } from '../../planner/stream/stream-planner.ts';
@@ -14,6 +18,20 @@ import type { Clock } from '../../exec/operator.ts';
 import { ok, type OkResult, type StreamResult } from '../result.ts';
 import { ResultQueue } from '../result-queue.ts';
 import type { Session, StatementContext } from '../session.ts';
+import type { JobRecord, JobStore } from '../job-store.ts';
+import type { CheckpointStorage, CompletedCheckpoint } from '../../exec/stream/checkpoint-storage.ts';
+
+/** How a job that ran before is started again (recovery.ts). */
+export interface ResumeSpec {
+  record: JobRecord;
+  storage: CheckpointStorage;
+  /** The newest complete checkpoint that reads back; undefined: none was completed, start over. */
+  checkpoint: CompletedCheckpoint | undefined;
+  /** The highest checkpoint id any earlier run used. */
+  lastCheckpointId: number;
+  /** Errors met on newer checkpoints that could not be used (each names its file). */
+  notes: string[];
+}
 
 /** Plans a bound statement for the streaming runtime. */
 export function planStreaming(plan: LogicalPlan, ctx: StatementContext): StreamPlan {
@@ -96,14 +114,42 @@ function jobName(session: Session, targets: string[]): string {
 }
 
 /** Starts the job of one or more INSERTs (their sinks are the roots of `plans`). */
-export async function startStreamingInsert(session: Session, ctx: StatementContext, plans: LogicalPlan[], targets: string[], statements: number): Promise<OkResult> {
+export async function startStreamingInsert(session: Session, ctx: StatementContext, plans: LogicalPlan[], targets: string[], statements: number, resume?: ResumeSpec): Promise<OkResult> {
   const planned = plans.map((p) => planStreaming(p, ctx));
   const root: PhysicalPlan = planned.length === 1 ? planned[0]!.plan : { kind: 'Union', inputs: planned.map((p) => p.plan), schema: [] };
   const modes = new Map(planned.flatMap((p) => [...p.modes]));
   const sp: StreamPlan = { plan: root, modes, mode: planned[0]!.mode, uniqueKey: null, orderBy: null };
-  const job = new StreamJob(root, streamRunOptions(session, ctx, sp));
+  const opts = streamRunOptions(session, ctx, sp);
+  // a background job with checkpoints is recorded in the warehouse, to be resumed after a restart
+  const store = session.engine.jobStore;
+  const durable = resume !== undefined || (opts.checkpointInterval > 0 && !session.options.bool('table.dml-sync'));
+  const record: JobRecord | undefined = !durable ? undefined : resume?.record ?? store.newRecord({
+    id: randomBytes(16).toString('hex'), name: jobName(session, targets), statement: ctx.source,
+    options: Object.fromEntries(session.options.explicit()), catalog: session.catalogs.currentCatalog, database: session.catalogs.currentDatabase,
+  });
+  if (record !== undefined) {
+    opts.checkpointStorage = resume?.storage ?? store.checkpoints(record.id, session.options.int('execution.checkpointing.num-retained'));
+    opts.commitUser = record.commitUser;
+    opts.resumeFrom = resume?.checkpoint;
+    opts.lastCheckpointId = resume?.lastCheckpointId;
+    if (resume === undefined) await store.save(record);
+  }
+  const job = new StreamJob(root, opts);
   const sink = { push: () => {}, end: () => {} };
-  await job.start(sink);
+  if (resume !== undefined) {
+    // a resumed job is listed even when it cannot start (its plan no longer fits its state, ...)
+    const entry = session.engine.jobs.submit(resume.record.name, resume.record.statement, job, resume.record.id);
+    entry.notes.push(...resume.notes);
+    entry.recorded = track(store, resume.record, job);
+    await job.start(sink);
+    return ok('INSERT', `job ${entry.id} resumed`, { jobId: entry.id });
+  }
+  try {
+    await job.start(sink);
+  } catch (e) {
+    if (record !== undefined) await store.save({ ...record, status: 'FAILED', error: e instanceof Error ? e.message : String(e) }).catch(() => undefined);
+    throw e;
+  }
   const warnings: string[] = [];
   // a job over bounded inputs ends, and commits then; one that may run forever needs checkpoints to publish
   if (session.options.millis('execution.checkpointing.interval') === 0 && job.hasCommittingSinks() && readsUnbounded(root)) {
@@ -115,6 +161,23 @@ export async function startStreamingInsert(session: Session, ctx: StatementConte
     const what = statements === 1 ? `into ${targets[0]}` : `by ${statements} statements`;
     return ok('INSERT', `${n} row${n === 1 ? '' : 's'} inserted ${what}`, { rowCount: n, warnings: [...warnings, ...jobWarnings(stats)] });
   }
-  const entry = session.engine.jobs.submit(jobName(session, targets), ctx.source, job);
+  const entry = session.engine.jobs.submit(jobName(session, targets), ctx.source, job, record?.id);
+  if (record !== undefined) entry.recorded = track(store, record, job);
   return ok('INSERT', `job ${entry.id} submitted`, { jobId: entry.id, warnings });
+}
+
+/** Records how a durable job ended (not when it was abandoned or suspended: it resumes later). */
+function track(store: JobStore, record: JobRecord, job: StreamJob): Promise<void> {
+  store.markLive(record.id, job.done);
+  const save = async (error?: string): Promise<void> => {
+    if (job.isDetached) return;
+    try {
+      await store.save({ ...record, status: job.status, ...(error !== undefined ? { error } : {}) });
+      // it will not resume: its checkpoints are of no more use (a failed job keeps them, to look into)
+      if (job.status !== 'FAILED') await store.dropCheckpoints(record.id);
+    } catch {
+      // the record stays RUNNING: the next engine resumes the job from its final checkpoint and ends it
+    }
+  };
+  return job.done.then(() => save(), (e: unknown) => save(e instanceof Error ? e.message : String(e)));
 }

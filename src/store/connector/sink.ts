@@ -3,8 +3,11 @@
  * at every checkpoint of a streaming job (one snapshot per checkpoint, identified by the job's commit
  * user and the checkpoint id, so a replayed commit is a no-op) and when the statement or job ends.
  *
- * Calls are serialized: a checkpoint's commit waits for the writes before it, and writes after it wait
- * for the commit (the job's sources pause meanwhile, as they would at an aligned checkpoint barrier).
+ * Two phases, for exactly once across restarts: at a checkpoint's cut `prepareCommit` flushes the rows
+ * into files and hands the job the commit messages naming them (the job stores them in the checkpoint);
+ * once the checkpoint is complete `commit` commits exactly those messages. Calls are serialized: a
+ * prepare waits for the writes before it, and writes after it wait for it (the job's sources pause
+ * meanwhile, as they would at an aligned checkpoint barrier).
  */
 import { randomUUID } from 'node:crypto';
 import type { Batch, Field } from '../../types/batch.ts';
@@ -13,6 +16,7 @@ import { formatValue } from '../../types/value.ts';
 import type { FileStoreTable } from '../table.ts';
 import { TableWrite } from '../write/table-write.ts';
 import { TableCommit, type OverwriteSpec } from '../commit/table-commit.ts';
+import type { CommitMessage } from '../write/commit-message.ts';
 import { BATCH_COMMIT_IDENTIFIER } from '../snapshot.ts';
 import { decodeValue, type JsonScalar } from '../value-codec.ts';
 import { partitionKeyOf } from '../paths.ts';
@@ -48,6 +52,8 @@ class StoreSinkWriter implements SinkWriter {
   private rows = 0;
   private lastCheckpoint = 0;
   private chain: Promise<void> = Promise.resolve();
+  /** Messages flushed after a prepare that belong to the next checkpoint (see commit). */
+  private readonly carried: CommitMessage[] = [];
   private failed: unknown;
 
   constructor(table: FileStoreTable, options: SinkOpenOptions, ctx: SinkContext) {
@@ -73,15 +79,36 @@ class StoreSinkWriter implements SinkWriter {
     return this.serial(() => this.tw.write(batch));
   }
 
+  /**
+   * Flushes what was written into new files and returns the commit messages that name them (plain
+   * data, stored in the checkpoint); nothing is visible until `commit` gets them back.
+   */
+  prepareCommit(checkpoint: CheckpointInfo): Promise<unknown> {
+    return this.serial(async () => {
+      this.lastCheckpoint = Math.max(this.lastCheckpoint, checkpoint.id);
+      const messages: CommitMessage[] = [...this.carried.splice(0), ...await this.tw.prepareCommit()];
+      return messages;
+    });
+  }
+
+  /**
+   * Commits one checkpoint: its prepared messages when given (a replay after a restart is a no-op:
+   * the same commit user committed the same identifier), else everything written so far.
+   */
   commit(checkpoint?: CheckpointInfo): Promise<void> {
     return this.serial(async () => {
       const id = checkpoint?.id ?? this.lastCheckpoint + 1;
-      this.lastCheckpoint = id;
-      const messages = await this.tw.prepareCommit();
+      this.lastCheckpoint = Math.max(this.lastCheckpoint, id);
+      const prepared = checkpoint?.committable !== undefined;
+      const messages = prepared ? checkpoint.committable as CommitMessage[] : [...this.carried.splice(0), ...await this.tw.prepareCommit()];
       const r = await this.committer.commit(messages, id, { watermark: checkpoint?.watermark ?? null });
       // a dropped compaction's output files are deleted, but the bucket writers still count them in
-      // their levels: they must start again from the table as committed (everything is flushed now)
-      if (r.compactionDropped !== undefined) this.tw.refresh();
+      // their levels: they must start again from the table as committed. Rows written since the
+      // prepare are flushed first and go with the next checkpoint.
+      if (r.compactionDropped !== undefined) {
+        if (prepared) this.carried.push(...await this.tw.prepareCommit());
+        this.tw.refresh();
+      }
     });
   }
 
@@ -110,7 +137,7 @@ class StoreSinkWriter implements SinkWriter {
 
   finish(): Promise<number> {
     return this.serial(async () => {
-      const messages = await this.tw.prepareCommit();
+      const messages = [...this.carried.splice(0), ...await this.tw.prepareCommit()];
       const identifier = this.lastCheckpoint > 0 ? this.lastCheckpoint + 1 : BATCH_COMMIT_IDENTIFIER;
       await this.committer.commit(messages, identifier, this.options.overwrite ? { overwrite: this.overwriteSpec() } : {});
       return this.rows;

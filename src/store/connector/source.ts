@@ -7,6 +7,9 @@
  *  'incremental-between'         the changes between two snapshots, bounded, in either runtime (batch
  *                                shows only the rows added or updated: batch results have no deletes)
  *
+ * Streaming jobs with checkpoints resume a read where it was: an unbounded read at the snapshot and row
+ * stream-scan.ts reports; a bounded one at the row of the same snapshot (or incremental range).
+ *
  * Partition predicates are applied exactly (partitions not matching are never listed); others only skip
  * files and row groups by their statistics.
  */
@@ -15,17 +18,19 @@ import type { ColumnPredicate, LookupFunction, ScanContext, ScanRequest, ScanSou
 import type { FileStoreTable } from '../table.ts';
 import { planSplits, readSplit, resolveSnapshot } from '../read/table-scan.ts';
 import { incrementalRange, incrementalRead } from '../read/incremental.ts';
-import { streamRead, type StreamPosition } from '../read/stream-scan.ts';
+import { streamRead, type ReadPosition, type StreamPosition } from '../read/stream-scan.ts';
 import { writeConsumer } from '../consumer.ts';
 import { StoreLookup } from '../read/lookup-table.ts';
 import { isRetractionKind } from '../merge/kinds.ts';
-import { gatherBatch } from '../../types/batch.ts';
+import { gatherBatch, sliceBatch } from '../../types/batch.ts';
+import { FreshetError, SqlState } from '../../util/errors.ts';
 import type { DataType } from '../../types/data-type.ts';
 
 export class StoreSource implements ScanSource {
   readonly fields: Field[];
   readonly bounded: boolean;
   readonly changelogMode: 'append' | 'retract';
+  readonly resumable = true;
   private readonly table: FileStoreTable;
   private readonly streaming: boolean;
   private readonly incremental: boolean;
@@ -57,25 +62,50 @@ export class StoreSource implements ScanSource {
     const table = await this.table.refreshed();
     const fields = request.columns;
     const range = await incrementalRange(table);
+    const restored = ctx.restoredPosition as (ReadPosition | BoundedPosition | undefined);
     if (range) {
-      for await (const b of incrementalRead(table, range, fields, request.predicates, ctx.batchSize)) {
+      let rows = 0;
+      let skip = bounded(restored, table.name)?.rows ?? 0;
+      for await (const b0 of incrementalRead(table, range, fields, request.predicates, ctx.batchSize)) {
         if (ctx.isCancelled()) return;
-        yield this.streaming || this.keepChanges ? b : insertsOnly(b, fields.map((f) => table.layout.types[f]!));
+        const b = this.streaming || this.keepChanges ? b0 : insertsOnly(b0, fields.map((f) => table.layout.types[f]!));
+        rows += b.length;
+        const out = skipRows(b, skip);
+        skip = Math.max(0, skip - b.length);
+        if (out === null) continue;
+        ctx.reportPosition?.({ phase: 'bounded', snapshot: 0, rows } satisfies BoundedPosition);
+        yield out;
       }
       return;
     }
     if (!this.bounded) {
       const position: StreamPosition = { next: 0 };
       this.positions.push(position);
-      yield* streamRead({ table, fields, predicates: request.predicates, batchSize: ctx.batchSize, timeZone: ctx.timeZone, isCancelled: ctx.isCancelled, position, bounded: false });
+      const resume = restored as ReadPosition | undefined;
+      if (resume !== undefined && (typeof resume !== 'object' || resume === null || (resume.phase !== 'full' && resume.phase !== 'changes'))) {
+        throw new FreshetError(SqlState.dataCorrupted, `a checkpoint holds a position for table ${table.name} that is not a streaming read position`);
+      }
+      yield* streamRead({
+        table, fields, predicates: request.predicates, batchSize: ctx.batchSize, timeZone: ctx.timeZone, isCancelled: ctx.isCancelled, position, bounded: false,
+        resume, report: ctx.reportPosition,
+      });
       return;
     }
-    const s = await resolveSnapshot(table, ctx.timeZone);
+    const at = bounded(restored, table.name);
+    // a resumed read goes on in the snapshot it started with
+    const s = at !== undefined && at.snapshot > 0 ? await table.snapshots.snapshot(at.snapshot) : await resolveSnapshot(table, ctx.timeZone);
     if (!s) return;
+    let rows = 0;
+    let skip = at?.rows ?? 0;
     for (const split of await planSplits(table, await table.liveEntries(s), request.predicates)) {
       for await (const b of readSplit(table, split, fields, request.predicates, ctx.batchSize)) {
         if (ctx.isCancelled()) return;
-        yield b;
+        rows += b.length;
+        const out = skipRows(b, skip);
+        skip = Math.max(0, skip - b.length);
+        if (out === null) continue;
+        ctx.reportPosition?.({ phase: 'bounded', snapshot: s.id, rows } satisfies BoundedPosition);
+        yield out;
       }
     }
   }
@@ -89,6 +119,29 @@ export class StoreSource implements ScanSource {
   createLookup(keyColumns: readonly number[], columns: readonly number[], predicates: readonly ColumnPredicate[]): LookupFunction | undefined {
     return new StoreLookup(this.table, keyColumns, columns, predicates);
   }
+}
+
+/** Where a bounded read in a streaming job is: rows taken of one snapshot (0: an incremental range). */
+interface BoundedPosition {
+  phase: 'bounded';
+  snapshot: number;
+  rows: number;
+}
+
+function bounded(p: unknown, table: string): BoundedPosition | undefined {
+  if (p === undefined) return undefined;
+  const b = p as BoundedPosition;
+  if (typeof b !== 'object' || b === null || b.phase !== 'bounded' || typeof b.rows !== 'number') {
+    throw new FreshetError(SqlState.dataCorrupted, `a checkpoint holds a position for table ${table} that is not a bounded read position`);
+  }
+  return b;
+}
+
+/** `b` without its first `skip` rows; null when nothing is left. */
+function skipRows(b: Batch, skip: number): Batch | null {
+  if (skip <= 0) return b;
+  if (skip >= b.length) return null;
+  return sliceBatch(b, skip, b.length);
 }
 
 /** A batch result holds rows, not changes: keep +I/+U rows (as inserts), drop retractions. */

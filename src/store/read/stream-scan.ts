@@ -11,9 +11,17 @@
  * With 'consumer-id', a reader resumes where that consumer's last checkpoint left it, and the consumer
  * keeps the snapshots it still needs from expiring. New snapshots are noticed at once when the writer
  * runs in this process, else by polling every 'continuous.discovery-interval'.
+ *
+ * For checkpoints, a read reports where it is (ReadPosition): the snapshot it reads in full or whose
+ * changes it reads, and the rows of it taken so far, since one snapshot's changes may span checkpoints.
+ * A resumed read reads that snapshot again past those rows. For primary-key tables without a changelog
+ * producer, the normalizer's state (the table as the read has seen it) is rebuilt first: from the
+ * previous snapshot in full when the read began with a full snapshot, else by reading again, without
+ * emitting, the changes from the read's first snapshot on.
  */
 import type { ColumnPredicate } from '../../connectors/connector.ts';
 import type { Batch } from '../../types/batch.ts';
+import { sliceBatch } from '../../types/batch.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
 import type { FileStoreTable } from '../table.ts';
 import { waitForCommit } from '../notify.ts';
@@ -24,6 +32,19 @@ import { readConsumer } from '../consumer.ts';
 export interface StreamPosition {
   /** The next snapshot whose changes the reader will emit. */
   next: number;
+}
+
+/** Where a streaming read is, as plain data (see the module comment). */
+export interface ReadPosition {
+  /** 'full': reading snapshot `snapshot` in full; 'changes': reading the changes snapshot `snapshot` made. */
+  phase: 'full' | 'changes';
+  snapshot: number;
+  /** Rows of that snapshot (or of its changes) already taken. */
+  rows: number;
+  /** The snapshot the read began by reading in full (0: none). */
+  base: number;
+  /** The first snapshot whose changes the read emits. */
+  first: number;
 }
 
 export interface StreamReadOptions {
@@ -37,6 +58,32 @@ export interface StreamReadOptions {
   position: StreamPosition;
   /** Stop after the starting snapshot ('scan.bounded'). */
   bounded: boolean;
+  /** Resume here (a position this read reported in an earlier run of its job). */
+  resume?: ReadPosition;
+  /** Called before each batch is yielded with the position right after it. */
+  report?: (p: ReadPosition) => void;
+}
+
+/** Passes `src` on, skipping its first `skip` rows, and reports the rows taken after each batch. */
+async function* positioned(src: AsyncIterable<Batch>, skip: number, report: (rows: number) => void): AsyncGenerator<Batch> {
+  let rows = 0;
+  for await (const b of src) {
+    rows += b.length;
+    let out = b;
+    if (skip > 0) {
+      const n = Math.min(skip, b.length);
+      skip -= n;
+      if (n === b.length) continue;
+      out = sliceBatch(b, n, b.length);
+    }
+    report(rows);
+    yield out;
+  }
+}
+
+/** Reads `src` to its end without emitting (what a normalizer's state is rebuilt from). */
+async function drainAll(src: AsyncIterable<Batch>): Promise<void> {
+  for await (const _ of src) { /* the normalizer takes the rows in */ }
 }
 
 /** Waits for snapshot `id` to exist; false when the read was cancelled first. */
@@ -68,15 +115,42 @@ export async function* streamRead(o: StreamReadOptions): AsyncGenerator<Batch> {
       : opts.scanTimestampMillis() !== undefined || opts.get('scan.timestamp') !== undefined ? 'from-timestamp' : 'latest-full';
   }
   let next: number;
+  let base = 0;
+  let skip = 0;
+  const report = o.report ?? (() => {});
+  const full = async function* (id: number, rows: number): AsyncGenerator<Batch> {
+    const s = await snapshotNeeded(t, id);
+    const splits = await planSplits(t, await t.liveEntries(s), o.predicates);
+    yield* positioned(readFull(t, splits, o.fields, o.batchSize, normalizer), rows, (n) => report({ phase: 'full', snapshot: id, rows: n, base: id, first: id + 1 }));
+  };
   const consumerId = opts.consumerId();
-  const consumer = consumerId === undefined ? undefined : await readConsumer(t, consumerId);
-  if (consumer !== undefined) {
+  const consumer = consumerId === undefined || o.resume !== undefined ? undefined : await readConsumer(t, consumerId);
+  const r = o.resume;
+  if (r !== undefined) {
+    base = r.base;
+    if (r.phase === 'full') {
+      yield* full(r.snapshot, r.rows);
+      next = r.snapshot + 1;
+    } else {
+      next = r.snapshot;
+      skip = r.rows;
+      if (normalizer !== null) {
+        // the table as the read had seen it before snapshot `next`
+        if (base > 0 && next - 1 >= base) {
+          const prev = await snapshotNeeded(t, next - 1);
+          await drainAll(readFull(t, await planSplits(t, await t.liveEntries(prev), o.predicates), o.fields, o.batchSize, normalizer));
+        } else {
+          for (let id = r.first; id < next; id++) await drainAll(snapshotChanges(t, await snapshotNeeded(t, id), o.fields, o.predicates, o.batchSize, normalizer));
+        }
+      }
+    }
+  } else if (consumer !== undefined) {
     next = consumer.nextSnapshot;
   } else if (mode === 'latest-full' || mode === 'full' || mode === 'from-snapshot-full') {
     const s = mode === 'from-snapshot-full' ? await resolveSnapshot(t, o.timeZone) : await t.snapshots.latest();
     if (s) {
-      const splits = await planSplits(t, await t.liveEntries(s), o.predicates);
-      yield* readFull(t, splits, o.fields, o.batchSize, normalizer);
+      base = s.id;
+      yield* full(s.id, 0);
       next = s.id + 1;
     } else next = 1;
   } else if (mode === 'latest') {
@@ -90,17 +164,25 @@ export async function* streamRead(o: StreamReadOptions): AsyncGenerator<Batch> {
   }
   o.position.next = next;
   if (o.bounded) return;
+  const first = r?.first ?? next;
   for (;;) {
     if (!(await awaitSnapshot(t, next, o.isCancelled))) return;
-    const earliest = await t.snapshots.earliestId();
-    if (earliest !== undefined && next < earliest) {
-      throw new FreshetError(SqlState.objectInUse, `streaming read of table ${t.name} needs snapshot ${next}, which has expired (the earliest is ${earliest})`, {
-        hint: "The reader fell behind snapshot expiration. Give it a 'consumer-id' (consumers keep the snapshots they need), or raise 'snapshot.num-retained.min' / 'snapshot.time-retained'.",
-      });
-    }
-    const s = await t.snapshots.snapshot(next);
-    yield* snapshotChanges(t, s, o.fields, o.predicates, o.batchSize, normalizer);
+    const s = await snapshotNeeded(t, next);
+    const id = next;
+    yield* positioned(snapshotChanges(t, s, o.fields, o.predicates, o.batchSize, normalizer), skip, (n) => report({ phase: 'changes', snapshot: id, rows: n, base, first }));
+    skip = 0;
     next++;
     o.position.next = next;
   }
+}
+
+/** Snapshot `id`, which the read needs: an error that says why when it has expired. */
+async function snapshotNeeded(t: FileStoreTable, id: number) {
+  const earliest = await t.snapshots.earliestId();
+  if (earliest !== undefined && id < earliest) {
+    throw new FreshetError(SqlState.objectInUse, `streaming read of table ${t.name} needs snapshot ${id}, which has expired (the earliest is ${earliest})`, {
+      hint: "The reader fell behind snapshot expiration. Give it a 'consumer-id' (consumers keep the snapshots they need), or raise 'snapshot.num-retained.min' / 'snapshot.time-retained'.",
+    });
+  }
+  return t.snapshots.snapshot(id);
 }

@@ -175,6 +175,8 @@ class AuditLogSource implements ScanSource {
   readonly fields: Field[];
   readonly bounded: boolean;
   readonly changelogMode = 'append' as const;
+  /** Positions are the inner read's (the same context goes through). */
+  readonly resumable = true;
   private readonly inner: StoreSource;
   private readonly table: FileStoreTable;
 

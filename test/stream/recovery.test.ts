@@ -1,0 +1,431 @@
+/**
+ * Jobs that resume from their checkpoints when an engine opens on the warehouse again, in one process.
+ *
+ * A streaming INSERT (a join and an aggregate from test queues into a primary-key table-store table)
+ * takes checkpoints when the test asks (StreamJob.checkpoint), then "crashes" (JobManager.abandonAll:
+ * nothing more is committed or checkpointed). The table then holds exactly what the last checkpoint
+ * committed. A new engine on the warehouse resumes the job (same id and commit user) from that
+ * checkpoint, reads the queues again from the positions it recorded, and once the input ends the table
+ * equals the oracle (the same query folded over every input row in the test) — no row lost, none
+ * counted twice. Also: a corrupted or missing checkpoint file gives an error naming it and the previous
+ * checkpoint is used; a job whose plan no longer fits its state fails with the mismatch; a source that
+ * cannot record its position fails the first checkpoint naming it; closing an engine suspends jobs.
+ *
+ * Waiting is by condition, never by a fixed sleep.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/session/engine.ts';
+import type { Session } from '../../src/session/session.ts';
+import { registerConnector } from '../../src/connectors/registry.ts';
+import type { ScanContext, ScanRequest } from '../../src/connectors/connector.ts';
+import { batchFromRows, type Batch } from '../../src/types/batch.ts';
+import { drained, endQueue, pushRows, resetQueues, rewindQueue } from './queue-connector.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { setFaultHandler } from '../../src/store/fault-points.ts';
+
+const engines: Engine[] = [];
+let warehouse: string;
+
+beforeEach(() => {
+  resetQueues();
+  warehouse = tempDir('freshet-recovery-');
+});
+
+afterEach(async () => {
+  for (const e of engines.splice(0)) await e.close();
+});
+
+async function open(): Promise<Engine> {
+  const e = await Engine.open({ warehouse });
+  engines.push(e);
+  return e;
+}
+
+function sessions(e: Engine): { batch: Session; streaming: Session } {
+  return {
+    batch: e.createSession({ 'execution.runtime-mode': 'batch', 'table.local-time-zone': 'UTC' }),
+    streaming: e.createSession({ 'execution.runtime-mode': 'streaming', 'table.local-time-zone': 'UTC' }),
+  };
+}
+
+async function rows(s: Session, sql: string): Promise<unknown[][]> {
+  const r = await s.execute(sql);
+  if (r.kind !== 'rows') throw new Error(`expected rows from ${sql}, got ${r.kind}`);
+  return [...r.rows].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+}
+
+async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const start = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// the job: orders joined with customer names, totals per customer
+
+const QUERY = `INSERT INTO totals
+  SELECT o.customer, c.name, COUNT(*), SUM(o.amount)
+  FROM orders AS o JOIN customers AS c ON o.customer = c.id
+  GROUP BY o.customer, c.name`;
+
+async function createTables(s: Session): Promise<void> {
+  await s.execute("CREATE TABLE orders (customer INT, amount BIGINT) WITH ('connector' = 'test-queue', 'queue' = 'orders')");
+  await s.execute("CREATE TABLE customers (id INT, name STRING) WITH ('connector' = 'test-queue', 'queue' = 'customers')");
+  await s.execute("CREATE TABLE totals (customer INT, name STRING, orders BIGINT, total BIGINT, PRIMARY KEY (customer) NOT ENFORCED) WITH ('bucket' = '2')");
+}
+
+/** Input batches: customers first, then orders in batches (a pure function of the batch number). */
+const customerRows = (): unknown[][] => Array.from({ length: 12 }, (_, i) => [i, `c${i}`]);
+const orderBatch = (n: number): unknown[][] => Array.from({ length: 20 }, (_, i) => [(n * 7 + i * 5) % 12, n * 100 + i]);
+
+/** The oracle: the query folded over the given order batches. */
+function expected(batches: number): unknown[][] {
+  const by = new Map<number, { n: number; s: number }>();
+  for (let b = 0; b < batches; b++) {
+    for (const [k, v] of orderBatch(b) as Array<[number, number]>) {
+      const t = by.get(k) ?? { n: 0, s: 0 };
+      t.n++;
+      t.s += v;
+      by.set(k, t);
+    }
+  }
+  return [...by].map(([k, t]) => [k, `c${k}`, t.n, t.s]).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+}
+
+const TOTALS = 'SELECT customer, name, orders, total FROM totals';
+
+/** Normalizes BIGINT values (numbers or bigints) for comparison. */
+const plain = (rs: unknown[][]): unknown[][] => rs.map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v)));
+
+async function pushOrders(from: number, to: number): Promise<void> {
+  for (let b = from; b < to; b++) pushRows('orders', orderBatch(b));
+  await drained('orders');
+}
+
+function endInput(): void {
+  endQueue('orders');
+  endQueue('customers');
+}
+
+async function startJob(e: Engine, opts: Record<string, string> = {}): Promise<{ id: string; s: ReturnType<typeof sessions> }> {
+  const s = sessions(e);
+  await createTables(s.batch);
+  await s.streaming.execute("SET 'execution.checkpointing.interval' = '1 h'"); // checkpoints are taken by the test
+  for (const [k, v] of Object.entries(opts)) await s.streaming.execute(`SET '${k}' = '${v}'`);
+  const r = await s.streaming.execute(QUERY);
+  if (r.kind !== 'ok' || r.jobId === undefined) throw new Error('expected a job');
+  pushRows('customers', customerRows());
+  await drained('customers');
+  return { id: r.jobId, s };
+}
+
+async function showJobs(e: Engine): Promise<Array<Record<string, unknown>>> {
+  const r = await e.createSession().execute('SHOW JOBS');
+  if (r.kind !== 'rows') throw new Error('expected rows');
+  return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
+}
+
+function jobDir(id: string): string {
+  return join(warehouse, '_jobs', id);
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+describe('a job resumes from its latest checkpoint', () => {
+  it('after a crash: the table holds the last checkpoint, the resumed job ends at the oracle exactly', async () => {
+    const e1 = await open();
+    const { id, s } = await startJob(e1);
+    const job = e1.jobs.get(id).job;
+    await pushOrders(0, 3);
+    await job.checkpoint();
+    await pushOrders(3, 5);
+    await job.checkpoint();
+    await pushOrders(5, 8); // read and aggregated, never checkpointed
+    expect(job.checkpointStats.completed).toBe(2);
+    await e1.jobs.abandonAll();
+    // what a crash leaves: exactly the second checkpoint's commit
+    expect(plain(await rows(s.batch, TOTALS))).toEqual(expected(5));
+    const record = JSON.parse(readFileSync(join(jobDir(id), 'job.json'), 'utf8')) as { status: string; commitUser: string };
+    expect(record.status).toBe('RUNNING');
+    expect(record.commitUser).toBe(job.commitUser);
+
+    const e2 = await open();
+    const resumed = e2.jobs.get(id).job;
+    expect(resumed.status).toBe('RUNNING');
+    expect(resumed.commitUser).toBe(job.commitUser);
+    expect(resumed.checkpointStats.lastId).toBe(2);
+    // the resumed job reads batches 5..7 again (from its recorded position), then new ones
+    await pushOrders(8, 10);
+    await resumed.checkpoint();
+    expect(resumed.checkpointStats.lastId).toBe(3);
+    expect(plain(await rows(sessions(e2).batch, TOTALS))).toEqual(expected(10));
+    await pushOrders(10, 12);
+    endInput();
+    await resumed.done;
+    expect(resumed.status).toBe('FINISHED');
+    expect(plain(await rows(sessions(e2).batch, TOTALS))).toEqual(expected(12));
+    const jobs = await showJobs(e2);
+    expect(jobs.map((j) => [j['job id'], j['status']])).toEqual([[id, 'FINISHED']]);
+    await e2.jobs.get(id).recorded;
+    expect(JSON.parse(readFileSync(join(jobDir(id), 'job.json'), 'utf8')).status).toBe('FINISHED');
+    // it will not resume: its checkpoints are gone, its record stays
+    expect(await checkpointDirs(id)).toEqual([]);
+
+    // a finished job is not resumed again
+    const e3 = await open();
+    expect(e3.jobs.list()).toEqual([]);
+  });
+
+  // a crash after checkpoint 2 is complete, inside its commit: before the snapshot exists (the
+  // resumed job commits the checkpoint's files), or after (committing them again is a no-op)
+  for (const [point, committed] of [['commit:after-manifest-list', false], ['commit:after-snapshot', true]] as const) {
+    it(`after a crash at ${point} of a complete checkpoint, the resumed job commits it exactly once`, async () => {
+      const e1 = await open();
+      const { id, s } = await startJob(e1);
+      const job = e1.jobs.get(id).job;
+      await pushOrders(0, 3);
+      await job.checkpoint();
+      await pushOrders(3, 5);
+      setFaultHandler((p) => {
+        if (p !== point) return;
+        setFaultHandler(null);
+        job.abandon();
+        throw new Error(`crash at ${p}`);
+      });
+      try {
+        await job.checkpoint();
+      } finally {
+        setFaultHandler(null);
+      }
+      await job.done.catch(() => undefined);
+      expect(plain(await rows(s.batch, TOTALS))).toEqual(expected(committed ? 5 : 3));
+      const e2 = await open();
+      const resumed = e2.jobs.get(id).job;
+      expect(resumed.checkpointStats.lastId).toBe(2);
+      // committed when the job resumed, before any new input
+      expect(plain(await rows(sessions(e2).batch, TOTALS))).toEqual(expected(5));
+      const snaps = await rows(sessions(e2).batch, "SELECT commit_identifier FROM `totals$snapshots` WHERE commit_kind = 'APPEND'");
+      expect(plain(snaps)).toEqual([[1], [2]]);
+      await pushOrders(5, 6);
+      endInput();
+      await resumed.done;
+      expect(plain(await rows(sessions(e2).batch, TOTALS))).toEqual(expected(6));
+    });
+  }
+
+  it('a crash before the first checkpoint starts the job over; nothing was committed', async () => {
+    const e1 = await open();
+    const { id, s } = await startJob(e1);
+    await pushOrders(0, 4);
+    await e1.jobs.abandonAll();
+    expect(await rows(s.batch, TOTALS)).toEqual([]);
+    // without a position the sources read from their start: the queues are read again from the first batch
+    rewindQueue('orders');
+    rewindQueue('customers');
+    const e2 = await open();
+    const job = e2.jobs.get(id).job;
+    expect(job.checkpointStats.lastId).toBe(0);
+    await pushOrders(4, 6);
+    endInput();
+    await job.done;
+    expect(plain(await rows(sessions(e2).batch, TOTALS))).toEqual(expected(6));
+  });
+
+  it('closing the engine suspends the job: it stays RUNNING and resumes at the next open', async () => {
+    const e1 = await open();
+    const { id } = await startJob(e1);
+    await pushOrders(0, 3);
+    await e1.close();
+    engines.splice(engines.indexOf(e1), 1);
+    expect(JSON.parse(readFileSync(join(jobDir(id), 'job.json'), 'utf8')).status).toBe('RUNNING');
+    const e2 = await open();
+    // the close took a last checkpoint: what the job had read is committed
+    expect(plain(await rows(sessions(e2).batch, TOTALS))).toEqual(expected(3));
+    const job = e2.jobs.get(id).job;
+    await pushOrders(3, 5);
+    endInput();
+    await job.done;
+    expect(plain(await rows(sessions(e2).batch, TOTALS))).toEqual(expected(5));
+  });
+
+  it('a second engine of the process on the warehouse leaves a job the first one runs alone', async () => {
+    const e1 = await open();
+    const { id } = await startJob(e1);
+    const e2 = await open();
+    expect(e2.jobs.list()).toEqual([]);
+    await e1.jobs.abandonAll();
+    const e3 = await open();
+    expect(e3.jobs.get(id).job.status).toBe('RUNNING');
+  });
+
+  it('STOP JOB ends the job for good: it is not resumed', async () => {
+    const e1 = await open();
+    const { id, s } = await startJob(e1);
+    await pushOrders(0, 2);
+    await s.streaming.execute(`STOP JOB '${id}'`);
+    expect(JSON.parse(readFileSync(join(jobDir(id), 'job.json'), 'utf8')).status).toBe('STOPPED');
+    const e2 = await open();
+    expect(e2.jobs.list()).toEqual([]);
+    expect(plain(await rows(sessions(e2).batch, TOTALS))).toEqual(expected(2));
+  });
+
+  it('SHOW JOBS counts checkpoints and gives the last one\'s duration and size', async () => {
+    const e1 = await open();
+    const { id } = await startJob(e1);
+    await pushOrders(0, 2);
+    await e1.jobs.get(id).job.checkpoint();
+    await e1.jobs.get(id).job.checkpoint();
+    const [j] = await showJobs(e1);
+    expect(j!['job id']).toBe(id);
+    expect(j!['checkpoints']).toBe(2);
+    expect(j!['last checkpoint ms']).toBeGreaterThanOrEqual(0);
+    const size = readFileSync(join(jobDir(id), 'chk-2', 'state')).length;
+    expect(j!['last checkpoint bytes']).toBe(size);
+    expect(j!['message']).toBeNull();
+    // retention (num-retained 1): only the newest checkpoint is kept
+    expect(await checkpointDirs(id)).toEqual(['chk-2']);
+  });
+});
+
+async function checkpointDirs(id: string): Promise<string[]> {
+  const { readdirSync } = await import('node:fs');
+  return readdirSync(jobDir(id)).filter((n) => n.startsWith('chk-')).sort();
+}
+
+describe('damaged checkpoints', () => {
+  /** Runs the job to two checkpoints (three retained) and crashes it. */
+  async function crashAfterTwo(): Promise<string> {
+    const e1 = await open();
+    const { id } = await startJob(e1, { 'execution.checkpointing.num-retained': '3' });
+    const job = e1.jobs.get(id).job;
+    await pushOrders(0, 3);
+    await job.checkpoint();
+    await pushOrders(3, 6);
+    await job.checkpoint();
+    await e1.jobs.abandonAll();
+    expect(await checkpointDirs(id)).toEqual(['chk-1', 'chk-2']);
+    return id;
+  }
+
+  async function finishAndCheck(e: Engine, id: string, from = 6): Promise<void> {
+    const job = e.jobs.get(id).job;
+    await pushOrders(from, 8);
+    endInput();
+    await job.done;
+    // replaying from checkpoint 1 rewrites the keys checkpoint 2 had committed with the same values
+    expect(plain(await rows(sessions(e).batch, TOTALS))).toEqual(expected(8));
+  }
+
+  it('a corrupted state file is reported by name and the previous checkpoint is used', async () => {
+    const id = await crashAfterTwo();
+    const state = join(jobDir(id), 'chk-2', 'state');
+    const bytes = readFileSync(state);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    writeFileSync(state, bytes);
+    const e2 = await open();
+    const entry = e2.jobs.get(id);
+    expect(entry.job.checkpointStats.lastId).toBe(1);
+    expect(entry.notes).toHaveLength(1);
+    expect(entry.notes[0]).toMatch(/^checkpoint file .*chk-2\/state is corrupted: its SHA-256 is [0-9a-f]{64}, the checkpoint wrote [0-9a-f]{64}$/);
+    expect((await showJobs(e2))[0]!['message']).toBe(entry.notes[0]);
+    await finishAndCheck(e2, id);
+  });
+
+  it('a missing state file is reported by name and the previous checkpoint is used', async () => {
+    const id = await crashAfterTwo();
+    rmSync(join(jobDir(id), 'chk-2', 'state'));
+    const e2 = await open();
+    const entry = e2.jobs.get(id);
+    expect(entry.notes).toEqual([`checkpoint file ${join(jobDir(id), 'chk-2', 'state')} is missing`]);
+    expect(entry.job.checkpointStats.lastId).toBe(1);
+    await finishAndCheck(e2, id);
+  });
+
+  it('a truncated state file and an unreadable marker are reported by name', async () => {
+    const id = await crashAfterTwo();
+    const state = join(jobDir(id), 'chk-2', 'state');
+    const bytes = readFileSync(state);
+    writeFileSync(state, bytes.subarray(0, 10));
+    writeFileSync(join(jobDir(id), 'chk-1', '_COMPLETED'), '{"id": 1, "size"');
+    const e2 = await open();
+    const entry = e2.jobs.get(id);
+    // both checkpoints are unusable: the job fails, naming the files
+    expect(entry.job.status).toBe('FAILED');
+    expect(entry.notes).toEqual([
+      `checkpoint file ${state} has 10 bytes, the checkpoint wrote ${bytes.length}`,
+      `checkpoint file ${join(jobDir(id), 'chk-1', '_COMPLETED')} is not valid JSON`,
+    ]);
+    expect(entry.error).toBe(`job ${id} cannot be resumed: checkpoint file ${join(jobDir(id), 'chk-1', '_COMPLETED')} is not valid JSON`);
+    const [j] = await showJobs(e2);
+    expect(j!['status']).toBe('FAILED');
+    expect(String(j!['message'])).toContain('chk-1/_COMPLETED is not valid JSON');
+    const record = JSON.parse(readFileSync(join(jobDir(id), 'job.json'), 'utf8')) as { status: string; error: string };
+    expect(record.status).toBe('FAILED');
+    expect(record.error).toBe(entry.error);
+  });
+
+  it('a checkpoint without its completion marker does not exist', async () => {
+    const id = await crashAfterTwo();
+    rmSync(join(jobDir(id), 'chk-2', '_COMPLETED'));
+    const e2 = await open();
+    const entry = e2.jobs.get(id);
+    expect(entry.notes).toEqual([]);
+    expect(entry.job.checkpointStats.lastId).toBe(1);
+    // new checkpoints number on past the incomplete one
+    await pushOrders(6, 7);
+    await entry.job.checkpoint();
+    expect(entry.job.checkpointStats.lastId).toBe(3);
+    await finishAndCheck(e2, id, 7);
+  });
+
+  it('a job whose plan no longer fits its state fails with the mismatch, listed by SHOW JOBS', async () => {
+    const id = await crashAfterTwo();
+    const file = join(jobDir(id), 'job.json');
+    const record = JSON.parse(readFileSync(file, 'utf8')) as { statement: string };
+    // the same sink, fed by a different query: no join any more
+    record.statement = 'INSERT INTO totals SELECT customer, CAST(NULL AS STRING), COUNT(*), SUM(amount) FROM orders GROUP BY customer';
+    writeFileSync(file, JSON.stringify(record));
+    const e2 = await open();
+    const entry = e2.jobs.get(id);
+    expect(entry.job.status).toBe('FAILED');
+    expect(entry.error).toMatch(/the saved state (has state for operator|has no state for operator)/);
+    const [j] = await showJobs(e2);
+    expect(j!['status']).toBe('FAILED');
+    expect(j!['message']).toBe(entry.error);
+    await until(() => JSON.parse(readFileSync(file, 'utf8')).status === 'FAILED', 'the record to say FAILED');
+  });
+});
+
+describe('sources that cannot resume', () => {
+  it('fail the first checkpoint with an error that names the source', async () => {
+    registerConnector({
+      identifier: 'test-fixed-rows',
+      requiredOptions: [],
+      optionalOptions: [],
+      createSource: (d) => ({
+        fields: d.physicalColumns,
+        bounded: false,
+        describe: () => `test-fixed-rows(${d.name})`,
+        async *open(req: ScanRequest, ctx: ScanContext): AsyncIterable<Batch> {
+          const b = batchFromRows(d.physicalColumns.map((f) => f.type), [[1, 10n]]);
+          yield { columns: req.columns.map((c) => b.columns[c]!), length: 1, kinds: null };
+          while (!ctx.isCancelled()) await new Promise((r) => setTimeout(r, 10));
+        },
+      }),
+    });
+    const e = await open();
+    const s = sessions(e);
+    await s.batch.execute("CREATE TABLE fixed (k INT, v BIGINT) WITH ('connector' = 'test-fixed-rows')");
+    await s.batch.execute('CREATE TABLE out_t (k INT, v BIGINT, PRIMARY KEY (k) NOT ENFORCED)');
+    await s.streaming.execute("SET 'execution.checkpointing.interval' = '1 h'");
+    const r = await s.streaming.execute('INSERT INTO out_t SELECT k, v FROM fixed');
+    const job = e.jobs.get(r.kind === 'ok' ? r.jobId! : '').job;
+    await job.checkpoint();
+    await expect(job.done).rejects.toThrow('source test-fixed-rows(default_catalog.default_database.fixed) cannot record its read position, so the job cannot take a checkpoint to resume from');
+    expect(job.status).toBe('FAILED');
+  });
+});
