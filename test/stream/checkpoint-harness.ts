@@ -16,7 +16,7 @@ import { buildPipeline, restorePipeline, snapshotPipeline, type BuiltPipeline, t
 import type { Emitter, ExecContext } from '../../src/exec/operator.ts';
 import { ManualClock, into } from '../../src/exec/operator.ts';
 import { HeapStateBackend } from '../../src/state/backend.ts';
-import { TimerQueue } from '../../src/state/timer-queue.ts';
+import { Timers } from '../../src/exec/stream/driver.ts';
 import type { Batch, Field } from '../../src/types/batch.ts';
 import { batchFromRows, batchToRows } from '../../src/types/batch.ts';
 import type { DataType } from '../../src/types/data-type.ts';
@@ -35,28 +35,6 @@ export interface JobOptions {
   ttl?: number;
   miniBatch?: { latency: number; size: number } | null;
   watermarkInterval?: number;
-}
-
-/** Processing-time timers, as the driver keeps them. */
-class Timers {
-  private readonly queue = new TimerQueue();
-  private readonly callbacks = new Map<number, () => void>();
-  private next = 0;
-
-  add(time: number, fire: () => void): void {
-    const id = this.next++;
-    this.callbacks.set(id, fire);
-    this.queue.push(time, id);
-  }
-
-  runDue(now: number): void {
-    while (this.queue.size > 0 && this.queue.peekTime() <= now) {
-      const id = this.queue.pop();
-      const f = this.callbacks.get(id)!;
-      this.callbacks.delete(id);
-      f();
-    }
-  }
 }
 
 function show(v: unknown): string {

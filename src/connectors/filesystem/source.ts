@@ -21,8 +21,9 @@
  * row of a directory), so the engine drops them from its own filter. Predicates on data columns are
  * used only by formats with statistics (parquet) to skip row groups; the engine still applies them.
  */
+import { skipAndReport } from '../resume.ts';
 import type { Batch, Column, Field } from '../../types/batch.ts';
-import { constantColumn, sliceBatch } from '../../types/batch.ts';
+import { constantColumn } from '../../types/batch.ts';
 import { makeCast } from '../../types/cast.ts';
 import type { ColumnPredicate, ScanContext, ScanRequest, ScanSource, TableDescriptor } from '../connector.ts';
 import type { FileIO } from '../../fs/file-io.ts';
@@ -195,20 +196,8 @@ export class FilesystemSource implements ScanSource {
     const read = async function* (this: FilesystemSource, entry: DataFileEntry): AsyncIterable<Batch> {
       const path = entry.file.path;
       seen.add(path);
-      let skip = restored !== undefined && restored.file === path ? restored.rows : 0;
-      let rows = 0;
-      for await (const b of this.readFile(entry, plan, ctx)) {
-        rows += b.length;
-        let out = b;
-        if (skip > 0) {
-          const n = Math.min(skip, b.length);
-          skip -= n;
-          if (n === b.length) continue;
-          out = sliceBatch(b, n, b.length);
-        }
-        ctx.reportPosition?.({ done, file: path, rows } satisfies FilesystemPosition);
-        yield out;
-      }
+      const skip = restored !== undefined && restored.file === path ? restored.rows : 0;
+      yield* skipAndReport(this.readFile(entry, plan, ctx), skip, (rows) => ctx.reportPosition?.({ done, file: path, rows } satisfies FilesystemPosition));
       done = [...done, path];
     };
     for (const entry of await discover()) {

@@ -92,7 +92,7 @@ export interface StreamJobStats {
 export type JobStatus = 'RUNNING' | 'FINISHED' | 'CANCELED' | 'FAILED' | 'STOPPED';
 
 /** Processing-time timers of one job. */
-class Timers {
+export class Timers {
   private readonly queue = new TimerQueue();
   private readonly callbacks = new Map<number, () => void>();
   private next = 0;

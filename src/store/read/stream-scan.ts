@@ -19,9 +19,9 @@
  * previous snapshot in full when the read began with a full snapshot, else by reading again, without
  * emitting, the changes from the read's first snapshot on.
  */
+import { skipAndReport } from '../../connectors/resume.ts';
 import type { ColumnPredicate } from '../../connectors/connector.ts';
 import type { Batch } from '../../types/batch.ts';
-import { sliceBatch } from '../../types/batch.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
 import type { FileStoreTable } from '../table.ts';
 import { waitForCommit } from '../notify.ts';
@@ -64,23 +64,6 @@ export interface StreamReadOptions {
   report?: (p: ReadPosition) => void;
 }
 
-/** Passes `src` on, skipping its first `skip` rows, and reports the rows taken after each batch. */
-async function* positioned(src: AsyncIterable<Batch>, skip: number, report: (rows: number) => void): AsyncGenerator<Batch> {
-  let rows = 0;
-  for await (const b of src) {
-    rows += b.length;
-    let out = b;
-    if (skip > 0) {
-      const n = Math.min(skip, b.length);
-      skip -= n;
-      if (n === b.length) continue;
-      out = sliceBatch(b, n, b.length);
-    }
-    report(rows);
-    yield out;
-  }
-}
-
 /** Reads `src` to its end without emitting (what a normalizer's state is rebuilt from). */
 async function drainAll(src: AsyncIterable<Batch>): Promise<void> {
   for await (const _ of src) { /* the normalizer takes the rows in */ }
@@ -121,7 +104,7 @@ export async function* streamRead(o: StreamReadOptions): AsyncGenerator<Batch> {
   const full = async function* (id: number, rows: number): AsyncGenerator<Batch> {
     const s = await snapshotNeeded(t, id);
     const splits = await planSplits(t, await t.liveEntries(s), o.predicates);
-    yield* positioned(readFull(t, splits, o.fields, o.batchSize, normalizer), rows, (n) => report({ phase: 'full', snapshot: id, rows: n, base: id, first: id + 1 }));
+    yield* skipAndReport(readFull(t, splits, o.fields, o.batchSize, normalizer), rows, (n) => report({ phase: 'full', snapshot: id, rows: n, base: id, first: id + 1 }));
   };
   const consumerId = opts.consumerId();
   const consumer = consumerId === undefined || o.resume !== undefined ? undefined : await readConsumer(t, consumerId);
@@ -169,7 +152,7 @@ export async function* streamRead(o: StreamReadOptions): AsyncGenerator<Batch> {
     if (!(await awaitSnapshot(t, next, o.isCancelled))) return;
     const s = await snapshotNeeded(t, next);
     const id = next;
-    yield* positioned(snapshotChanges(t, s, o.fields, o.predicates, o.batchSize, normalizer), skip, (n) => report({ phase: 'changes', snapshot: id, rows: n, base, first }));
+    yield* skipAndReport(snapshotChanges(t, s, o.fields, o.predicates, o.batchSize, normalizer), skip, (n) => report({ phase: 'changes', snapshot: id, rows: n, base, first }));
     skip = 0;
     next++;
     o.position.next = next;
