@@ -1,5 +1,6 @@
 /** A catalog kept in memory: the default `default_catalog`, and `'type' = 'generic_in_memory'` catalogs. */
 import type { Catalog, CatalogFunction, CatalogObject } from './objects.ts';
+import { FreshetError, SqlState } from '../util/errors.ts';
 
 interface Database {
   comment?: string;
@@ -24,7 +25,7 @@ export class InMemoryCatalog implements Catalog {
 
   private db(name: string): Database {
     const d = this.dbs.get(name);
-    if (!d) throw new Error(`database ${name} does not exist`);
+    if (!d) throw new FreshetError(SqlState.undefinedSchema, `database ${name} does not exist in catalog ${this.name}`, { hint: 'SHOW DATABASES lists the databases there are.' });
     return d;
   }
 
