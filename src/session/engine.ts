@@ -23,6 +23,7 @@ import { wallClock, type Clock } from '../exec/operator.ts';
 import { fileIOFor } from '../fs/resolve.ts';
 import { JobStore } from './job-store.ts';
 import { resumeJobs } from './recovery.ts';
+import { MaterializedTableManager } from './materialized/manager.ts';
 import '../connectors/builtin.ts';
 
 export interface EngineOptions {
@@ -57,6 +58,8 @@ export class Engine {
   clock: Clock = wallClock;
   /** Records and checkpoints of continuous jobs in the warehouse (`_jobs/`). */
   readonly jobStore: JobStore;
+  /** Materialized tables: their continuous jobs and refresh schedules. */
+  readonly materialized: MaterializedTableManager;
   /** Job records in the warehouse that could not be read when the engine opened (each names its file). */
   readonly recoveryErrors: string[] = [];
 
@@ -66,13 +69,18 @@ export class Engine {
     this.config = opts.config ?? {};
     this.catalogs.set(def.name, def);
     this.defaultCatalog = def.name;
+    this.materialized = new MaterializedTableManager(this);
   }
 
   static async open(opts: EngineOptions = {}): Promise<Engine> {
     const warehouse = opts.warehouse ?? `memory://engine-${randomUUID()}`;
     const def = await TableStoreCatalog.open(DEFAULT_CATALOG, warehouse, opts.catalogOptions ?? {});
     const engine = new Engine(opts, def, warehouse);
-    if (opts.resumeJobs !== false) await resumeJobs(engine);
+    if (opts.resumeJobs !== false) {
+      await resumeJobs(engine);
+      // scheduled refreshes missed while no engine was open run now (continuous ones resumed above)
+      await engine.materialized.start();
+    }
     return engine;
   }
 
@@ -110,6 +118,7 @@ export class Engine {
     // queries still being read end; background jobs stop and commit what they wrote (jobs with durable
     // checkpoints are suspended: they resume when an engine opens on the warehouse again)
     for (const s of this.sessions) s.cancel();
+    this.materialized.close();
     await this.jobs.stopAll();
     for (const c of this.catalogs.values()) await c.close?.();
     this.sessions.clear();

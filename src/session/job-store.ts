@@ -14,7 +14,8 @@ import { randomUUID } from 'node:crypto';
 import { joinPath, type FileIO } from '../fs/file-io.ts';
 import { CheckpointStorage } from '../exec/stream/checkpoint-storage.ts';
 
-export type JobRecordStatus = 'RUNNING' | 'FINISHED' | 'STOPPED' | 'CANCELED' | 'FAILED';
+/** SUSPENDED: stopped with a last checkpoint to resume from when asked (a suspended materialized table), not at start. */
+export type JobRecordStatus = 'RUNNING' | 'SUSPENDED' | 'FINISHED' | 'STOPPED' | 'CANCELED' | 'FAILED';
 
 export interface JobRecord {
   format: 'freshet-job';
@@ -76,6 +77,13 @@ export class JobStore {
 
   async save(r: JobRecord): Promise<void> {
     await this.io.writeFile(this.file(r.id), new TextEncoder().encode(JSON.stringify(r, null, 2)));
+  }
+
+  /** One job's record, or undefined when it has none. */
+  async read(id: string): Promise<JobRecord | undefined> {
+    const path = this.file(id);
+    if ((await this.io.stat(path)) === undefined) return undefined;
+    return JSON.parse(new TextDecoder().decode(await this.io.readAll(path))) as JobRecord;
   }
 
   /** Deletes a job's checkpoints (it ended for good; its record stays, for SHOW JOBS history). */
