@@ -38,6 +38,8 @@ export interface EngineOptions {
   config?: Record<string, string>;
   /** Resume the jobs the warehouse records as running (default true). */
   resumeJobs?: boolean;
+  /** Processing time (tests use a ManualClock); the wall clock by default. */
+  clock?: Clock;
 }
 
 export const DEFAULT_CATALOG = 'default_catalog';
@@ -76,6 +78,7 @@ export class Engine {
     const warehouse = opts.warehouse ?? `memory://engine-${randomUUID()}`;
     const def = await TableStoreCatalog.open(DEFAULT_CATALOG, warehouse, opts.catalogOptions ?? {});
     const engine = new Engine(opts, def, warehouse);
+    if (opts.clock) engine.clock = opts.clock;
     if (opts.resumeJobs !== false) {
       await resumeJobs(engine);
       // scheduled refreshes missed while no engine was open run now (continuous ones resumed above)

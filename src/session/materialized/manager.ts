@@ -204,7 +204,8 @@ export class MaterializedTableManager {
 
   /** Runs one refresh of `h` and records it in `s` (saved). Call inside `exclusive`. */
   async refreshNow(h: MaterializedHandle, s: MaterializedStatus, partition: Record<string, string>, trigger: RefreshRecord['trigger'], scheduleTime?: number): Promise<RefreshRecord> {
-    const force = h.def.logicalMode === 'FULL' || h.def.logicalMode === 'INCREMENTAL' ? h.def.logicalMode : undefined;
+    // a continuous table is refreshed in full when its job (re)starts: no incremental state to keep for it
+    const force = h.def.mode === 'CONTINUOUS' ? 'FULL' : h.def.logicalMode === 'FULL' || h.def.logicalMode === 'INCREMENTAL' ? h.def.logicalMode : undefined;
     const r = await refresh({
       engine: this.engine, mt: h.id, mtTable: h.table, def: h.def, status: s, save: (x) => this.saveStatus(h, x),
       options: s.resumeOptions ?? {}, partition, trigger, scheduleTime, force,
@@ -303,7 +304,11 @@ export class MaterializedTableManager {
   /** When the next scheduled run is (null: none). */
   nextRun(h: MaterializedHandle, s: MaterializedStatus): number | null {
     if (h.def.mode !== 'SCHEDULED' || s.status !== 'ACTIVATED') return null;
-    return nextScheduleTime(Math.max(this.engine.clock.now(), s.lastScheduleTime ?? 0) - 1, h.def.freshness, this.timeZone(h, s));
+    const tz = this.timeZone(h, s);
+    const now = this.engine.clock.now();
+    const due = scheduleTimeAtOrBefore(now, h.def.freshness, tz);
+    // a run due and not made yet is the next one
+    return (s.lastScheduleTime ?? 0) >= due ? nextScheduleTime(now, h.def.freshness, tz) : due;
   }
 
   /** The newest source commit time the table reflects, for continuous tables from their own last commit. */

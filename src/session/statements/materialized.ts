@@ -68,6 +68,12 @@ function analyse(session: Session, ctx: StatementContext, query: A.Query): { col
   return { columns, updating: !isInsertOnly(sp.mode), key: keyOk ? key : undefined };
 }
 
+/** The creating session's options the table's job and refreshes run with (not those about this session alone). */
+function jobOptions(session: Session): Record<string, string> {
+  const own = /^(execution\.runtime-mode|table\.dml-sync|sql-client\..*|pipeline\.name|execution\.savepoint\.path|materialized-table\.start-snapshots)$/;
+  return Object.fromEntries([...session.options.explicit()].filter(([k]) => !own.test(k)));
+}
+
 function thresholdMs(session: Session): number {
   return session.options.millis(FRESHNESS_THRESHOLD_OPTION);
 }
@@ -160,6 +166,7 @@ export async function createMaterializedTable(session: Session, ctx: StatementCo
   const h = manager.handle(id)!;
   try {
     const s = newStatus();
+    s.resumeOptions = jobOptions(session);
     await manager.saveStatus(h, s);
     await manager.exclusive(id, () => activate(session, ctx, h, s, 'create'));
   } catch (e) {
@@ -353,6 +360,10 @@ async function alterQuery(session: Session, ctx: StatementContext, h0: Materiali
     s.jobId = undefined;
     await saveDefinition(session, h, def, [...old, ...added]);
     const nh = manager.handle(h.id)!;
+    // the operator state of incremental runs belongs to the old query
+    s.incremental = undefined;
+    s.pendingIncremental = undefined;
+    if (s.incrementalJobId) await session.engine.jobStore.dropCheckpoints(s.incrementalJobId);
     if (running) {
       try {
         // the new query's result replaces the old one, and its job continues from there
@@ -366,11 +377,6 @@ async function alterQuery(session: Session, ctx: StatementContext, h0: Materiali
           hint: 'The table keeps its content and is SUSPENDED; fix the cause and RESUME it, or change the query again.',
         });
       }
-    } else if (h.def.mode !== 'CONTINUOUS') {
-      // the operator state of incremental runs belongs to the old query
-      s.incremental = undefined;
-      s.pendingIncremental = undefined;
-      if (s.incrementalJobId) await session.engine.jobStore.dropCheckpoints(s.incrementalJobId);
     }
     await manager.saveStatus(nh, s);
     return ok('ALTER MATERIALIZED TABLE', `materialized table ${h.id.name}: query changed${added.length > 0 ? `, columns added: ${added.map((c) => c.name).join(', ')}` : ''}${h.def.mode === 'CONTINUOUS' ? '' : '; the next refresh uses it'}`);
