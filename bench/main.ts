@@ -48,6 +48,7 @@ const SUITES: Record<string, () => Promise<{ run(args: BenchArgs): Promise<void>
   batch: () => import('./batch.ts'),
   nexmark: () => import('./nexmark.ts'),
   store: () => import('./store.ts'),
+  refresh: () => import('./refresh.ts'),
 };
 
 export async function runBench(args: string[]): Promise<number> {

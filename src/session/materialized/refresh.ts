@@ -208,7 +208,8 @@ async function runIncremental(req: RefreshRequest, state: IncrementalState | und
   try {
     session.scanOptions = (id) => {
       const name = plainName(id);
-      return { 'incremental-between': `${state?.sourceSnapshots[name] ?? 0},${snapshots[name] ?? 0}`, 'incremental-between-scan-mode': 'diff' };
+      // 'auto': the changelog files when the source has a changelog producer (cheapest), else the exact diff
+      return { 'incremental-between': `${state?.sourceSnapshots[name] ?? 0},${snapshots[name] ?? 0}` };
     };
     const text = insertText(req.mt, req.def, false, [], {});
     const ctx = context(engine, session, text);
