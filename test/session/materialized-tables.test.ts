@@ -82,7 +82,7 @@ describe('the three refresh modes agree with the batch oracle after every refres
     fc.record({ t: fc.constant('order' as const), id: fc.integer({ min: 1, max: 8 }), cust: fc.constantFrom('a', 'b', 'c', 'd', 'e'), amount: fc.integer({ min: 0, max: 40 }), del: fc.boolean() }),
     fc.record({ t: fc.constant('cust' as const), cust: fc.constantFrom('a', 'b', 'c', 'd'), region: fc.constantFrom('eu', 'us', 'ap'), del: fc.boolean() }),
   );
-  it('FULL, INCREMENTAL and CONTINUOUS over inserts, updates and deletes', async () => {
+  it('FULL, INCREMENTAL, CONTINUOUS and the cost-based choice over inserts, updates and deletes', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.array(op, { minLength: 1, maxLength: 6 }), { minLength: 2, maxLength: 4 }), async (rounds) => {
         const e = await open(tempDir('freshet-mt-modes-'));
@@ -91,6 +91,9 @@ describe('the three refresh modes agree with the batch oracle after every refres
         await s.execute(`CREATE MATERIALIZED TABLE m_full FRESHNESS = INTERVAL '1' HOUR REFRESH_MODE = FULL AS ${QUERY}`);
         await s.execute(`CREATE MATERIALIZED TABLE m_inc FRESHNESS = INTERVAL '1' HOUR REFRESH_MODE = INCREMENTAL AS ${QUERY}`);
         await s.execute(`CREATE MATERIALIZED TABLE m_cont FRESHNESS = INTERVAL '1' SECOND AS ${QUERY}`);
+        // chosen by cost at every run: small rounds run INCREMENTAL, large ones FULL, in any order
+        await s.execute("SET 'materialized-table.incremental.max-change-ratio' = '0.5'");
+        await s.execute(`CREATE MATERIALIZED TABLE m_auto FRESHNESS = INTERVAL '1' HOUR AS ${QUERY}`);
         const live = { orders: new Set<number>(), custs: new Set<string>() };
         for (const round of rounds) {
           for (const o of round) {
@@ -108,7 +111,9 @@ describe('the three refresh modes agree with the batch oracle after every refres
           }
           await s.execute('ALTER MATERIALIZED TABLE m_full REFRESH');
           await s.execute('ALTER MATERIALIZED TABLE m_inc REFRESH');
+          await s.execute('ALTER MATERIALIZED TABLE m_auto REFRESH');
           const oracle = await rows(s, QUERY);
+          expect(await rows(s, 'SELECT * FROM m_auto')).toEqual(oracle);
           expect(await rows(s, 'SELECT * FROM m_full')).toEqual(oracle);
           expect(await rows(s, 'SELECT * FROM m_inc')).toEqual(oracle);
           await until(async () => JSON.stringify(await rows(s, 'SELECT * FROM m_cont')) === JSON.stringify(oracle), 'the continuous table to reach the oracle');
@@ -217,6 +222,22 @@ describe('lifecycle', () => {
     await s.execute('ALTER MATERIALIZED TABLE ms REFRESH');
     expect(await sameAs('ms')()).toBe(true);
   }, 120_000);
+
+  it('a query change of an incremental table: the next run starts its state again and fills the new column', async () => {
+    const e = await open(tempDir('freshet-mt-alter-inc-'));
+    const s = await setUpSources(e);
+    await s.execute("INSERT INTO custs VALUES ('a', 'eu'), ('b', 'us')");
+    await s.execute("INSERT INTO orders VALUES (1, 'a', 10), (2, 'b', 20)");
+    await s.execute(`CREATE MATERIALIZED TABLE mi FRESHNESS = INTERVAL '1' HOUR REFRESH_MODE = INCREMENTAL AS ${QUERY}`);
+    const q2 = QUERY.replace('MAX(o.amount) AS top', 'MAX(o.amount) AS top, MIN(o.amount) AS low');
+    await s.execute(`ALTER MATERIALIZED TABLE mi AS ${q2}`);
+    await s.execute("INSERT INTO orders VALUES (3, 'a', 30)");
+    await s.execute('ALTER MATERIALIZED TABLE mi REFRESH');
+    expect(await rows(s, 'SELECT * FROM mi')).toEqual(await rows(s, q2));
+    await s.execute("INSERT INTO orders VALUES (4, 'a', 40)");
+    await s.execute('ALTER MATERIALIZED TABLE mi REFRESH');
+    expect(await rows(s, 'SELECT * FROM mi')).toEqual(await rows(s, q2));
+  }, 60_000);
 
   it('REFRESH PARTITION rewrites only that partition', async () => {
     const e = await open(tempDir('freshet-mt-part-'));

@@ -204,11 +204,7 @@ async function runIncremental(req: RefreshRequest, state: IncrementalState | und
   const nextId = (await storage.highestId()) + 1;
   status.pendingIncremental = { checkpointId: nextId, sourceSnapshots: snapshots };
   await req.save(status);
-  // a run is bounded: mini-batches as large as the run fold every key's updates into one change
-  const session = definitionSession(engine, req.def, {
-    'table.exec.mini-batch.enabled': 'true', 'table.exec.mini-batch.allow-latency': '1 h', 'table.exec.mini-batch.size': '1000000',
-    ...req.options, 'execution.runtime-mode': 'streaming',
-  });
+  const session = definitionSession(engine, req.def, { ...req.options, 'execution.runtime-mode': 'streaming' });
   try {
     session.scanOptions = (id) => {
       const name = plainName(id);
@@ -269,12 +265,19 @@ async function settlePending(req: RefreshRequest): Promise<IncrementalState | un
   return status.incremental;
 }
 
-/** Forgets the incremental state (after a FULL run the next incremental one starts from empty). */
-async function dropIncrementalState(req: RefreshRequest): Promise<void> {
-  const status = req.status;
+/**
+ * Forgets the incremental state (after a FULL run, or a query change, the next incremental run starts
+ * from empty). The next runs also get a new checkpoint directory and commit user: their checkpoint ids
+ * start again at 1, and the table store would take a commit under an identifier the old user already
+ * committed for a replay, and skip it.
+ */
+export async function resetIncremental(engine: Engine, status: MaterializedStatus): Promise<void> {
+  const old = status.incrementalJobId;
   status.incremental = undefined;
   status.pendingIncremental = undefined;
-  if (status.incrementalJobId !== undefined) await req.engine.jobStore.dropCheckpoints(status.incrementalJobId);
+  status.incrementalJobId = undefined;
+  status.incrementalCommitUser = undefined;
+  if (old !== undefined) await engine.jobStore.dropCheckpoints(old);
 }
 
 /** Runs one refresh; returns its record (with `error` set when it failed: the table keeps its content). */
@@ -303,7 +306,7 @@ export async function refresh(req: RefreshRequest): Promise<RefreshRecord> {
     } else {
       rows = await runFull(req, sources, snapshots);
       // the incremental state no longer matches the table; a partition refresh leaves the rest as it was
-      if (Object.keys(req.partition).length === 0 || req.status.incremental !== undefined) await dropIncrementalState(req);
+      if (Object.keys(req.partition).length === 0 || req.status.incremental !== undefined) await resetIncremental(req.engine, req.status);
     }
     return { ...base, durationMs: Date.now() - started, mode, reason, rowsChanged: rows, sourceSnapshots: snapshots, sourceTime: await sourceTime(sources, snapshots) };
   } catch (e) {

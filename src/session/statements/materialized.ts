@@ -31,7 +31,7 @@ import { checkSchedulable, DEFAULT_CONTINUOUS_FRESHNESS, DEFAULT_SCHEDULED_FRESH
 import type { MaterializedHandle } from '../materialized/manager.ts';
 import { newStatus, type MaterializedStatus } from '../materialized/status.ts';
 import { scheduleTimeAtOrBefore } from '../materialized/schedule.ts';
-import { querySources } from '../materialized/refresh.ts';
+import { querySources, resetIncremental } from '../materialized/refresh.ts';
 
 const nameOf = (q: A.QualifiedName): string => q.parts.map((p) => p.value).join('.');
 
@@ -361,9 +361,7 @@ async function alterQuery(session: Session, ctx: StatementContext, h0: Materiali
     await saveDefinition(session, h, def, [...old, ...added]);
     const nh = manager.handle(h.id)!;
     // the operator state of incremental runs belongs to the old query
-    s.incremental = undefined;
-    s.pendingIncremental = undefined;
-    if (s.incrementalJobId) await session.engine.jobStore.dropCheckpoints(s.incrementalJobId);
+    await resetIncremental(session.engine, s);
     if (running) {
       try {
         // the new query's result replaces the old one, and its job continues from there
