@@ -51,7 +51,12 @@ export function userOptions(options: Record<string, string>): Record<string, str
 }
 
 export function isMaterialized(o: CatalogObject | undefined): o is CatalogTable {
-  return o?.kind === 'table' && o.options[K.query] !== undefined;
+  return o?.kind === 'table' && hasDefinition(o);
+}
+
+/** Whether a table is a materialized table (carries a definition). */
+export function hasDefinition(t: CatalogTable): boolean {
+  return t.options[K.query] !== undefined;
 }
 
 export function definitionOf(t: CatalogTable, name: string): MaterializedDefinition {
