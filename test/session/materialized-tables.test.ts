@@ -239,6 +239,41 @@ describe('lifecycle', () => {
     expect(await rows(s, 'SELECT * FROM mi')).toEqual(await rows(s, q2));
   }, 60_000);
 
+  it('a table that reads another is refreshed after it; a failed refresh keeps the content and records why', async () => {
+    const clock = new ManualClock(Date.parse('2026-01-01T10:00:30Z'));
+    const warehouse = tempDir('freshet-mt-deps-');
+    let e = await open(warehouse, clock);
+    let s = await setUpSources(e);
+    await s.execute("INSERT INTO custs VALUES ('a', 'eu'), ('b', 'us')");
+    await s.execute("INSERT INTO orders VALUES (1, 'a', 10), (2, 'b', 20)");
+    await s.execute("SET 'materialized-table.refresh-mode.freshness-threshold' = '1 s'");
+    // created in the "wrong" order: the downstream table first would read an empty upstream
+    await s.execute(`CREATE MATERIALIZED TABLE up FRESHNESS = INTERVAL '1' MINUTE AS ${QUERY}`);
+    await s.execute("CREATE MATERIALIZED TABLE down FRESHNESS = INTERVAL '1' MINUTE AS SELECT SUM(n) AS orders, SUM(total) AS total FROM up");
+    // a new engine reads the catalog in name order: down before up
+    await e.close();
+    engines.splice(engines.indexOf(e), 1);
+    e = await open(warehouse, clock);
+    s = batchSession(e);
+    expect(e.materialized.all().map((h) => h.id.name)).toEqual(['down', 'up']);
+    await s.execute("INSERT INTO orders VALUES (3, 'a', 30)");
+    clock.set(Date.parse('2026-01-01T10:01:00Z'));
+    await e.materialized.runDue();
+    // one pass: up ran first, so down already reflects order 3
+    expect(await rows(s, 'SELECT * FROM down')).toEqual(['[3,60]']);
+
+    // a source disappears: the next run fails, the content stays, the error is shown
+    await s.execute('DROP TABLE custs');
+    clock.set(Date.parse('2026-01-01T10:02:00Z'));
+    await e.materialized.runDue();
+    expect(await rows(s, 'SELECT * FROM down')).toEqual(['[3,60]']);
+    const shown = (await rows(s, 'SHOW MATERIALIZED TABLES')).find((r) => r.startsWith('["up"'))!;
+    expect(shown).toMatch(/custs/);
+    const described = (await rows(s, 'DESCRIBE EXTENDED up')).filter((r) => r.startsWith('["last error"'));
+    expect(described[0]).toMatch(/custs/);
+    await expect(s.execute('ALTER MATERIALIZED TABLE up REFRESH')).rejects.toThrow(/refresh of up failed, its content is unchanged/);
+  }, 60_000);
+
   it('REFRESH PARTITION rewrites only that partition', async () => {
     const e = await open(tempDir('freshet-mt-part-'));
     const s = batchSession(e);
