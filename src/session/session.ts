@@ -34,6 +34,13 @@ export interface StatementContext {
   cancelled: boolean;
 }
 
+/** What a long statement tells its client when it starts (a manual REFRESH of a materialized table). */
+export interface StatementProgress {
+  label: string;
+  /** How long it is expected to take (the previous comparable run), or null when unknown. */
+  expectedMs: number | null;
+}
+
 export class Session {
   readonly engine: Engine;
   readonly options: SessionOptions;
@@ -47,6 +54,8 @@ export class Session {
   dialect: Dialect = 'flink';
   /** The Postgres system catalog the Postgres dialect reads (set by the wire server). */
   systemCatalog: SystemCatalog | undefined;
+  /** Set by a client that can show progress (the REPL on a terminal). */
+  progress: ((p: StatementProgress) => void) | undefined;
   /** Options added to every table read (materialized-table refreshes pin their sources with them). */
   scanOptions: ((id: ObjectIdentifier, table: CatalogTable) => Record<string, string> | undefined) | undefined;
 

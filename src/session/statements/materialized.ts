@@ -230,9 +230,12 @@ export async function alterMaterializedTable(session: Session, ctx: StatementCon
       }
       case 'refresh': {
         const partition = refreshPartition(b, h, a.partition);
+        const where = Object.keys(partition).length > 0 ? ` partition ${Object.entries(partition).map(([k, v]) => `${k}=${v}`).join(', ')}` : '';
+        // the previous manual or scheduled run of the same extent is the estimate
+        const like = s.history.find((x) => x.error === undefined && (x.partition === undefined) === (Object.keys(partition).length === 0));
+        session.progress?.({ label: `refreshing ${name}${where}`, expectedMs: like?.durationMs ?? null });
         const r = await manager.refreshNow(h, s, partition, 'manual');
         if (r.error !== undefined) throw new FreshetError(SqlState.internalError, `refresh of ${name} failed, its content is unchanged: ${r.error}`, { hint: 'DESCRIBE EXTENDED shows the refresh history.' });
-        const where = Object.keys(partition).length > 0 ? ` partition ${Object.entries(partition).map(([k, v]) => `${k}=${v}`).join(', ')}` : '';
         return ok('ALTER MATERIALIZED TABLE', `materialized table ${name}${where} refreshed (${r.mode}): ${r.rowsChanged} row${r.rowsChanged === 1 ? '' : 's'} written in ${r.durationMs} ms`, { rowCount: r.rowsChanged });
       }
       case 'setFreshness': {
