@@ -140,7 +140,9 @@ export class StreamJoinOperator implements Operator, Checkpointable {
     this.rightTotal = s.rightTotal;
     this.rightNullKeys = s.rightNullKeys;
     this.marks.importState(s.marks);
-    this.ended = s.ended;
+    // not s.ended: a resumed job tells the operators again of every input that had ended (its source
+    // runner re-sends the end), so a restored count would reach 2 before the other input ends
+    this.ended = 0;
     if (this.ctx.state.ttl > 0) this.expiry.restore(this.ctx, s.expiryAt, () => this.expire());
   }
 

@@ -204,7 +204,10 @@ async function runIncremental(req: RefreshRequest, state: IncrementalState | und
   const nextId = (await storage.highestId()) + 1;
   status.pendingIncremental = { checkpointId: nextId, sourceSnapshots: snapshots };
   await req.save(status);
-  const session = definitionSession(engine, req.def, { ...req.options, 'execution.runtime-mode': 'streaming' });
+  const session = definitionSession(engine, req.def, {
+    'table.exec.mini-batch.enabled': 'true', 'table.exec.mini-batch.allow-latency': '1 h', 'table.exec.mini-batch.size': '1000000',
+    ...req.options, 'execution.runtime-mode': 'streaming',
+  });
   try {
     session.scanOptions = (id) => {
       const name = plainName(id);
