@@ -37,6 +37,7 @@ import { FreshetError, SqlState } from '../../util/errors.ts';
 import type { Engine } from '../engine.ts';
 import type { Session, StatementContext } from '../session.ts';
 import { planStreaming, streamRunOptions } from '../statements/streaming.ts';
+import type { StreamPlan } from '../../planner/stream/stream-planner.ts';
 import type { MaterializedDefinition } from './definition.ts';
 import type { IncrementalState, MaterializedStatus, RefreshRecord } from './status.ts';
 
@@ -193,6 +194,14 @@ async function changeEstimate(sources: QuerySource[], from: Record<string, numbe
   return { changed, total };
 }
 
+/** Plans `INSERT INTO mt <query>` for the streaming runtime, each source read with the options `scan` gives. */
+function planInto(req: RefreshRequest, session: Session, scan: (source: string) => Record<string, string>): { sp: StreamPlan; ctx: StatementContext } {
+  session.scanOptions = (id) => scan(plainName(id));
+  const text = insertText(req.mt, req.def, false, [], {});
+  const ctx = context(req.engine, session, text);
+  return { sp: planStreaming(bindInsert(session.binder(ctx), parseStatement(text) as A.InsertStatement), ctx), ctx };
+}
+
 /** Runs INCREMENTAL from `state` (undefined: from empty) to `snapshots`. Returns rows written. */
 async function runIncremental(req: RefreshRequest, state: IncrementalState | undefined, snapshots: Record<string, number>): Promise<number> {
   const engine = req.engine;
@@ -209,15 +218,8 @@ async function runIncremental(req: RefreshRequest, state: IncrementalState | und
     ...req.options, 'execution.runtime-mode': 'streaming',
   });
   try {
-    session.scanOptions = (id) => {
-      const name = plainName(id);
-      // 'auto': the changelog files when the source has a changelog producer (cheapest), else the exact diff
-      return { 'incremental-between': `${state?.sourceSnapshots[name] ?? 0},${snapshots[name] ?? 0}` };
-    };
-    const text = insertText(req.mt, req.def, false, [], {});
-    const ctx = context(engine, session, text);
-    const st = parseStatement(text) as A.InsertStatement;
-    const sp = planStreaming(bindInsert(session.binder(ctx), st), ctx);
+    // 'auto': the changelog files when the source has a changelog producer (cheapest), else the exact diff
+    const { sp, ctx } = planInto(req, session, (name) => ({ 'incremental-between': `${state?.sourceSnapshots[name] ?? 0},${snapshots[name] ?? 0}` }));
     const opts = streamRunOptions(session, ctx, sp);
     opts.checkpointInterval = 0;
     opts.checkpointStorage = storage;
@@ -247,10 +249,7 @@ async function settlePending(req: RefreshRequest): Promise<IncrementalState | un
     const c = await storage.read(pending.checkpointId);
     const session = definitionSession(req.engine, req.def, { ...req.options, 'execution.runtime-mode': 'streaming' });
     try {
-      session.scanOptions = () => ({ 'incremental-between': '0,0' });
-      const text = insertText(req.mt, req.def, false, [], {});
-      const ctx = context(req.engine, session, text);
-      const sp = planStreaming(bindInsert(session.binder(ctx), parseStatement(text) as A.InsertStatement), ctx);
+      const { sp, ctx } = planInto(req, session, () => ({ 'incremental-between': '0,0' }));
       const opts = streamRunOptions(session, ctx, sp);
       opts.checkpointInterval = 0;
       opts.checkpointStorage = storage;
@@ -342,11 +341,7 @@ async function chooseRun(req: RefreshRequest, sources: QuerySource[], state: Inc
 function planBlocker(req: RefreshRequest): string | undefined {
   const session = definitionSession(req.engine, req.def, { ...req.options, 'execution.runtime-mode': 'streaming' });
   try {
-    session.scanOptions = () => ({ 'incremental-between': '0,0' });
-    const text = insertText(req.mt, req.def, false, [], {});
-    const ctx = context(req.engine, session, text);
-    const sp = planStreaming(bindInsert(session.binder(ctx), parseStatement(text) as A.InsertStatement), ctx);
-    return notIncremental(sp.plan);
+    return notIncremental(planInto(req, session, () => ({ 'incremental-between': '0,0' })).sp.plan);
   } catch (e) {
     return `the query cannot be planned incrementally: ${message(e)}`;
   } finally {
