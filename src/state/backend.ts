@@ -12,6 +12,8 @@
 import type { DataType } from '../types/data-type.ts';
 import { KeySlots } from './key-slots.ts';
 import { RowArena } from './row-arena.ts';
+import type { ChangedSlots } from './changed-slots.ts';
+import { FULL_STATE, type StateWriter } from './state-delta.ts';
 
 export interface StateBackend {
   /** Milliseconds after which unwritten keyed state expires; 0 keeps state forever. */
@@ -48,6 +50,14 @@ export class HeapStateBackend implements StateBackend {
     if (i >= 0) this.registered.splice(i, 1);
   }
 
+  /**
+   * A checkpoint has recorded the state of every key space and row store: what changes from now on is
+   * what the next incremental checkpoint writes.
+   */
+  resetChanges(): void {
+    for (const r of this.registered) r.state.resetChanges();
+  }
+
   /** Keys and rows held, over all operators. */
   entries(): number {
     let n = 0;
@@ -78,9 +88,9 @@ export class StateTtl {
     this.lastWrite[slot] = now;
   }
 
-  /** Last-write times of slots [0, n). */
-  exportState(n: number): Float64Array {
-    return this.lastWrite.slice(0, Math.min(n, this.lastWrite.length));
+  /** Last-write times of slots [0, n) (written only for slots the key space marks as changed). */
+  exportState(n: number, w: StateWriter = FULL_STATE, changed?: ChangedSlots): Float64Array {
+    return changed === undefined ? this.lastWrite.slice(0, Math.min(n, this.lastWrite.length)) : w.slots(this.lastWrite, n, changed);
   }
 
   importState(saved: Float64Array): void {
