@@ -28,19 +28,22 @@ export class HeapStateBackend implements StateBackend {
   readonly ttl: number;
   /** Named state of this job, for inspection (tests, SHOW JOBS state size). */
   readonly registered: Array<{ name: string; state: KeySlots | RowArena }> = [];
+  /** Whether key spaces and row stores mark what changes, for incremental checkpoints. */
+  readonly trackChanges: boolean;
 
-  constructor(ttl = 0) {
+  constructor(ttl = 0, trackChanges = false) {
     this.ttl = ttl;
+    this.trackChanges = trackChanges;
   }
 
   keySpace(name: string, keyTypes: readonly DataType[]): KeySlots {
-    const s = new KeySlots(keyTypes);
+    const s = new KeySlots(keyTypes, this.trackChanges);
     this.registered.push({ name, state: s });
     return s;
   }
 
   rowStore(name: string, types: readonly DataType[]): RowArena {
-    const s = new RowArena(types);
+    const s = new RowArena(types, this.trackChanges);
     this.registered.push({ name, state: s });
     return s;
   }

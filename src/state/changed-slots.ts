@@ -7,10 +7,18 @@
  * The key space marks what it hands out, creates and releases; operators mark what else they write
  * (a neighbour in a linked list, a count on the other side of a join).
  */
+import { internalError } from '../util/errors.ts';
+
 export class ChangedSlots {
+  /** Off where no incremental checkpoint will ask (the marks would only cost memory). */
+  readonly enabled: boolean;
   private marks = new Uint8Array(256);
   private list = new Int32Array(256);
   private n = 0;
+
+  constructor(enabled = true) {
+    this.enabled = enabled;
+  }
 
   /** How many slots are marked. */
   get count(): number {
@@ -18,6 +26,7 @@ export class ChangedSlots {
   }
 
   mark(s: number): void {
+    if (!this.enabled) return;
     if (s >= this.marks.length) this.growMarks(s + 1);
     else if (this.marks[s] === 1) return;
     this.marks[s] = 1;
@@ -42,6 +51,7 @@ export class ChangedSlots {
 
   /** The marked slots below `n`, ascending (a new array). */
   below(n: number): Int32Array {
+    if (!this.enabled) throw internalError('an incremental snapshot was asked of state whose changes are not tracked');
     let m = 0;
     for (let k = 0; k < this.n; k++) if (this.list[k]! < n) m++;
     const out = new Int32Array(m);

@@ -55,7 +55,7 @@ export class KeySlots {
    * Slots created, released or handed out by `slots` since the last checkpoint: an operator's per-slot
    * state changes only there, plus where it marks more itself (see changed-slots.ts).
    */
-  readonly changed = new ChangedSlots();
+  readonly changed: ChangedSlots;
   /** The free list's shortest length since the last checkpoint: entries below it are unchanged. */
   private freeLow = 0;
   private high = 0;
@@ -64,7 +64,9 @@ export class KeySlots {
   /** Set when a slot was created by the last `slots` call (state starts empty for it). */
   private createdFlags = new Uint8Array(1024);
 
-  constructor(keyTypes: readonly DataType[]) {
+  /** `trackChanges`: mark what changes for incremental checkpoints (see `changed`). */
+  constructor(keyTypes: readonly DataType[], trackChanges = false) {
+    this.changed = new ChangedSlots(trackChanges);
     this.encode = keyEncoder(keyTypes, keyTypes.map(() => true));
     this.noKeys = keyTypes.length === 0;
     const p = keyTypes.length === 1 ? physicalOf(keyTypes[0]!) : null;

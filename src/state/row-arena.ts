@@ -23,11 +23,13 @@ export class RowArena {
   private high = 0;
   private live = 0;
   /** Rows added or released since the last checkpoint, plus those operators mark (per-row state they changed). */
-  readonly changed = new ChangedSlots();
+  readonly changed: ChangedSlots;
   /** The free list's shortest length since the last checkpoint. */
   private freeLow = 0;
 
-  constructor(types: readonly DataType[]) {
+  /** `trackChanges`: mark what changes for incremental checkpoints (see `changed`). */
+  constructor(types: readonly DataType[], trackChanges = false) {
+    this.changed = new ChangedSlots(trackChanges);
     this.columns = new SlotColumns(types);
   }
 

@@ -34,7 +34,7 @@ function grown(cap: number, need: number): number {
 }
 
 const NO_NULLS = new Uint8Array(0);
-const NO_CHANGES = new ChangedSlots();
+const NO_CHANGES = new ChangedSlots(false);
 
 /**
  * The values of slots [0, n) in bulk, for checkpoints: one store per column (the typed array, or the

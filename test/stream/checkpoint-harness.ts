@@ -55,7 +55,7 @@ export class TestJob {
 
   constructor(plan: PhysicalPlan, updating: (p: PhysicalPlan) => boolean, now: number, opts: JobOptions = {}) {
     this.clock = new ManualClock(now);
-    this.state = new HeapStateBackend(opts.ttl ?? 0);
+    this.state = new HeapStateBackend(opts.ttl ?? 0, true);
     this.types = plan.schema.map((f) => f.type);
     const ctx: ExecContext = {
       env: { timeZone: 'UTC', now: T0, clock: this.clock },

@@ -165,7 +165,8 @@ export class StreamJob {
     this.plan = plan;
     this.opts = opts;
     this.clock = opts.clock ?? wallClock;
-    this.state = new HeapStateBackend(opts.stateTtl);
+    // only jobs whose checkpoints are incremental need to know what changed between them
+    this.state = new HeapStateBackend(opts.stateTtl, opts.checkpointStorage !== undefined && opts.incrementalCheckpoints !== undefined);
     this.commitUser = opts.commitUser ?? randomUUID();
     this.checkpointId = opts.lastCheckpointId ?? opts.resumeFrom?.id ?? 0;
     this.done = new Promise((resolve, reject) => {
