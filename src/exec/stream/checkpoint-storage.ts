@@ -29,7 +29,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import { joinPath, type FileIO } from '../../fs/file-io.ts';
-import { FreshetError, SqlState } from '../../util/errors.ts';
+import { FreshetError, SqlState, internalError } from '../../util/errors.ts';
 import { applyPipelineDelta, type PipelineSnapshot } from '../build.ts';
 
 export const CHECKPOINT_FORMAT = 'freshet-checkpoint';
@@ -159,7 +159,7 @@ export class CheckpointStorage {
     let written = 0;
     if (incremental !== undefined) {
       const previous = incremental.previous;
-      if (previous !== null && previous.dir !== this.dir) throw new Error(`an incremental checkpoint of ${this.dir} cannot go on with the state files of ${previous.dir}`);
+      if (previous !== null && previous.dir !== this.dir) throw internalError(`an incremental checkpoint of ${this.dir} cannot go on with the state files of ${previous.dir}`);
       const state = data.pipeline;
       const name = `${data.id}-${previous === null ? 'base' : 'delta'}-${randomBytes(4).toString('hex')}`;
       await this.io.writeFile(joinPath(this.dir, SHARED, name), state);
