@@ -112,7 +112,7 @@ export class KeySlots {
     const out = this.assign(keyCols, rows, n);
     // the caller writes the state of these slots
     const changed = this.changed;
-    for (let k = 0; k < n; k++) changed.mark(out[k]!);
+    if (changed.enabled) for (let k = 0; k < n; k++) changed.mark(out[k]!);
     return out;
   }
 
