@@ -46,6 +46,7 @@ export function table(header: string[], rows: string[][]): string {
 
 const SUITES: Record<string, () => Promise<{ run(args: BenchArgs): Promise<void> }>> = {
   batch: () => import('./batch.ts'),
+  checkpoint: () => import('./checkpoint.ts'),
   nexmark: () => import('./nexmark.ts'),
   store: () => import('./store.ts'),
   refresh: () => import('./refresh.ts'),

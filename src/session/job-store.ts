@@ -89,7 +89,8 @@ export class JobStore {
   /** Deletes a job's checkpoints (it ended for good; its record stays, for SHOW JOBS history). */
   async dropCheckpoints(id: string): Promise<void> {
     for (const f of await this.io.list(this.dir(id))) {
-      if (f.isDirectory && f.name.startsWith('chk-')) await this.io.delete(f.path);
+      // chk-<n> directories, and the state files incremental checkpoints share
+      if (f.isDirectory && (f.name.startsWith('chk-') || f.name === 'shared')) await this.io.delete(f.path);
     }
   }
 

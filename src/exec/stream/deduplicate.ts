@@ -15,7 +15,8 @@ import { StateTtl } from '../../state/backend.ts';
 import { growI32Filled } from '../../util/grow.ts';
 import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
 import type { RowArenaSnapshot } from '../../state/row-arena.ts';
-import { PendingTimer, head, i32From, snapshotOf, stateOf, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
+import { PendingTimer, i32From, snapshotOf, stateOf, type IncrementalCheckpointable, type OperatorSnapshot } from './checkpointable.ts';
+import { FULL_STATE, type StateWriter } from '../../state/state-delta.ts';
 
 const KIND = 'Deduplicate';
 const VERSION = 1;
@@ -41,7 +42,8 @@ export interface DeduplicateSpec {
   outputRank: boolean;
 }
 
-export class DeduplicateOperator extends ForwardingOperator implements Checkpointable {
+export class DeduplicateOperator extends ForwardingOperator implements IncrementalCheckpointable {
+  readonly incrementalState = true;
   private readonly ctx: ExecContext;
   private readonly spec: DeduplicateSpec;
   private readonly keys: KeySlots;
@@ -145,13 +147,15 @@ export class DeduplicateOperator extends ForwardingOperator implements Checkpoin
     if (this.keys.size > 0) this.scheduleTtl();
   }
 
-  snapshotState(): OperatorSnapshot {
+  /** Incremental: the kept row per key changes only for keys a batch touched or that expired. */
+  snapshotState(w: StateWriter = FULL_STATE): OperatorSnapshot {
     const cap = this.keys.capacity;
+    const changed = this.keys.changed;
     const state: DeduplicateState = {
-      keys: this.keys.exportState(),
-      rows: this.rows.exportState(),
-      kept: head(this.kept, cap),
-      ttl: this.ttl.enabled ? this.ttl.exportState(cap) : null,
+      keys: this.keys.exportState(w),
+      rows: this.rows.exportState(w),
+      kept: w.slots(this.kept, cap, changed),
+      ttl: this.ttl.enabled ? this.ttl.exportState(cap, w, changed) : null,
       ttlAt: this.ttlTimer.at,
     };
     return snapshotOf(KIND, VERSION, state);

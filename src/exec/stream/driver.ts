@@ -36,7 +36,8 @@ import { buildPipeline, restorePipeline, snapshotPipeline, type BuiltPipeline, t
 import { HeapStateBackend } from '../../state/backend.ts';
 import { TimerQueue } from '../../state/timer-queue.ts';
 import { eventLoopTurn, type SourceRunner } from '../operators/sources.ts';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointData, type CheckpointStorage, type CompletedCheckpoint, type RunnerPosition } from './checkpoint-storage.ts';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, needsFullBase, type CheckpointData, type CheckpointStorage, type CompletedCheckpoint, type RunnerPosition, type StateChain } from './checkpoint-storage.ts';
+import { CHANGED_STATE, FULL_STATE } from '../../state/state-delta.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
 
 export interface StreamRunOptions {
@@ -59,6 +60,11 @@ export interface StreamRunOptions {
   checkpointStorage?: CheckpointStorage;
   /** A checkpoint to resume from: operator state, source positions, and committables to commit again. */
   resumeFrom?: CompletedCheckpoint;
+  /**
+   * execution.checkpointing.incremental: durable checkpoints write what changed since the previous one,
+   * with a full base after `maxDeltas` deltas (checkpoint-storage.ts); absent: every checkpoint is full.
+   */
+  incrementalCheckpoints?: { maxDeltas: number };
   /** The highest checkpoint id earlier runs of the job used; new checkpoints number on from it. */
   lastCheckpointId?: number;
   /** The job's identity towards exactly-once sinks (kept across restarts); a new one when absent. */
@@ -73,7 +79,7 @@ export interface CheckpointStats {
   lastId: number;
   /** Milliseconds from the cut to the commit of the last checkpoint. */
   lastDuration: number | null;
-  /** Bytes of the last checkpoint's state (durable checkpoints only). */
+  /** Bytes the last checkpoint wrote (durable checkpoints only; with incremental ones, what changed). */
   lastSize: number | null;
 }
 
@@ -152,12 +158,15 @@ export class StreamJob {
   readonly checkpointStats: CheckpointStats = { completed: 0, lastId: 0, lastDuration: null, lastSize: null };
   /** Ended without a trace in the job's records (a simulated crash, an engine closing): it resumes later. */
   private detached: 'abandon' | 'suspend' | null = null;
+  /** Incremental checkpoints: the shared state files of the last checkpoint, which the next delta goes on from. */
+  private stateChain: StateChain | null = null;
 
   constructor(plan: PhysicalPlan, opts: StreamRunOptions) {
     this.plan = plan;
     this.opts = opts;
     this.clock = opts.clock ?? wallClock;
-    this.state = new HeapStateBackend(opts.stateTtl);
+    // only jobs whose checkpoints are incremental need to know what changed between them
+    this.state = new HeapStateBackend(opts.stateTtl, opts.checkpointStorage !== undefined && opts.incrementalCheckpoints !== undefined);
     this.commitUser = opts.commitUser ?? randomUUID();
     this.checkpointId = opts.lastCheckpointId ?? opts.resumeFrom?.id ?? 0;
     this.done = new Promise((resolve, reject) => {
@@ -266,6 +275,8 @@ export class StreamJob {
    */
   private async resume(c: CompletedCheckpoint): Promise<boolean> {
     restorePipeline(this.pipeline!, c.pipeline);
+    // the restored state is the checkpoint's: the next incremental checkpoint writes changes on its chain
+    this.stateChain = c.chain ?? null;
     for (const r of this.runners) {
       const p = c.data.positions[r.id];
       if (p === undefined || p === null) {
@@ -413,13 +424,18 @@ export class StreamJob {
     this.gate = new Promise((r) => { release = r; });
     const id = ++this.checkpointId;
     let data: CheckpointData | null = null;
+    const incremental = storage !== undefined && this.opts.incrementalCheckpoints !== undefined;
+    let base = true;
     try {
       await this.drain();
       if (storage) {
         // the cut: sources hold their next batch, sink writes have drained, operators are between batches
         const positions: Array<RunnerPosition | null> = [];
         for (const r of this.runners) positions[r.id] = this.positionOf(r);
-        const pipeline = serialize(snapshotPipeline(this.pipeline!));
+        if (incremental) base = needsFullBase(this.stateChain, storage.dir, this.opts.incrementalCheckpoints!.maxDeltas);
+        const pipeline = serialize(snapshotPipeline(this.pipeline!, base ? FULL_STATE : CHANGED_STATE));
+        // what changes from here on goes into the next checkpoint (a failed checkpoint fails the job)
+        if (incremental) this.state.resetChanges();
         const committables: unknown[] = [];
         for (const w of this.writers) {
           if (w.prepareCommit) committables.push(await w.prepareCommit({ id }));
@@ -438,7 +454,8 @@ export class StreamJob {
       release();
     }
     if (storage && data) {
-      const { size } = await storage.write(data);
+      const { size, chain } = await storage.write(data, incremental ? { previous: base ? null : this.stateChain } : undefined);
+      if (incremental) this.stateChain = chain ?? null;
       // the checkpoint is complete: publish what the sinks prepared for it
       await this.commitPrepared(id, data.committables);
       this.checkpointStats.lastSize = size;

@@ -20,7 +20,8 @@ import type { PhysicalJoinType } from '../physical-plan.ts';
 import type { Emitter, ExecContext, Operator } from '../operator.ts';
 import { WatermarkMerger } from '../operator.ts';
 import { JoinSide, type JoinSideSnapshot } from './join-side.ts';
-import { PendingTimer, head, snapshotOf, stateOf, u8From, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
+import { PendingTimer, snapshotOf, stateOf, u8From, type IncrementalCheckpointable, type OperatorSnapshot } from './checkpointable.ts';
+import { FULL_STATE, type StateWriter } from '../../state/state-delta.ts';
 
 const KIND = 'StreamJoin';
 const VERSION = 1;
@@ -76,7 +77,8 @@ class Out {
   }
 }
 
-export class StreamJoinOperator implements Operator, Checkpointable {
+export class StreamJoinOperator implements Operator, IncrementalCheckpointable {
+  readonly incrementalState = true;
   private readonly out: Emitter;
   private readonly ctx: ExecContext;
   private readonly t: PhysicalJoinType;
@@ -119,10 +121,15 @@ export class StreamJoinOperator implements Operator, Checkpointable {
     if (this.sides[0].rows + this.sides[1].rows > 0) this.scheduleExpiry();
   }
 
-  snapshotState(): OperatorSnapshot {
+  /**
+   * Incremental: rows and keys are written where the sides' row stores and key spaces marked changes
+   * (rows added or removed, their list neighbours, match counts and semi/anti values changed on the
+   * other side's rows); the rest is a few counters.
+   */
+  snapshotState(w: StateWriter = FULL_STATE): OperatorSnapshot {
     const state: StreamJoinState = {
-      sides: [this.sides[0].exportState(), this.sides[1].exportState()],
-      leftState: head(this.leftState, this.sides[0].arena.capacity),
+      sides: [this.sides[0].exportState(w), this.sides[1].exportState(w)],
+      leftState: w.slots(this.leftState, this.sides[0].arena.capacity, this.sides[0].arena.changed),
       rightTotal: this.rightTotal,
       rightNullKeys: this.rightNullKeys,
       marks: this.marks.exportState(),
@@ -243,7 +250,10 @@ export class StreamJoinOperator implements Operator, Checkpointable {
       const kind = k === UPDATE_AFTER ? UPDATE_AFTER : INSERT;
       for (const r of matched) {
         if (oPres && O.matches[r] === 0) out.push(DELETE, -1, r);
-        if (oPres) O.matches[r]!++;
+        if (oPres) {
+          O.matches[r]!++;
+          O.markRow(r);
+        }
         out.push(kind, i, r);
       }
       if (matched.length === 0 && sPres) out.push(kind, i, -1);
@@ -262,6 +272,7 @@ export class StreamJoinOperator implements Operator, Checkpointable {
     const kind = k === UPDATE_BEFORE ? UPDATE_BEFORE : DELETE;
     for (const r of matched) {
       out.push(kind, i, r);
+      if (oPres) O.markRow(r);
       if (oPres && --O.matches[r]! === 0) out.push(INSERT, -1, r);
     }
     if (matched.length === 0 && sPres) out.push(kind, i, -1);
@@ -328,7 +339,10 @@ export class StreamJoinOperator implements Operator, Checkpointable {
       if (this.ctx.state.ttl > 0) R.touch(id, this.ctx.clock.now());
       this.rightTotal++;
       if (nullKey) this.rightNullKeys++;
-      for (const r of matched) L.matches[r]!++;
+      for (const r of matched) {
+        L.matches[r]!++;
+        L.markRow(r);
+      }
     } else {
       const id = R.find(batch.columns, R.keyColumns(batch.columns), i);
       if (id < 0) {
@@ -338,7 +352,10 @@ export class StreamJoinOperator implements Operator, Checkpointable {
       R.remove(id);
       this.rightTotal--;
       if (nullKey) this.rightNullKeys--;
-      for (const r of matched) L.matches[r]!--;
+      for (const r of matched) {
+        L.matches[r]!--;
+        L.markRow(r);
+      }
     }
     const global = this.nullAware && ((beforeTotal === 0) !== (this.rightTotal === 0) || (beforeNulls === 0) !== (this.rightNullKeys === 0));
     if (!global) for (const r of matched) this.refreshLeft(r);
@@ -353,6 +370,7 @@ export class StreamJoinOperator implements Operator, Checkpointable {
     const was = this.leftState[r]!;
     if (v === was) return;
     this.leftState[r] = v;
+    this.sides[0].markRow(r);
     const out = this.buf;
     if (this.t === 'mark') {
       out.push(UPDATE_BEFORE, -1, r, was);
