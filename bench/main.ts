@@ -50,6 +50,7 @@ const SUITES: Record<string, () => Promise<{ run(args: BenchArgs): Promise<void>
   nexmark: () => import('./nexmark.ts'),
   store: () => import('./store.ts'),
   refresh: () => import('./refresh.ts'),
+  pgwire: () => import('./pgwire.ts'),
 };
 
 export async function runBench(args: string[]): Promise<number> {
