@@ -31,7 +31,7 @@ import { sinksOf } from '../physical-plan.ts';
 import type { Clock, Emitter, ExecContext, Operator } from '../operator.ts';
 import { into, wallClock } from '../operator.ts';
 import type { CompileEnv } from '../expr/compile.ts';
-import type { ColumnPredicate, ScanSource, SinkWriter } from '../../connectors/connector.ts';
+import type { ColumnPredicate, ScanSource, SinkWriter, SourceCommit } from '../../connectors/connector.ts';
 import { buildPipeline, restorePipeline, snapshotPipeline, type BuiltPipeline, type PipelineSnapshot } from '../build.ts';
 import { HeapStateBackend } from '../../state/backend.ts';
 import { TimerQueue } from '../../state/timer-queue.ts';
@@ -63,6 +63,12 @@ export interface StreamRunOptions {
   lastCheckpointId?: number;
   /** The job's identity towards exactly-once sinks (kept across restarts); a new one when absent. */
   commitUser?: string;
+  /**
+   * Called just before a source's batch goes into the operators, with the commit the source said it
+   * comes from (undefined for sources that do not tell): what the operators emit while handling it
+   * stems from that commit.
+   */
+  onSourceBatch?: (commit: SourceCommit | undefined) => void;
 }
 
 /** What SHOW JOBS tells about a job's checkpoints. */
@@ -181,6 +187,11 @@ export class StreamJob {
   /** Whether the job has durable checkpoints (it resumes after a restart). */
   get durable(): boolean {
     return this.opts.checkpointStorage !== undefined;
+  }
+
+  /** A source hands a batch to the operators (see StreamRunOptions.onSourceBatch). */
+  sourceBatch(commit: SourceCommit | undefined): void {
+    this.opts.onSourceBatch?.(commit);
   }
 
   /** Adds a wait to run after each batch (backpressure from a result consumer). */
@@ -532,6 +543,8 @@ export class StreamSourceRunner implements SourceRunner {
   private position: unknown = undefined;
   /** The position the source reported last (it may be of a batch not handed over yet). */
   private reported: unknown = undefined;
+  /** The commit the source said its next batch comes from. */
+  private commit: SourceCommit | undefined = undefined;
   /** The source ended and the operators were told. */
   private ended = false;
   private restored: RunnerPosition | undefined;
@@ -588,6 +601,7 @@ export class StreamSourceRunner implements SourceRunner {
       streaming: true,
       restoredPosition: this.restored?.source,
       reportPosition: (p: unknown) => { this.reported = p; },
+      reportCommit: (c: SourceCommit) => { this.commit = c; },
     };
     let iterator: AsyncIterator<Batch> | null = null;
     let ended = false;
@@ -613,6 +627,7 @@ export class StreamSourceRunner implements SourceRunner {
         this.job.runTimers();
         if (batch.length > 0) {
           this.job.countRowsIn(batch.length);
+          this.job.sourceBatch(this.commit);
           this.out.emit(batch);
         }
         this.position = this.reported;

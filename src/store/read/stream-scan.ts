@@ -20,7 +20,7 @@
  * emitting, the changes from the read's first snapshot on.
  */
 import { skipAndReport } from '../../connectors/resume.ts';
-import type { ColumnPredicate } from '../../connectors/connector.ts';
+import type { ColumnPredicate, SourceCommit } from '../../connectors/connector.ts';
 import type { Batch } from '../../types/batch.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
 import type { FileStoreTable } from '../table.ts';
@@ -62,6 +62,8 @@ export interface StreamReadOptions {
   resume?: ReadPosition;
   /** Called before each batch is yielded with the position right after it. */
   report?: (p: ReadPosition) => void;
+  /** Called before each batch is yielded with the commit it comes from (ScanContext.reportCommit). */
+  commit?: (c: SourceCommit) => void;
 }
 
 /** Reads `src` to its end without emitting (what a normalizer's state is rebuilt from). */
@@ -101,10 +103,15 @@ export async function* streamRead(o: StreamReadOptions): AsyncGenerator<Batch> {
   let base = 0;
   let skip = 0;
   const report = o.report ?? (() => {});
+  const commit = o.commit ?? (() => {});
   const full = async function* (id: number, rows: number): AsyncGenerator<Batch> {
     const s = await snapshotNeeded(t, id);
     const splits = await planSplits(t, await t.liveEntries(s), o.predicates);
-    yield* skipAndReport(readFull(t, splits, o.fields, o.batchSize, normalizer), rows, (n) => report({ phase: 'full', snapshot: id, rows: n, base: id, first: id + 1 }));
+    const from: SourceCommit = { time: s.timeMillis, snapshot: true };
+    yield* skipAndReport(readFull(t, splits, o.fields, o.batchSize, normalizer), rows, (n) => {
+      report({ phase: 'full', snapshot: id, rows: n, base: id, first: id + 1 });
+      commit(from);
+    });
   };
   const consumerId = opts.consumerId();
   const consumer = consumerId === undefined || o.resume !== undefined ? undefined : await readConsumer(t, consumerId);
@@ -152,7 +159,11 @@ export async function* streamRead(o: StreamReadOptions): AsyncGenerator<Batch> {
     if (!(await awaitSnapshot(t, next, o.isCancelled))) return;
     const s = await snapshotNeeded(t, next);
     const id = next;
-    yield* skipAndReport(snapshotChanges(t, s, o.fields, o.predicates, o.batchSize, normalizer), skip, (n) => report({ phase: 'changes', snapshot: id, rows: n, base, first }));
+    const from: SourceCommit = { time: s.timeMillis, snapshot: false };
+    yield* skipAndReport(snapshotChanges(t, s, o.fields, o.predicates, o.batchSize, normalizer), skip, (n) => {
+      report({ phase: 'changes', snapshot: id, rows: n, base, first });
+      commit(from);
+    });
     skip = 0;
     next++;
     o.position.next = next;
