@@ -379,6 +379,20 @@ export class Connection implements Wire {
     this.idleTimer = undefined;
   }
 
+  /** Bytes encoded for the client and not yet taken by the network: bounded by backpressure. */
+  get outputBuffered(): number {
+    return this.socket.writableLength + this.w.length;
+  }
+
+  /** Whether the session is waiting for the client to read what was sent (its statement is paused). */
+  get waitingForClient(): boolean {
+    return this.drainWaiters.length > 0;
+  }
+
+  get userName(): string {
+    return this.user;
+  }
+
   /** Cancels the running statement (CancelRequest with this connection's key). */
   cancelRunning(): void {
     this.handler?.cancel();

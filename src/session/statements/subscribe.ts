@@ -75,11 +75,16 @@ export async function executeSubscribe(session: Session, ctx: StatementContext, 
   const queue = new ResultQueue(columns.map((c) => c.type));
   const output = new SubscriptionOutput(queue, types, options, session.engine.clock, () => current);
   job.addWait(() => queue.space());
-  queue.onAbandon = () => job.cancel();
+  // closing the queue also releases a job paused because its reader is behind
+  const cancel = (): void => {
+    job.cancel();
+    queue.close();
+  };
+  queue.onAbandon = cancel;
   await b.locatedAsync(st.loc, () => job.start(output));
-  session.track(job);
+  session.track({ cancel, done: job.done });
   const result: StreamResult = {
-    kind: 'stream', command: 'SUBSCRIBE', columns, changes: queue, cancel: () => job.cancel(), changelog: 'append', warnings: [],
+    kind: 'stream', command: 'SUBSCRIBE', columns, changes: queue, cancel, changelog: 'append', warnings: [],
   };
   job.done.then(
     (stats) => {
