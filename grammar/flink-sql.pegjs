@@ -665,7 +665,15 @@ StringLiteralText "string"
 
 StringPiece
   = [eE] "'" chars:EscapedChar* "'" { return chars.join(''); }
+  / &{ return PG; } s:DollarQuoted { return s; }
   / "'" chars:("''" { return "'"; } / [^'])* "'" { return chars.join(''); }
+
+// Postgres' dollar quoting: $$text$$ or $tag$text$tag$, nothing escaped inside
+DollarQuoted
+  = open:DollarTag body:$(!(t:DollarTag &{ return t === open; }) .)* close:DollarTag &{ return close === open; } { return body; }
+
+DollarTag
+  = $("$" ([A-Za-z_\u00C0-\uFFFF] [A-Za-z0-9_\u00C0-\uFFFF]*)? "$")
 
 EscapedChar
   = "\\" c:. {

@@ -152,8 +152,9 @@ describe.skipIf(!PY2)(PY2 ? 'psycopg2' : skipNote('psycopg2', 'python3-psycopg2'
     expect(r['bytes_read']).toEqual(['bytes', b64([0, 255, 16])]);
   });
 
-  // psycopg2.Binary writes '\x00ff10'::bytea; Freshet's CAST of a string AS BYTES takes its UTF-8 bytes instead of decoding the hex format
-  it.todo('writes bytea with psycopg2.Binary (needs CAST(string AS BYTES) to read the \\x hex format as Postgres does)');
+  it('writes bytea with psycopg2.Binary (a \'\\x00ff10\'::bytea literal, read as Postgres reads it)', () => {
+    expect(r['row'][8]).toEqual(['bytes', b64([0, 255, 16])]);
+  });
 
   it('runs in a transaction as psycopg2 does by default, and reports errors with pgcode', () => {
     expect(r['count_in_transaction']).toBe(2);

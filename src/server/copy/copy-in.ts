@@ -9,6 +9,7 @@ import type { ScanContext, ScanRequest, ScanSource } from '../../connectors/conn
 import { BATCH_SIZE, ColumnBuilder, type Batch, type Field } from '../../types/batch.ts';
 import { T, physicalOf, typeToString, isBinary, type DataType } from '../../types/data-type.ts';
 import { makeCast, type CastFn } from '../../types/cast.ts';
+import { pgByteaIn } from '../../exec/functions/scalar/postgres.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
 import type { FieldSink } from './copy-decoder.ts';
 
@@ -97,19 +98,11 @@ export class CopyRowBuilder implements FieldSink {
   }
 }
 
-/** How one column's text becomes its value: the string cast, except bytea's `\x` hex form. */
+/** How one column's text becomes its value: the string cast, except bytea's Postgres forms (`\x00ff`, escapes). */
 function converter(type: DataType, timeZone: string): CastFn {
-  const cast = makeCast(T.string(), type, { timeZone });
-  if (!isBinary(type)) return cast;
-  return (v) => {
-    const s = v as string;
-    if (s.startsWith('\\x')) {
-      const hex = s.slice(2);
-      if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new FreshetError(SqlState.invalidTextRepresentation, `invalid hexadecimal data: "${s}"`);
-      return cast(new Uint8Array(Buffer.from(hex, 'hex')));
-    }
-    return cast(s);
-  };
+  if (!isBinary(type)) return makeCast(T.string(), type, { timeZone });
+  const fit = makeCast(T.bytes(), type, { timeZone });
+  return (v) => fit(pgByteaIn(v as string));
 }
 
 /**
