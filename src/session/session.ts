@@ -116,11 +116,13 @@ export class Session {
   /**
    * Starts a query whose rows are read as they are produced, never collected whole: in the batch runtime
    * a run that pauses while its reader is behind (the result holds inserts only); in the streaming runtime
-   * the query's job. A SUBSCRIBE is always a streaming job.
+   * the query's job. A SUBSCRIBE is always a streaming job. The caller owns the result and stops it with
+   * its cancel(): cancel() of the session does not reach it, so that a cursor held open outlives the
+   * cancellation of another statement.
    */
   async openQuery(st: A.QueryStatement | A.SubscribeStatement, source: string): Promise<StreamResult> {
     return this.within(source, (ctx) => {
-      if (st.kind === 'subscribe') return executeSubscribe(this, ctx, st);
+      if (st.kind === 'subscribe') return executeSubscribe(this, ctx, st, false);
       return this.streaming ? executeQuery(this, ctx, st) as Promise<StreamResult> : startBatchQuery(this, ctx, st);
     });
   }

@@ -92,6 +92,24 @@ describe('SUBSCRIBE', () => {
     await reader.end();
   });
 
+  it('a cancelled SUBSCRIBE leaves the cursors held open by the session alone', async () => {
+    await writer.query('CREATE TABLE held (n INT)');
+    await writer.query('INSERT INTO held VALUES (1), (2), (3)');
+    const reader = await connectClient();
+    await reader.query('DECLARE keep CURSOR WITH HOLD FOR SELECT n FROM held ORDER BY n');
+    expect((await reader.query('FETCH keep')).rows).toEqual([{ n: 1 }]);
+    let started: () => void = () => {};
+    const first = new Promise<void>((r) => { started = r; });
+    const query = reader.query(new pg.Query('SUBSCRIBE held'));
+    query.on('row', () => started());
+    const ended = new Promise<{ code?: string }>((resolve) => query.on('error', (e: Error & { code?: string }) => resolve(e)));
+    await first;
+    await cancel(reader);
+    expect((await ended).code).toBe('57014');
+    expect((await reader.query('FETCH 5 keep')).rows).toEqual([{ n: 2 }, { n: 3 }]);
+    await reader.end();
+  });
+
   it('with snapshot = false shows only later changes (an aggregate as -U/+U), with progress rows', async () => {
     await writer.query('CREATE TABLE clicks (page STRING, n INT)');
     await writer.query("INSERT INTO clicks VALUES ('home', 1), ('home', 1), ('about', 1)");

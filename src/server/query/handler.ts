@@ -383,12 +383,12 @@ export class QueryHandler {
    */
   private async sendStream(stream: RowStream, formats: readonly number[], max: number): Promise<number> {
     const reg = this.systemCatalog.session;
-    const encoders = B.fieldEncoders(stream.columns, B.resultFormats(formats, stream.columns.length), this.session.options.timeZone(), (t, oid) => reg.regName(t, oid));
     const w = this.wire.w;
     const limit = this.wire.flushAt;
     this.reading = stream;
     let n = 0;
     try {
+      const encoders = B.fieldEncoders(stream.columns, B.resultFormats(formats, stream.columns.length), this.session.options.timeZone(), (t, oid) => reg.regName(t, oid));
       while (n < max) {
         const rows = await stream.read(Math.min(READ_CHUNK, max - n));
         this.checkCancelled();
@@ -401,6 +401,10 @@ export class QueryHandler {
         if (stream.continuous) await this.wire.flush();
         this.checkCancelled();
       }
+    } catch (e) {
+      // a statement that failed or was cancelled while sending stops its query
+      stream.cancel();
+      throw e;
     } finally {
       this.reading = null;
     }
@@ -521,6 +525,9 @@ export class QueryHandler {
         n += rows.length;
         if (stream.continuous) await this.wire.flush();
       }
+    } catch (e) {
+      stream.cancel();
+      throw e;
     } finally {
       this.reading = null;
     }

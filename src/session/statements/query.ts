@@ -74,13 +74,13 @@ export async function startBatchQuery(session: Session, ctx: StatementContext, s
     changelog: 'append',
     warnings: [],
   };
-  const done = runPhysical(session, runCtx, physical, { operator: queue, wait: () => queue.space() }).then(
+  // the reader owns the run and stops it with cancel() (Session.openQuery)
+  void runPhysical(session, runCtx, physical, { operator: queue, wait: () => queue.space() }).then(
     (r) => {
       result.warnings.push(...skippedWarnings(r));
       queue.close();
     },
     (e: unknown) => queue.fail(e),
   );
-  session.track({ cancel, done });
   return result;
 }

@@ -62,7 +62,8 @@ function selectAll(name: A.QualifiedName, loc: A.Loc): A.Query {
   };
 }
 
-export async function executeSubscribe(session: Session, ctx: StatementContext, st: A.SubscribeStatement): Promise<StreamResult> {
+/** `track`: Session.cancel() stops it too (false when the caller owns the result, see Session.openQuery). */
+export async function executeSubscribe(session: Session, ctx: StatementContext, st: A.SubscribeStatement, track = true): Promise<StreamResult> {
   const b = session.binder(ctx, 'streaming');
   const options = subscribeOptions(st.options, (m, o, hint) => b.error(SqlState.invalidParameterValue, m, o.loc, hint));
   const query = st.target.kind === 'query' ? st.target.query : selectAll(st.target.name, st.target.loc);
@@ -82,7 +83,7 @@ export async function executeSubscribe(session: Session, ctx: StatementContext, 
   };
   queue.onAbandon = cancel;
   await b.locatedAsync(st.loc, () => job.start(output));
-  session.track({ cancel, done: job.done });
+  if (track) session.track({ cancel, done: job.done });
   const result: StreamResult = {
     kind: 'stream', command: 'SUBSCRIBE', columns, changes: queue, cancel, changelog: 'append', warnings: [],
   };
