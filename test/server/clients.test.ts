@@ -226,6 +226,17 @@ describe.skipIf(!JAVA || !JDBC_JAR)(JAVA && JDBC_JAR ? 'JDBC' : skipNote('JDBC',
     expect(values('connect', 'version')).toEqual(['15.0']);
   });
 
+  it('copies with CopyManager, reads a portal in pieces with a fetch size, and reads a SUBSCRIBE row by row', () => {
+    expectOk('copy');
+    expect(values('copy', 'in')).toEqual(['1000']);
+    expect(values('copy', 'out')).toEqual(['2']);
+    expect(values('copy', 'text')).toEqual(['id,name 1,name 1 2,name 2 ']);
+    expectOk('fetchsize');
+    expect([values('fetchsize', 'rows'), values('fetchsize', 'sum')]).toEqual([['1000'], ['500500']]);
+    expectOk('subscribe');
+    expect([values('subscribe', 'first'), values('subscribe', 'change'), values('subscribe', 'after')]).toEqual([['+I|1|one'], ['+I|2|two'], ['2']]);
+  });
+
   it('runs statements through Statement', () => {
     expectOk('statement');
     expect(values('statement', 'insert')).toEqual(['1']);

@@ -207,6 +207,26 @@ describe('COPY FROM STDIN', () => {
     c.end();
   });
 
+  it('runs through the extended protocol: Execute starts the copy, Sync ends the exchange', async () => {
+    await client.query('CREATE TABLE t_ext (a INT, b STRING)');
+    const c = await RawClient.ready(ts.port);
+    const from = c.messages.length;
+    c.send(serialize.parse({ text: 'COPY t_ext FROM STDIN WITH (FORMAT csv)' }), serialize.bind({}), serialize.describe({ type: 'P' }), serialize.execute({}));
+    await c.waitUntil(() => c.messages.slice(from).some((m) => m.name === 'copyInResponse'));
+    c.send(serialize.copyData(Buffer.from('1,x\n2,')), serialize.copyData(Buffer.from('y\n')), serialize.flush(), serialize.copyDone(), serialize.sync());
+    await c.waitUntil(() => c.messages.slice(from).some((m) => m.name === 'readyForQuery'));
+    expect(c.namesFrom(from)).toEqual(['parseComplete', 'bindComplete', 'noData', 'copyInResponse', 'commandComplete', 'readyForQuery']);
+    // an error in the data: everything up to Sync is dropped, then ReadyForQuery
+    const at = c.messages.length;
+    c.send(serialize.parse({ text: 'COPY t_ext FROM STDIN' }), serialize.bind({}), serialize.execute({}));
+    await c.waitUntil(() => c.messages.slice(at).some((m) => m.name === 'copyInResponse'));
+    c.send(serialize.copyData(Buffer.from('oops\n3\tz\n')), serialize.copyDone(), serialize.sync());
+    await c.waitUntil(() => c.messages.slice(at).some((m) => m.name === 'readyForQuery'));
+    expect(c.namesFrom(at)).toEqual(['parseComplete', 'bindComplete', 'copyInResponse', 'error', 'readyForQuery']);
+    expect((await client.query('SELECT a, b FROM t_ext ORDER BY a')).rows).toEqual([{ a: 1, b: 'x' }, { a: 2, b: 'y' }]);
+    c.end();
+  });
+
   it('loads a large copy in batches: 200,000 rows in 64 KiB messages', async () => {
     await client.query('CREATE TABLE t_big (id BIGINT, s STRING)');
     const c = await RawClient.ready(ts.port);
