@@ -66,7 +66,7 @@ export class Connection implements Wire {
   private idleTimer?: NodeJS.Timeout;
   private drainWaiters: Array<() => void> = [];
   /** A statement waiting for the client's next message (COPY FROM STDIN reads its data this way). */
-  private frameWaiter: ((f: Frame | null) => void) | null = null;
+  private frameWaiter: ((f: Frame | null | 'interrupted') => void) | null = null;
   /** Resolves when the connection has closed and its session is released. */
   readonly closed: Promise<void>;
   private resolveClosed!: () => void;
@@ -125,11 +125,21 @@ export class Connection implements Wire {
     return f;
   }
 
-  /** The client's next message, for a statement that reads several (COPY FROM STDIN); null once the connection is gone. */
-  nextFrame(): Promise<Frame | null> {
+  /**
+   * The client's next message, for a statement that reads several (COPY FROM STDIN); null once the
+   * connection is gone, 'interrupted' when the statement was cancelled while waiting.
+   */
+  nextFrame(): Promise<Frame | null | 'interrupted'> {
     if (this.phase === 'closed') return Promise.resolve(null);
     if (this.queue.length > 0) return Promise.resolve(this.takeFrame());
     return new Promise((resolve) => { this.frameWaiter = resolve; });
+  }
+
+  /** Ends a wait in nextFrame (the statement waiting was cancelled). */
+  interruptFrameWait(): void {
+    const w = this.frameWaiter;
+    this.frameWaiter = null;
+    w?.('interrupted');
   }
 
   private readonly onDrain = (): void => {

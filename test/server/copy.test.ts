@@ -185,6 +185,26 @@ describe('COPY FROM STDIN', () => {
     c.end();
   });
 
+  it('a CancelRequest ends a COPY that waits for data at once, with nothing written', async () => {
+    await client.query('CREATE TABLE t_cancel (a INT)');
+    const c = await RawClient.ready(ts.port);
+    const from = c.messages.length;
+    c.send(serialize.query('COPY t_cancel FROM STDIN'));
+    await c.waitUntil(() => c.messages.slice(from).some((m) => m.name === 'copyInResponse'));
+    c.send(serialize.copyData(Buffer.from('1\n2\n')));
+    const key = c.messages.find((m) => m.name === 'backendKeyData') as any;
+    const k = await RawClient.connect(ts.port);
+    k.send(serialize.cancel(key.processID, key.secretKey));
+    await c.waitUntil(() => c.messages.slice(from).some((m) => m.name === 'readyForQuery'));
+    expect(c.namesFrom(from)).toEqual(['copyInResponse', 'error', 'readyForQuery']);
+    expect((c.messages.find((m) => m.name === 'error') as any).code).toBe('57014');
+    // what the client sends for the cancelled COPY is dropped
+    c.send(serialize.copyData(Buffer.from('3\n')), serialize.copyDone(), serialize.query('SELECT COUNT(*) AS n FROM t_cancel'));
+    await c.waitFor('readyForQuery', 3);
+    expect((c.messages.filter((m) => m.name === 'dataRow').at(-1) as any).fields).toEqual(['0']);
+    c.end();
+  });
+
   it('errors before CopyInResponse for unknown tables and columns, bad options and files on the server', async () => {
     const c = await RawClient.ready(ts.port);
     const cases: Array<[string, string, string]> = [

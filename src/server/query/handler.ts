@@ -38,8 +38,12 @@ export interface Wire {
   flush(): Promise<void>;
   /** Bytes built past which row loops flush. */
   readonly flushAt: number;
-  /** The client's next message, read by a statement in the middle of running (COPY FROM STDIN); null when the connection is gone. */
-  nextFrame(): Promise<Frame | null>;
+  /**
+   * The client's next message, read by a statement in the middle of running (COPY FROM STDIN); null when
+   * the connection is gone, 'interrupted' when interruptFrameWait() was called meanwhile.
+   */
+  nextFrame(): Promise<Frame | null | 'interrupted'>;
+  interruptFrameWait(): void;
 }
 
 type TxStatus = 'I' | 'T' | 'E';
@@ -160,7 +164,11 @@ export class QueryHandler {
     this.cancelReason = reason;
     this.session.cancel();
     this.reading?.cancel();
-    this.copying?.fail(canceled());
+    if (this.copying) {
+      this.copying.fail(canceled());
+      // a COPY waiting for the client's data answers now, as Postgres does
+      this.wire.interruptFrameWait();
+    }
   }
 
   /** The connection is gone: stop what runs and what cursors and portals hold open. */
@@ -469,9 +477,12 @@ export class QueryHandler {
       if (runError !== undefined) await abort(runError);
     };
     for (;;) {
+      // a cancel that came while the last message was handled is seen here, before waiting for the next
+      if (this.cancelReason !== null) return abort(canceled());
       const f = await this.wire.nextFrame();
       if (f === null) return abort(new FreshetError(PgState.protocolViolation, 'the connection closed during COPY FROM STDIN'));
-      this.checkCancelled();
+      if (this.cancelReason !== null) return abort(canceled());
+      if (f === 'interrupted') continue;
       const type = String.fromCharCode(f.type);
       if (type === 'd') {
         try {
