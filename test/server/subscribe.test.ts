@@ -10,6 +10,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import pg from 'pg';
 import { RawClient, serialize, startServer, type TestServer } from './server-kit.ts';
 
@@ -153,6 +154,41 @@ describe('SUBSCRIBE', () => {
     await expect(reader.query('SUBSCRIBE events WITH (envelope = true)')).rejects.toMatchObject({ code: '22023', position: '24' });
     await expect(reader.query("SUBSCRIBE events WITH (snapshot = 'maybe')")).rejects.toMatchObject({ code: '22023' });
     await reader.end();
+  });
+});
+
+describe('SUBSCRIBE as an oracle test', () => {
+  it('its changes add up to what a SELECT returns, after any sequence of commits (keyed and append tables, queries)', async () => {
+    let round = 0;
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.array(fc.tuple(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 3 })), { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 5 }),
+      fc.constantFrom('keyed', 'append', 'aggregate'),
+      async (commits, shape) => {
+        const t = `oracle_${round++}`;
+        await writer.query(shape === 'keyed' ? `CREATE TABLE ${t} (k INT PRIMARY KEY NOT ENFORCED, v INT)` : `CREATE TABLE ${t} (k INT, v INT)`);
+        await writer.query(`INSERT INTO ${t} VALUES (0, 0)`);
+        const query = shape === 'aggregate' ? `SELECT k, SUM(v) AS v FROM ${t} GROUP BY k` : `SELECT k, v FROM ${t}`;
+        const reader = await connectClient();
+        const state = new Map<string, number>();
+        let wake: () => void = () => {};
+        const q = reader.query(new pg.Query({ text: `SUBSCRIBE (${query})`, rowMode: 'array' }));
+        q.on('row', (row: unknown[]) => {
+          const key = `${row[2]}|${row[3]}`;
+          state.set(key, (state.get(key) ?? 0) + (row[0] === '+I' || row[0] === '+U' ? 1 : -1));
+          wake();
+        });
+        const ended = new Promise<void>((resolve) => q.on('error', () => resolve()));
+        for (const rows of commits) await writer.query(`INSERT INTO ${t} VALUES ${rows.map(([k, v]) => `(${k}, ${v})`).join(', ')}`);
+        const expected = (await writer.query({ text: query, rowMode: 'array' })).rows.map((r) => `${r[0]}|${r[1]}`).sort();
+        const current = (): string[] => [...state].flatMap(([k, n]) => Array.from({ length: Math.max(0, n) }, () => k)).sort();
+        // every change is a row of its own, so the rows add up to the result exactly once all have arrived
+        while (JSON.stringify(current()) !== JSON.stringify(expected)) await new Promise<void>((r) => { wake = r; });
+        expect([...state.values()].every((n) => n >= 0)).toBe(true);
+        await cancel(reader);
+        await ended;
+        await reader.end();
+      },
+    ), { seed: 7, numRuns: 12 });
   });
 });
 
