@@ -117,6 +117,20 @@ describe('COPY FROM STDIN', () => {
     c.end();
   });
 
+  it('loads any table an INSERT can write: a filesystem csv table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'freshet-copy-fs-'));
+    try {
+      await client.query(`CREATE TABLE t_files (id INT, name STRING) WITH ('connector' = 'filesystem', 'path' = '${dir}', 'format' = 'csv')`);
+      const c = await RawClient.ready(ts.port);
+      const r = await copyIn(c, 'COPY t_files FROM STDIN WITH (FORMAT csv)', ['1,one\n2,two\n']);
+      expect(r.tag).toBe('COPY 2');
+      expect((await client.query('SELECT id, name FROM t_files ORDER BY id')).rows).toEqual([{ id: 1, name: 'one' }, { id: 2, name: 'two' }]);
+      c.end();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads random rows split across CopyData messages at any byte (text and csv)', async () => {
     await client.query('CREATE TABLE t_prop (id INT, s STRING, b BOOLEAN)');
     const c = await RawClient.ready(ts.port);

@@ -250,6 +250,26 @@ describe('robustness', () => {
     await c.waitClosed();
   });
 
+  it('holds CopyData to the message size limit too: the COPY is aborted and nothing written', async () => {
+    const c = await RawClient.ready(ts.port);
+    c.take();
+    c.send(serialize.query('COPY nums FROM STDIN'));
+    await c.waitFor('copyInResponse');
+    c.send(serialize.copyData(Buffer.from('6\tsix\n')));
+    const head = Buffer.alloc(5);
+    head[0] = 'd'.charCodeAt(0);
+    head.writeInt32BE((1 << 20) + 100, 1);
+    c.send(head);
+    await c.waitFor('error');
+    expect((c.messages.find((m) => m.name === 'error') as any).code).toBe('08P01');
+    await c.waitClosed();
+    const check = await RawClient.ready(ts.port);
+    check.send(serialize.query('SELECT COUNT(*) FROM nums'));
+    await check.waitFor('readyForQuery', 2);
+    expect((check.messages.find((m) => m.name === 'dataRow') as any).fields).toEqual(['5']);
+    check.end();
+  });
+
   it('closes a connection that sends a malformed message, and keeps serving others', async () => {
     const other = await RawClient.ready(ts.port);
     const c = await RawClient.ready(ts.port);
