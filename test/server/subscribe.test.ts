@@ -171,7 +171,7 @@ describe('SUBSCRIBE as an oracle test', () => {
         const reader = await connectClient();
         const state = new Map<string, number>();
         let wake: () => void = () => {};
-        const q = reader.query(new pg.Query({ text: `SUBSCRIBE (${query})`, rowMode: 'array' }));
+        const q = reader.query(new pg.Query({ text: `SUBSCRIBE (${query})`, rowMode: 'array' } as pg.QueryConfig));
         q.on('row', (row: unknown[]) => {
           const key = `${row[2]}|${row[3]}`;
           state.set(key, (state.get(key) ?? 0) + (row[0] === '+I' || row[0] === '+U' ? 1 : -1));

@@ -175,6 +175,11 @@ export class QueryHandler {
   close(): void {
     this.cancel();
     this.cursors.closeAll();
+    this.dropPortals();
+  }
+
+  /** Drops every portal, stopping the queries of those still open. */
+  private dropPortals(): void {
     for (const p of this.portals.values()) p.result?.stream?.cancel();
     this.portals.clear();
   }
@@ -202,8 +207,12 @@ export class QueryHandler {
       case 'H': await this.wire.flush(); return true;
       case 'S': {
         this.skipUntilSync = false;
-        this.portals.get('')?.result?.stream?.cancel();
-        this.portals.delete('');
+        // portals live until the end of their transaction: outside a block, Sync ends it
+        if (this.tx === 'I') this.dropPortals();
+        else {
+          this.portals.get('')?.result?.stream?.cancel();
+          this.portals.delete('');
+        }
         B.readyForQuery(this.wire.w, this.tx);
         await this.wire.flush();
         return true;
@@ -572,6 +581,7 @@ export class QueryHandler {
         const failed = this.tx === 'E';
         if (this.tx === 'I') this.notices(['there is no transaction in progress']);
         this.cursors.endBlock(!failed);
+        this.dropPortals();
         this.tx = 'I';
         B.commandComplete(w, failed ? 'ROLLBACK' : 'COMMIT');
         return;
@@ -579,6 +589,7 @@ export class QueryHandler {
       case 'rollback':
         if (this.tx === 'I') this.notices(['there is no transaction in progress']);
         this.cursors.endBlock(false);
+        this.dropPortals();
         this.tx = 'I';
         B.commandComplete(w, 'ROLLBACK');
         return;
@@ -600,8 +611,7 @@ export class QueryHandler {
       case 'discard':
         this.settings.reset();
         this.prepared.clear();
-        for (const p of this.portals.values()) p.result?.stream?.cancel();
-        this.portals.clear();
+        this.dropPortals();
         this.cursors.closeAll();
         this.reportChanged();
         B.commandComplete(w, 'DISCARD ALL');
