@@ -173,6 +173,28 @@ describe('extended protocol', () => {
     c.end();
   });
 
+  it('keeps a portal until the end of its transaction: Sync ends it outside a block, COMMIT inside one', async () => {
+    const c = await RawClient.ready(ts.port);
+    c.take();
+    c.send(serialize.parse({ text: 'SELECT n FROM nums' }), serialize.bind({ portal: 'q' }), serialize.execute({ portal: 'q', rows: 1 }), serialize.sync());
+    await c.waitFor('readyForQuery');
+    c.send(serialize.execute({ portal: 'q', rows: 1 }), serialize.sync());
+    await c.waitFor('readyForQuery', 2);
+    expect((c.messages.find((m) => m.name === 'error') as any).code).toBe('34000');
+    c.take();
+    c.send(serialize.query('BEGIN'));
+    await c.waitFor('readyForQuery');
+    c.send(serialize.parse({ text: 'SELECT n FROM nums' }), serialize.bind({ portal: 'q' }), serialize.execute({ portal: 'q', rows: 1 }), serialize.sync());
+    await c.waitFor('readyForQuery', 2);
+    c.send(serialize.execute({ portal: 'q', rows: 1 }), serialize.sync());
+    await c.waitFor('readyForQuery', 3);
+    expect(c.names().filter((n) => n === 'dataRow')).toHaveLength(2);
+    c.send(serialize.query('COMMIT'), serialize.execute({ portal: 'q', rows: 1 }), serialize.sync());
+    await c.waitFor('readyForQuery', 5);
+    expect((c.messages.find((m) => m.name === 'error') as any).code).toBe('34000');
+    c.end();
+  });
+
   it('discards messages after an error until Sync', async () => {
     const c = await RawClient.ready(ts.port);
     c.take();
