@@ -174,6 +174,17 @@ describe('COPY FROM STDIN', () => {
     c.end();
   });
 
+  it('refuses NULL for a NOT NULL column, naming the line and column', async () => {
+    await client.query('CREATE TABLE t_nn (id INT NOT NULL, v STRING, PRIMARY KEY (id) NOT ENFORCED)');
+    const c = await RawClient.ready(ts.port);
+    const r = await copyIn(c, 'COPY t_nn FROM STDIN', ['1\ta\n\\N\tb\n']);
+    expect([r.error.code, r.error.message]).toEqual(['22004', 'COPY t_nn, line 2, column id: the column is NOT NULL but the value is NULL']);
+    const missing = await copyIn(c, 'COPY t_nn (v) FROM STDIN', []);
+    expect([missing.started, missing.error.code]).toEqual([false, '22004']);
+    expect((await client.query('SELECT COUNT(*) AS n FROM t_nn')).rows[0].n).toBe('0');
+    c.end();
+  });
+
   it('says which line has too many or too few fields (22P04) and what is unterminated', async () => {
     await client.query('CREATE TABLE t_shape (a INT, b STRING)');
     const c = await RawClient.ready(ts.port);

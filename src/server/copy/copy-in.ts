@@ -27,9 +27,13 @@ export class CopyRowBuilder implements FieldSink {
   private readonly full: Batch[] = [];
   private readonly batchSize: number;
 
-  constructor(fields: readonly Field[], table: string, timeZone: string, batchSize = BATCH_SIZE) {
+  private readonly nullText: string;
+
+  /** `fields`: the columns copied into, as the table has them (NOT NULL ones are checked here, with the line). */
+  constructor(fields: readonly Field[], table: string, timeZone: string, nullText: string, batchSize = BATCH_SIZE) {
     this.fields = fields;
     this.table = table;
+    this.nullText = nullText;
     this.batchSize = batchSize;
     this.convert = fields.map((f) => converter(f.type, timeZone));
     this.builders = this.newBuilders();
@@ -47,6 +51,12 @@ export class CopyRowBuilder implements FieldSink {
     }
     this.filled = column + 1;
     if (text === null) {
+      const f = this.fields[column]!;
+      if (!f.type.nullable) {
+        throw new FreshetError(SqlState.nullValueNotAllowed, `COPY ${this.table}, line ${line}, column ${f.name}: the column is NOT NULL but the value is NULL`, {
+          hint: `Give the column a value, or check the NULL marker (${JSON.stringify(this.nullText)}).`,
+        });
+      }
       this.builders[column]!.appendNull();
       return;
     }

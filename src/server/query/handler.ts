@@ -473,7 +473,7 @@ export class QueryHandler {
     this.copying = src;
     B.copyResponse(this.wire.w, 'G', fields.length);
     await this.wire.flush();
-    const rows = new CopyRowBuilder(fields, table, this.session.options.timeZone());
+    const rows = new CopyRowBuilder(fields, table, this.session.options.timeZone(), format.nullText);
     const decoder = new CopyDecoder(format);
     const sink = headerSkipping(format, fields, rows, table);
     const abort = async (e: unknown): Promise<never> => {

@@ -50,7 +50,7 @@ export async function executeStatementSet(session: Session, ctx: StatementContex
 /** Where the rows of COPY .. FROM come from: a source made for the target's columns, and word that the statement is valid. */
 export interface CopyInput {
   open(fields: Field[]): ScanSource;
-  /** The statement bound: the columns it reads, before any row is asked for. */
+  /** The statement bound: the columns it fills, as the table has them, before any row is asked for. */
   bound(fields: Field[]): Promise<void> | void;
 }
 
@@ -61,9 +61,9 @@ export interface CopyInput {
 export async function executeCopyFrom(session: Session, ctx: StatementContext, st: CopyStatement, input: CopyInput): Promise<OkResult> {
   if (st.source.kind !== 'table') throw new Error('COPY FROM needs a table');
   const b = session.binder(ctx, 'batch');
-  const { plan, fields } = bindInsertFromSource(b, st.source.table, st.source.columns, st.loc, (f) => input.open(f));
+  const { plan, targetFields } = bindInsertFromSource(b, st.source.table, st.source.columns, st.loc, (f) => input.open(f));
   const physical = toPhysical(optimize(plan, { timeZone: ctx.timeZone }));
-  await input.bound(fields);
+  await input.bound(targetFields);
   const r = await runPhysical(session, ctx, physical);
   const n = r.written[0] ?? 0;
   const target = plan.kind === 'sink' ? plan.tableName : '';

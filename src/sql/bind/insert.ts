@@ -33,14 +33,15 @@ export function bindInsert(b: Binder, st: A.InsertStatement): LogicalPlan {
 /**
  * An INSERT whose rows come from `source` rather than a query (COPY .. FROM STDIN): the source is made
  * for the target's columns (those listed, or all), with their types, nullable, so its values need no
- * cast; NOT NULL columns are still enforced per value.
+ * cast; NOT NULL columns are still enforced per value. `targetFields`: those columns as the table has
+ * them (with NOT NULL).
  */
-export function bindInsertFromSource(b: Binder, table: A.QualifiedName, columns: A.Identifier[] | undefined, loc: A.Loc, makeSource: (fields: Field[]) => ScanSource): { plan: LogicalPlan; fields: Field[] } {
+export function bindInsertFromSource(b: Binder, table: A.QualifiedName, columns: A.Identifier[] | undefined, loc: A.Loc, makeSource: (fields: Field[]) => ScanSource): { plan: LogicalPlan; targetFields: Field[] } {
   const target = insertTarget(b, table, [], [], columns, loc);
-  const fields = target.targets.map((i) => ({ name: target.fields[i]!.name, type: nullable(target.fields[i]!.type) }));
-  const source = makeSource(fields);
+  const targetFields = target.targets.map((i) => target.fields[i]!);
+  const source = makeSource(targetFields.map((f) => ({ name: f.name, type: nullable(f.type) })));
   const plan = L.scan(plainName(target.id), source);
-  return { plan: insertRows(b, target, { plan, names: fields.map((f) => f.name) }, loc, false), fields };
+  return { plan: insertRows(b, target, { plan, names: targetFields.map((f) => f.name) }, loc, false), targetFields };
 }
 
 interface InsertTarget {
