@@ -59,6 +59,12 @@ export interface ScanContext {
    * read in full (`snapshot`) or to a change committed after it. SUBSCRIBE shows it with every change.
    */
   reportCommit?(commit: SourceCommit): void;
+  /**
+   * A streaming read of committed versions has handed on everything committed so far and waits for the
+   * next commit: `time` is the commit time of the last version it read. Whatever it yields later was
+   * committed after that (SUBSCRIBE .. WITH (progress) tells its reader so).
+   */
+  reportCaughtUp?(time: number): void;
 }
 
 export interface SourceCommit {

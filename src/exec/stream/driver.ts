@@ -69,6 +69,8 @@ export interface StreamRunOptions {
    * stems from that commit.
    */
   onSourceBatch?: (commit: SourceCommit | undefined) => void;
+  /** Called when source `id` (one of StreamJob.sourceIds) has read every commit so far (ScanContext.reportCaughtUp). */
+  onSourceCaughtUp?: (id: number, time: number) => void;
 }
 
 /** What SHOW JOBS tells about a job's checkpoints. */
@@ -192,6 +194,16 @@ export class StreamJob {
   /** A source hands a batch to the operators (see StreamRunOptions.onSourceBatch). */
   sourceBatch(commit: SourceCommit | undefined): void {
     this.opts.onSourceBatch?.(commit);
+  }
+
+  /** A source has read every commit so far (see StreamRunOptions.onSourceCaughtUp). */
+  sourceCaughtUp(id: number, time: number): void {
+    this.opts.onSourceCaughtUp?.(id, time);
+  }
+
+  /** The ids of the job's sources, once started. */
+  get sourceIds(): number[] {
+    return this.runners.map((r) => r.id);
   }
 
   /** Adds a wait to run after each batch (backpressure from a result consumer). */
@@ -602,6 +614,7 @@ export class StreamSourceRunner implements SourceRunner {
       restoredPosition: this.restored?.source,
       reportPosition: (p: unknown) => { this.reported = p; },
       reportCommit: (c: SourceCommit) => { this.commit = c; },
+      reportCaughtUp: (time: number) => this.job.sourceCaughtUp(this.id, time),
     };
     let iterator: AsyncIterator<Batch> | null = null;
     let ended = false;

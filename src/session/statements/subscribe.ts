@@ -9,9 +9,10 @@
  * - snapshot = false leaves out what the starting snapshot yields: the job still reads it (an aggregate
  *   or a join needs the state it builds), but only changes made by later commits are shown, so the
  *   first update of an aggregate shows as -U of the value before and +U of the new one.
- * - progress = true adds a `progressed` column and, whenever the commit time moves on, a row with only
- *   `commit_time` set and `progressed` true before the first change of that commit: every change of
- *   earlier commits has been sent.
+ * - progress = true adds a `progressed` column and rows with only `commit_time` set and `progressed`
+ *   true, meaning every change committed before that time has been sent: one before the first change
+ *   of a newer commit, and one whenever every source of the query has read all that is committed
+ *   (table-store reads say so when they wait for the next commit), at the last commit's time + 1 ms.
  *
  * Sources that do not tell which commit a batch comes from (datagen, files) get the time the change
  * was emitted, and nothing of theirs counts as the starting snapshot.
@@ -71,7 +72,14 @@ export async function executeSubscribe(session: Session, ctx: StatementContext, 
   const types = q.plan.schema.map((f) => f.type);
   const sp = planStreaming(q.plan, ctx);
   let current: SourceCommit | undefined;
-  const job = new StreamJob(sp.plan, { ...streamRunOptions(session, ctx, sp), onSourceBatch: (c) => { current = c; } });
+  // per source: every change committed before this time has been read (it caught up with its table)
+  const frontiers = new Map<number, number>();
+  const caughtUp = (id: number, time: number): void => {
+    frontiers.set(id, time + 1);
+    const ids = job.sourceIds;
+    if (ids.every((i) => frontiers.has(i))) output.progress(Math.min(...ids.map((i) => frontiers.get(i)!)));
+  };
+  const job: StreamJob = new StreamJob(sp.plan, { ...streamRunOptions(session, ctx, sp), onSourceBatch: (c) => { current = c; }, onSourceCaughtUp: caughtUp });
   const columns = subscriptionColumns(q.names, types, options.progress);
   const queue = new ResultQueue(columns.map((c) => c.type));
   const output = new SubscriptionOutput(queue, types, options, session.engine.clock, () => current);
@@ -141,6 +149,13 @@ class SubscriptionOutput implements Operator {
     if (this.options.progress) columns.push(constantColumn(T.boolean(), false, n));
     columns.push(...batch.columns);
     this.queue.push({ columns, length: n, kinds: null });
+  }
+
+  /** Every change committed before `time` has been sent (all sources caught up): a progress row, if asked for. */
+  progress(time: number): void {
+    if (!this.options.progress || time <= this.lastTime) return;
+    this.queue.push(this.progressRow(time));
+    this.lastTime = time;
   }
 
   private progressRow(time: number): Batch {
