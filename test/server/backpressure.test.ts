@@ -104,7 +104,6 @@ describe('a client that does not read', () => {
       expect(stat.rows).toBeLessThan(60_000);
       expect(session()!.waitingForClient).toBe(true);
       const pulled = stat.rows;
-      if (process.env['SHOW_PULLED']) console.log(table, 'pulled', pulled, 'buffered', session()!.outputBuffered);
       await letItRun();
       expect(stat.rows - pulled).toBeLessThanOrEqual(16 * BATCH + 1024);
       expect(session()!.outputBuffered).toBeLessThan(2 << 20);
