@@ -386,10 +386,7 @@ export class QueryHandler {
     const res = await this.active(() => openQuery(this.session, st, sql, this.hooks));
     if (res.kind === 'rows') return arrayStream(this.named(res.columns, sql), res.rows, res.command, res.warnings);
     const stream = new ResultRowStream(res, st.kind === 'subscribe');
-    if (st.kind === 'queryStatement') {
-      const columns = this.named(stream.columns, sql);
-      if (columns !== stream.columns) (stream as { columns: ResultColumn[] }).columns = columns;
-    }
+    if (st.kind === 'queryStatement') stream.columns = this.named(stream.columns, sql);
     return stream;
   }
 
@@ -798,10 +795,7 @@ export class QueryHandler {
       out = await attempt(true);
     }
     this.reportChanged();
-    if (out.stream && out.stream.command === 'SELECT') {
-      const columns = this.named(out.stream.columns, p);
-      if (columns !== out.stream.columns) (out.stream as { columns: ResultColumn[] }).columns = columns;
-    }
+    if (out.stream && out.stream.command === 'SELECT') out.stream.columns = this.named(out.stream.columns, p);
     portal.result = out;
   }
 

@@ -11,7 +11,8 @@
 import type { ResultColumn, StreamResult } from '../../session/result.ts';
 
 export interface RowStream {
-  readonly columns: ResultColumn[];
+  /** The result's columns; the connection may rename them (catalog queries get Postgres' names). */
+  columns: ResultColumn[];
   /** What the command tag starts with: SELECT, SUBSCRIBE, FETCH, SHOW, ... */
   readonly command: string;
   /** Notices to send once the rows are through. */
@@ -48,7 +49,7 @@ const IDLE = Symbol('idle');
 
 /** The rows of a query result that only grows (StreamResult with inserts only: a batch query, a SUBSCRIBE). */
 export class ResultRowStream implements RowStream {
-  readonly columns: ResultColumn[];
+  columns: ResultColumn[];
   readonly command: string;
   readonly continuous: boolean;
   private readonly result: StreamResult;
