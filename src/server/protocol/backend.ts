@@ -54,7 +54,7 @@ export function copyResponse(w: MessageWriter, code: 'G' | 'H', columns: number)
 
 /** One CopyData message. */
 export function copyData(w: MessageWriter, text: string): void {
-  w.begin(c('d')).bytes(Buffer.from(text, 'utf8')).end();
+  w.begin(c('d')).utf8(text).end();
 }
 
 export function parameterDescription(w: MessageWriter, oids: readonly number[]): void {
