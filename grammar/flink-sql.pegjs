@@ -72,6 +72,7 @@ Statement
   / ResetStatement
   / StopJobStatement
   / CallStatement
+  / &{ return PG; } s:PgWireStatement { return s; }
 
 // ------------------------------------------------------------------ queries
 
@@ -664,7 +665,15 @@ StringLiteralText "string"
 
 StringPiece
   = [eE] "'" chars:EscapedChar* "'" { return chars.join(''); }
+  / &{ return PG; } s:DollarQuoted { return s; }
   / "'" chars:("''" { return "'"; } / [^'])* "'" { return chars.join(''); }
+
+// Postgres' dollar quoting: $$text$$ or $tag$text$tag$, nothing escaped inside
+DollarQuoted
+  = open:DollarTag body:$(!(t:DollarTag &{ return t === open; }) .)* close:DollarTag &{ return close === open; } { return body; }
+
+DollarTag
+  = $("$" ([A-Za-z_\u00C0-\uFFFF] [A-Za-z0-9_\u00C0-\uFFFF]*)? "$")
 
 EscapedChar
   = "\\" c:. {
@@ -1063,6 +1072,99 @@ CallArg
     }
   / Expression
 
+// ------------------------------------------------------------------ Postgres wire statements
+
+// COPY, cursors (DECLARE, FETCH, MOVE, CLOSE) and SUBSCRIBE exist only in the Postgres dialect. The wire
+// server runs COPY and the cursor statements itself (they need the connection); SUBSCRIBE is a continuous
+// query the session runs. Their option lists take Postgres' shape: `(name [=] [value], ...)`.
+PgWireStatement
+  = CopyStatement
+  / DeclareCursorStatement
+  / FetchStatement
+  / CloseCursorStatement
+  / SubscribeStatement
+
+CopyStatement
+  = COPY _ src:CopySource _ dir:(FROM / TO) __ ep:CopyEndpoint opts:CopyOptions {
+      return { kind: 'copy', source: src, direction: dir === 'FROM' ? 'from' : 'to', endpoint: ep, options: opts, loc: L() };
+    }
+
+CopySource
+  = "(" _ s:(SubscribeStatement / QueryStatement) _ ")" { return { kind: 'query', statement: s }; }
+  / n:QualifiedName cols:(_ c:ParenIdentList { return c; })? { return { kind: 'table', table: n, columns: cols ?? undefined }; }
+
+CopyEndpoint
+  = STDIN { return { kind: 'stdin', loc: L() }; }
+  / STDOUT { return { kind: 'stdout', loc: L() }; }
+  / PROGRAM _ s:StringLiteralText { return { kind: 'program', path: s, loc: L() }; }
+  / s:StringLiteralText { return { kind: 'file', path: s, loc: L() }; }
+
+// `WITH (FORMAT csv, HEADER)`, or the older `[WITH] CSV HEADER DELIMITER AS ';'` that psql users type
+CopyOptions
+  = (__ WITH)? _ list:PgOptionList { return list; }
+  / (__ WITH)? items:(__ o:LegacyCopyOption { return o; })* { return items; }
+
+LegacyCopyOption
+  = w:RawWord v:((__ AS)? _ s:StringLiteralText { return s; })? {
+      const name = w.toLowerCase();
+      if (name === 'csv' || name === 'binary') return { name: 'format', value: name, loc: L() };
+      return { name, value: v ?? undefined, loc: L() };
+    }
+
+PgOptionList
+  = "(" _ head:PgOption tail:(_ "," _ o:PgOption { return o; })* _ ")" { return [head, ...tail]; }
+
+PgOption
+  = name:RawWord v:((_ "=" _ / __) x:PgOptionValue { return x; })? { return { name: name.toLowerCase(), value: v ?? undefined, loc: L() }; }
+
+PgOptionValue
+  = StringLiteralText
+  / $([+-]? [0-9]+ ("." [0-9]+)?)
+  / RawWord
+
+DeclareCursorStatement
+  = DECLARE __ name:Identifier flags:(__ f:(BINARY / INSENSITIVE / ASENSITIVE / NO __ SCROLL { return 'NO SCROLL'; } / SCROLL) { return f; })* __ CURSOR
+    hold:(__ h:(WITH / WITHOUT) __ HOLD { return h; })? __ FOR __ s:(SubscribeStatement / QueryStatement) {
+      return { kind: 'declareCursor', name, binary: flags.includes('BINARY'), scroll: flags.includes('SCROLL'), hold: hold === 'WITH', statement: s, loc: L() };
+    }
+
+FetchStatement
+  = cmd:(FETCH / MOVE) dir:(__ d:FetchDirection { return d; })? (__ (FROM / IN))? __ name:Identifier opts:(__ WITH _ o:PgOptionList { return o; })? {
+      return { kind: 'fetch', move: cmd === 'MOVE', direction: dir ?? { kind: 'forward', count: 1 }, cursor: name, options: opts ?? [], loc: L() };
+    }
+
+FetchDirection
+  = NEXT { return { kind: 'forward', count: 1 }; }
+  / PRIOR { return { kind: 'backward', count: 1 }; }
+  / FIRST { return { kind: 'absolute', position: 1 }; }
+  / LAST { return { kind: 'last' }; }
+  / ABSOLUTE __ n:FetchCount { return { kind: 'absolute', position: n }; }
+  / RELATIVE __ n:FetchCount { return { kind: 'relative', offset: n }; }
+  / FORWARD __ ALL { return { kind: 'forward', count: 'all' }; }
+  / FORWARD __ n:FetchCount { return { kind: 'forward', count: n }; }
+  / FORWARD { return { kind: 'forward', count: 1 }; }
+  / BACKWARD __ ALL { return { kind: 'backward', count: 'all' }; }
+  / BACKWARD __ n:FetchCount { return { kind: 'backward', count: n }; }
+  / BACKWARD { return { kind: 'backward', count: 1 }; }
+  / ALL { return { kind: 'forward', count: 'all' }; }
+  / n:FetchCount { return n < 0 ? { kind: 'backward', count: -n } : { kind: 'forward', count: n }; }
+
+FetchCount "number"
+  = n:$([+-]? [0-9]+) !IdentPart { return Number(n); }
+
+CloseCursorStatement
+  = CLOSE __ ALL { return { kind: 'closeCursor', loc: L() }; }
+  / CLOSE __ name:Identifier { return { kind: 'closeCursor', cursor: name, loc: L() }; }
+
+SubscribeStatement
+  = SUBSCRIBE (__ TO &(_ ("(" / IdentStart / "\"" / "`")))? _ t:SubscribeTarget opts:(__ WITH _ o:PgOptionList { return o; })? {
+      return { kind: 'subscribe', target: t, options: opts ?? [], loc: L() };
+    }
+
+SubscribeTarget
+  = "(" _ q:Query _ ")" { return { kind: 'query', query: q, loc: L() }; }
+  / n:QualifiedName { return { kind: 'table', name: n, loc: L() }; }
+
 // ------------------------------------------------------------------ whitespace and comments
 
 _ "whitespace"
@@ -1339,3 +1441,25 @@ WITHOUT = "WITHOUT"i KW_END { return 'WITHOUT'; }
 YEAR = "YEAR"i KW_END { return 'YEAR'; }
 YEARS = "YEARS"i KW_END { return 'YEARS'; }
 ZONE = "ZONE"i KW_END { return 'ZONE'; }
+
+// keywords of the Postgres wire statements
+ABSOLUTE = "ABSOLUTE"i KW_END { return 'ABSOLUTE'; }
+ASENSITIVE = "ASENSITIVE"i KW_END { return 'ASENSITIVE'; }
+BACKWARD = "BACKWARD"i KW_END { return 'BACKWARD'; }
+BINARY = "BINARY"i KW_END { return 'BINARY'; }
+CLOSE = "CLOSE"i KW_END { return 'CLOSE'; }
+COPY = "COPY"i KW_END { return 'COPY'; }
+CURSOR = "CURSOR"i KW_END { return 'CURSOR'; }
+DECLARE = "DECLARE"i KW_END { return 'DECLARE'; }
+FORWARD = "FORWARD"i KW_END { return 'FORWARD'; }
+HOLD = "HOLD"i KW_END { return 'HOLD'; }
+INSENSITIVE = "INSENSITIVE"i KW_END { return 'INSENSITIVE'; }
+MOVE = "MOVE"i KW_END { return 'MOVE'; }
+NO = "NO"i KW_END { return 'NO'; }
+PRIOR = "PRIOR"i KW_END { return 'PRIOR'; }
+PROGRAM = "PROGRAM"i KW_END { return 'PROGRAM'; }
+RELATIVE = "RELATIVE"i KW_END { return 'RELATIVE'; }
+SCROLL = "SCROLL"i KW_END { return 'SCROLL'; }
+STDIN = "STDIN"i KW_END { return 'STDIN'; }
+STDOUT = "STDOUT"i KW_END { return 'STDOUT'; }
+SUBSCRIBE = "SUBSCRIBE"i KW_END { return 'SUBSCRIBE'; }

@@ -12,7 +12,17 @@ export interface ClientArgs {
   warehouse: string;
   /** Session options from -D, in the order given (a later one wins). */
   config: Record<string, string>;
+  /** Also serve the engine over the Postgres protocol on this port of 127.0.0.1 (--serve, FRESHET_SERVE). */
+  serve?: number;
   help: boolean;
+}
+
+/** The port `--serve` uses when none is given. */
+export const DEFAULT_SERVE_PORT = 5433;
+
+function servePort(text: string, from: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`${from} needs a port number (0-65535), got '${text}'`);
+  return Number(text);
 }
 
 /** A problem with the command line; the client answers with usage help and exit status 2. */
@@ -30,13 +40,25 @@ const WITH_VALUE: Record<string, 'file' | 'execute' | 'warehouse' | 'define'> = 
   '-D': 'define', '--define': 'define',
 };
 
-export function parseArgs(args: readonly string[]): ClientArgs {
+/**
+ * `env` is where FRESHET_SERVE comes from (`FRESHET_SERVE=5433 npm start`); `--serve` wins over it.
+ */
+export function parseArgs(args: readonly string[], env: Record<string, string | undefined> = {}): ClientArgs {
   const out: ClientArgs = { warehouse: './warehouse', config: {}, help: false };
   let warehouseGiven = false;
+  const fromEnv = env['FRESHET_SERVE'];
+  if (fromEnv !== undefined && fromEnv !== '') out.serve = servePort(fromEnv, 'FRESHET_SERVE');
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '-h' || arg === '--help') {
       out.help = true;
+      continue;
+    }
+    // --serve, --serve PORT, --serve=PORT: the port is optional, so only a number after it is taken
+    if (arg === '--serve' || arg.startsWith('--serve=')) {
+      if (arg.startsWith('--serve=')) out.serve = servePort(arg.slice('--serve='.length), '--serve');
+      else if (i + 1 < args.length && /^\d+$/.test(args[i + 1]!)) out.serve = servePort(args[++i]!, '--serve');
+      else out.serve = DEFAULT_SERVE_PORT;
       continue;
     }
     let name = arg;

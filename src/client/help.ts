@@ -15,6 +15,8 @@ Options:
   -e, --execute "<sql>;"     run the given statements and exit
   --warehouse <dir>          warehouse directory (default ./warehouse; created if missing)
   -D <key>=<value>           set a session option, as SET 'key' = 'value'; (repeatable)
+  --serve [port]             also serve the engine over the Postgres protocol on 127.0.0.1
+                             (default port 5433; or set FRESHET_SERVE=port), for psql and other clients
   -h, --help                 this text
 
 Exit status: 0 when every statement succeeded, 1 when one failed, 2 for bad options,

@@ -16,6 +16,8 @@ import { runScript, runStream } from './script.ts';
 import { runRepl } from './repl.ts';
 import { HistoryFile } from './history.ts';
 import { rawKeys } from './keys.ts';
+import type { PgServer } from '../server/server.ts';
+import { version } from '../cli/version.ts';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -91,7 +93,7 @@ async function* stdinText(): AsyncIterable<string> {
 export async function runSqlClient(argv: string[]): Promise<number> {
   let args: ClientArgs;
   try {
-    args = parseArgs(argv);
+    args = parseArgs(argv, process.env);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     process.stderr.write(`freshet sql-client: ${e.message}\nRun 'freshet sql-client --help' for the options.\n`);
@@ -131,7 +133,16 @@ export async function runSqlClient(argv: string[]): Promise<number> {
   }
   const engine = await Engine.open({ warehouse });
   const output = interactive ? terminalOutput() : scriptOutput();
+  let server: PgServer | undefined;
   try {
+    if (args.serve !== undefined) {
+      try {
+        server = await serve(engine, warehouse, args.serve, output);
+      } catch (e) {
+        process.stderr.write(`freshet sql-client: cannot serve on 127.0.0.1:${args.serve}: ${(e as Error).message}\n`);
+        return EXIT_FAILED;
+      }
+    }
     for (const w of defined.warnings) output.err(`[WARNING] ${w}\n`);
     const runner = new StatementRunner(engine.createSession(defined.config), output);
     // -e and -f leave standard input free; on a terminal it gives the live table its q key.
@@ -159,9 +170,26 @@ export async function runSqlClient(argv: string[]): Promise<number> {
       process.off('SIGINT', onSigint);
     }
   } finally {
+    await server?.close();
     await waitForJobs(engine, output);
     await engine.close();
   }
+}
+
+/**
+ * `--serve`: the Postgres wire server on the client's own engine, so psql or an application sees the
+ * same tables and jobs as the REPL (one process, one warehouse, no second engine to keep in step).
+ * Loopback only, trust authentication: for anything else run `freshet server`.
+ */
+async function serve(engine: Engine, warehouse: string, port: number, output: ClientOutput): Promise<PgServer> {
+  // loaded only when asked for, so that the client alone starts fast
+  const { PgServer } = await import('../server/server.ts');
+  const { applyConfigObject, defaultConfig } = await import('../server/config.ts');
+  const config = applyConfigObject(defaultConfig(), { host: '127.0.0.1', port, warehouse });
+  const server = new PgServer(engine, config, version());
+  const actual = await server.listen();
+  output.err(`[INFO] Postgres wire server on 127.0.0.1:${actual} for this engine (psql -h 127.0.0.1 -p ${actual} -d freshet)\n`);
+  return server;
 }
 
 /**

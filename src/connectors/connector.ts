@@ -53,6 +53,25 @@ export interface ScanContext {
    * records the position of the last batch the job took in.
    */
   reportPosition?(position: unknown): void;
+  /**
+   * Sources that read committed versions of a table (table-store) call it before each yield in a
+   * streaming read: the commit the batch comes from, and whether it belongs to the starting snapshot
+   * read in full (`snapshot`) or to a change committed after it. SUBSCRIBE shows it with every change.
+   */
+  reportCommit?(commit: SourceCommit): void;
+  /**
+   * A streaming read of committed versions has handed on everything committed so far and waits for the
+   * next commit: `time` is the commit time of the last version it read. Whatever it yields later was
+   * committed after that (SUBSCRIBE .. WITH (progress) tells its reader so).
+   */
+  reportCaughtUp?(time: number): void;
+}
+
+export interface SourceCommit {
+  /** When the commit was made (epoch milliseconds). */
+  time: number;
+  /** Part of the starting snapshot, read in full (true), or a change committed later (false). */
+  snapshot: boolean;
 }
 
 export interface ScanSource {

@@ -10,7 +10,7 @@ import { sinksOf } from './physical-plan.ts';
 import type { ExecContext } from './operator.ts';
 import { buildPipeline } from './build.ts';
 import { CollectOperator } from './operators/sink.ts';
-import { into } from './operator.ts';
+import { into, type Operator } from './operator.ts';
 import type { CompileEnv } from './expr/compile.ts';
 import type { SinkWriter } from '../connectors/connector.ts';
 import { FreshetError, SqlState } from '../util/errors.ts';
@@ -24,6 +24,11 @@ export interface RunOptions {
   maxBufferedRows?: number;
   /** Checked between batches; when it returns true the run stops with 57014. */
   cancelled?: () => boolean;
+  /**
+   * Receives the result batches as they are produced instead of collecting them (RunResult.batches stays
+   * empty). The run awaits `wait()` after each source batch, so a consumer that is behind holds it back.
+   */
+  output?: { operator: Operator; wait(): Promise<void> | void };
 }
 
 export interface RunResult {
@@ -77,6 +82,7 @@ export async function runBatch(plan: PhysicalPlan, opts: RunOptions): Promise<Ru
         deferred = [];
         await Promise.all(d);
       }
+      await opts.output?.wait();
     },
   };
 
@@ -88,7 +94,7 @@ export async function runBatch(plan: PhysicalPlan, opts: RunOptions): Promise<Ru
       writers.push(await s.target.open({ overwrite: s.overwrite, staticPartition: s.staticPartition }, { timeZone: opts.env.timeZone, commitUser }));
     }
     const collector = new CollectOperator();
-    const pipeline = buildPipeline(plan, into(collector, 0), { ctx, hooks, writers });
+    const pipeline = buildPipeline(plan, into(opts.output?.operator ?? collector, 0), { ctx, hooks, writers });
     for (const src of pipeline.sources) await src.run();
     await hooks.drain();
     const written: number[] = [];

@@ -65,6 +65,8 @@ export class Connection implements Wire {
   private handler?: QueryHandler;
   private idleTimer?: NodeJS.Timeout;
   private drainWaiters: Array<() => void> = [];
+  /** A statement waiting for the client's next message (COPY FROM STDIN reads its data this way). */
+  private frameWaiter: ((f: Frame | null | 'interrupted') => void) | null = null;
   /** Resolves when the connection has closed and its session is released. */
   readonly closed: Promise<void>;
   private resolveClosed!: () => void;
@@ -106,8 +108,39 @@ export class Connection implements Wire {
       this.paused = true;
       this.socket.pause();
     }
+    if (this.frameWaiter !== null && this.queue.length > 0) {
+      const w = this.frameWaiter;
+      this.frameWaiter = null;
+      w(this.takeFrame());
+    }
     void this.pump();
   };
+
+  private takeFrame(): Frame {
+    const f = this.queue.shift()!;
+    if (this.paused && this.queue.length < MAX_QUEUED / 2) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    return f;
+  }
+
+  /**
+   * The client's next message, for a statement that reads several (COPY FROM STDIN); null once the
+   * connection is gone, 'interrupted' when the statement was cancelled while waiting.
+   */
+  nextFrame(): Promise<Frame | null | 'interrupted'> {
+    if (this.phase === 'closed') return Promise.resolve(null);
+    if (this.queue.length > 0) return Promise.resolve(this.takeFrame());
+    return new Promise((resolve) => { this.frameWaiter = resolve; });
+  }
+
+  /** Ends a wait in nextFrame (the statement waiting was cancelled). */
+  interruptFrameWait(): void {
+    const w = this.frameWaiter;
+    this.frameWaiter = null;
+    w?.('interrupted');
+  }
 
   private readonly onDrain = (): void => {
     const waiters = this.drainWaiters;
@@ -120,11 +153,7 @@ export class Connection implements Wire {
     this.processing = true;
     try {
       while (this.queue.length > 0 && this.phase !== 'closed') {
-        const f = this.queue.shift()!;
-        if (this.paused && this.queue.length < MAX_QUEUED / 2) {
-          this.paused = false;
-          this.socket.resume();
-        }
+        const f = this.takeFrame();
         const keepOpen = await this.dispatch(f);
         if (!keepOpen) {
           await this.flush();
@@ -360,6 +389,20 @@ export class Connection implements Wire {
     this.idleTimer = undefined;
   }
 
+  /** Bytes encoded for the client and not yet taken by the network: bounded by backpressure. */
+  get outputBuffered(): number {
+    return this.socket.writableLength + this.w.length;
+  }
+
+  /** Whether the session is waiting for the client to read what was sent (its statement is paused). */
+  get waitingForClient(): boolean {
+    return this.drainWaiters.length > 0;
+  }
+
+  get userName(): string {
+    return this.user;
+  }
+
   /** Cancels the running statement (CancelRequest with this connection's key). */
   cancelRunning(): void {
     this.handler?.cancel();
@@ -397,7 +440,10 @@ export class Connection implements Wire {
     this.phase = 'closed';
     this.clearIdle();
     this.onDrain();
-    this.handler?.cancel();
+    const w = this.frameWaiter;
+    this.frameWaiter = null;
+    w?.(null);
+    this.handler?.close();
     if (this.session) this.ctx.engine.releaseSession(this.session);
     this.ctx.unregister(this);
     // give a half-closed socket a moment to flush, then make sure it is gone

@@ -74,6 +74,14 @@ export class PgServer {
     return this.connections.size;
   }
 
+  /**
+   * The connected sessions: who, how many bytes wait to be sent to each, and whether a session's
+   * statement is paused because its client does not read (for monitoring backpressure).
+   */
+  sessions(): Array<{ pid: number; user: string; outputBuffered: number; waitingForClient: boolean }> {
+    return [...this.connections.values()].map((c) => ({ pid: c.pid, user: c.userName, outputBuffered: c.outputBuffered, waitingForClient: c.waitingForClient }));
+  }
+
   /** Stops accepting, ends every connection (running statements are cancelled). The engine stays open. */
   close(): Promise<void> {
     this.closing ??= (async () => {

@@ -10,11 +10,11 @@ import { Binder } from '../sql/bind/binder.ts';
 import { CatalogManager } from '../catalog/catalog-manager.ts';
 import { FreshetError, SqlState, isStackOverflow, tooComplex } from '../util/errors.ts';
 import { SessionOptions } from './options.ts';
-import type { StatementResult } from './result.ts';
+import type { OkResult, StatementResult, StreamResult } from './result.ts';
 import { ok } from './result.ts';
 import type { Engine } from './engine.ts';
-import { executeQuery } from './statements/query.ts';
-import { executeInsert, executeStatementSet } from './statements/insert.ts';
+import { executeQuery, startBatchQuery } from './statements/query.ts';
+import { executeCopyFrom, executeInsert, executeStatementSet, type CopyInput } from './statements/insert.ts';
 import { executeExplain } from './statements/explain.ts';
 import { alterTable, createCatalog, createDatabase, createTable, createView, drop, use } from './statements/ddl.ts';
 import { createFunction } from './statements/functions.ts';
@@ -22,9 +22,17 @@ import { describe, describeExtended, show } from './statements/show.ts';
 import { executeCall } from './statements/call.ts';
 import { alterMaterializedTable, createMaterializedTable } from './statements/materialized.ts';
 import { T, notNull } from '../types/data-type.ts';
-import type { StreamJob } from '../exec/stream/driver.ts';
 import type { CatalogTable, ObjectIdentifier } from '../catalog/objects.ts';
 import { START_SNAPSHOTS_OPTION, startSnapshotScans } from './materialized/start-snapshots.ts';
+import { executeSubscribe } from './statements/subscribe.ts';
+
+/** Something running past its statement that Session.cancel() stops: a streaming job, a batch query being read. */
+export interface Cancellable {
+  cancel(): void;
+  readonly done: Promise<unknown>;
+}
+
+const WIRE_ONLY = { copy: 'COPY', declareCursor: 'DECLARE', fetch: 'FETCH / MOVE', closeCursor: 'CLOSE' } as const;
 
 /** Per-statement facts: its text (for error positions), start time, session time zone. */
 export interface StatementContext {
@@ -46,7 +54,7 @@ export class Session {
   readonly options: SessionOptions;
   readonly catalogs: CatalogManager;
   private current: StatementContext | null = null;
-  private readonly running = new Set<StreamJob>();
+  private readonly running = new Set<Cancellable>();
   /**
    * The SQL dialect statements are read in: Flink SQL, or (wire sessions) Flink SQL plus the Postgres
    * syntax and catalog that clients use (see sql/bind/postgres.ts).
@@ -65,10 +73,14 @@ export class Session {
     this.catalogs = new CatalogManager(engine.catalogs, engine.defaultCatalog);
   }
 
-  binder(ctx: StatementContext): Binder {
+  /** A binder for one statement; `runtimeMode` binds it for that runtime whatever the session's is. */
+  binder(ctx: StatementContext, runtimeMode?: 'batch' | 'streaming'): Binder {
+    const options = this.options.explicit();
+    if (runtimeMode !== undefined) options.set('execution.runtime-mode', runtimeMode);
     return new Binder({
-      catalogs: this.catalogs, source: ctx.source, timeZone: ctx.timeZone, now: ctx.now, options: this.options.explicit(),
-      dialect: this.dialect, systemCatalog: this.dialect === 'postgres' ? this.systemCatalog : undefined, scanOptions: this.scanOptions ?? startSnapshotScans(this.options.explicit().get(START_SNAPSHOTS_OPTION)),
+      catalogs: this.catalogs, source: ctx.source, timeZone: ctx.timeZone, now: ctx.now, options,
+      dialect: this.dialect, systemCatalog: this.dialect === 'postgres' ? this.systemCatalog : undefined,
+      scanOptions: this.scanOptions ?? startSnapshotScans(options.get(START_SNAPSHOTS_OPTION)),
       userFunction: (parts, systemOnly) => {
         if (systemOnly && parts.length !== 1) return undefined;
         const f = this.catalogs.lookupFunction(parts);
@@ -85,8 +97,8 @@ export class Session {
     return this.options.get('execution.runtime-mode') === 'streaming';
   }
 
-  /** Remembers a streaming query's job, so that cancel() also stops it. */
-  track(job: StreamJob): void {
+  /** Remembers a query that goes on after its statement returned (a streaming job), so that cancel() also stops it. */
+  track(job: Cancellable): void {
     this.running.add(job);
     const forget = (): void => { this.running.delete(job); };
     job.done.then(forget, forget);
@@ -113,12 +125,36 @@ export class Session {
 
   /** Executes a parsed statement whose locations refer to `source`. */
   async executeParsed(st: A.Statement, source: string): Promise<StatementResult> {
+    return this.within(source, (ctx) => this.dispatch(st, ctx));
+  }
+
+  /**
+   * Starts a query whose rows are read as they are produced, never collected whole: in the batch runtime
+   * a run that pauses while its reader is behind (the result holds inserts only); in the streaming runtime
+   * the query's job. A SUBSCRIBE is always a streaming job. The caller owns the result and stops it with
+   * its cancel(): cancel() of the session does not reach it, so that a cursor held open outlives the
+   * cancellation of another statement.
+   */
+  async openQuery(st: A.QueryStatement | A.SubscribeStatement, source: string): Promise<StreamResult> {
+    return this.within(source, (ctx) => {
+      if (st.kind === 'subscribe') return executeSubscribe(this, ctx, st, false);
+      return this.streaming ? executeQuery(this, ctx, st) as Promise<StreamResult> : startBatchQuery(this, ctx, st);
+    });
+  }
+
+  /** COPY table FROM ..: rows from `input` into the table, committed as one INSERT when the input ends. */
+  async copyFrom(st: A.CopyStatement, source: string, input: CopyInput): Promise<OkResult> {
+    return this.within(source, (ctx) => executeCopyFrom(this, ctx, st, input));
+  }
+
+  /** Runs `fn` as the current statement: cancellable, with errors located in `source`. */
+  private async within<T>(source: string, fn: (ctx: StatementContext) => Promise<T>): Promise<T> {
     const ctx: StatementContext = { source, now: this.engine.clock.now(), timeZone: this.options.timeZone(), cancelled: false };
     this.current = ctx;
     this.systemCatalog?.refresh();
     try {
       await this.engine.functions.preload(this.catalogs.allFunctions());
-      return await this.dispatch(st, ctx);
+      return await fn(ctx);
     } catch (e) {
       if (isStackOverflow(e)) throw tooComplex();
       if (e instanceof FreshetError && e.position !== undefined && e.source === undefined) e.source = source;
@@ -161,6 +197,11 @@ export class Session {
         await this.engine.jobs.stop(entry.id);
         return ok('STOP JOB', `job ${entry.id} stopped; what it wrote is committed`);
       }
+      case 'subscribe': return executeSubscribe(this, ctx, st);
+      case 'copy': case 'declareCursor': case 'fetch': case 'closeCursor':
+        throw new FreshetError(SqlState.featureNotSupported, `${WIRE_ONLY[st.kind]} works only over the Postgres protocol (freshet server), where the connection carries the data and keeps the cursors`, {
+          hint: 'Connect with psql or another Postgres client to use it.',
+        });
     }
   }
 

@@ -320,7 +320,12 @@ export type Statement =
   | StatementSet
   | ExplainStatement
   | StopJob
-  | CallStatement;
+  | CallStatement
+  | CopyStatement
+  | DeclareCursor
+  | FetchStatement
+  | CloseCursor
+  | SubscribeStatement;
 
 export interface QueryStatement { kind: 'queryStatement'; query: Query; loc: Loc }
 
@@ -518,4 +523,66 @@ export interface ParsedStatement {
   text: string;
   /** Offset of `text` in the script. */
   offset: number;
+}
+
+// ---------------------------------------------------------------- Postgres wire statements
+
+/** `name [=] [value]` in a Postgres option list: COPY .. WITH (FORMAT csv), SUBSCRIBE .. WITH (snapshot = false). */
+export interface PgOption {
+  /** Lower-cased. */
+  name: string;
+  /** As written (strings unquoted); undefined when only the name is given (`HEADER`). */
+  value?: string;
+  loc: Loc;
+}
+
+/** COPY table [(cols)] FROM STDIN / COPY table | (query) TO STDOUT [WITH (..)]. */
+export interface CopyStatement {
+  kind: 'copy';
+  source:
+    | { kind: 'table'; table: QualifiedName; columns?: Identifier[] }
+    | { kind: 'query'; statement: QueryStatement | SubscribeStatement };
+  direction: 'from' | 'to';
+  endpoint: { kind: 'stdin' | 'stdout'; loc: Loc } | { kind: 'file' | 'program'; path: string; loc: Loc };
+  options: PgOption[];
+  loc: Loc;
+}
+
+/** DECLARE name [BINARY] [NO SCROLL] CURSOR [WITH[OUT] HOLD] FOR query | SUBSCRIBE .. */
+export interface DeclareCursor {
+  kind: 'declareCursor';
+  name: Identifier;
+  binary: boolean;
+  scroll: boolean;
+  hold: boolean;
+  statement: QueryStatement | SubscribeStatement;
+  loc: Loc;
+}
+
+export type FetchDirection =
+  | { kind: 'forward'; count: number | 'all' }
+  | { kind: 'backward'; count: number | 'all' }
+  | { kind: 'absolute'; position: number }
+  | { kind: 'relative'; offset: number }
+  | { kind: 'last' };
+
+/** FETCH / MOVE [direction] [FROM | IN] name [WITH (timeout = '1s')]. */
+export interface FetchStatement {
+  kind: 'fetch';
+  move: boolean;
+  direction: FetchDirection;
+  cursor: Identifier;
+  options: PgOption[];
+  loc: Loc;
+}
+
+/** CLOSE name | CLOSE ALL (no cursor). */
+export interface CloseCursor { kind: 'closeCursor'; cursor?: Identifier; loc: Loc }
+
+/** SUBSCRIBE [TO] table | (query) [WITH (snapshot = .., progress = ..)]: a changelog as rows, until cancelled. */
+export interface SubscribeStatement {
+  kind: 'subscribe';
+  target: { kind: 'table'; name: QualifiedName; loc: Loc } | { kind: 'query'; query: Query; loc: Loc };
+  options: PgOption[];
+  loc: Loc;
 }

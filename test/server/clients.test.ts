@@ -152,8 +152,9 @@ describe.skipIf(!PY2)(PY2 ? 'psycopg2' : skipNote('psycopg2', 'python3-psycopg2'
     expect(r['bytes_read']).toEqual(['bytes', b64([0, 255, 16])]);
   });
 
-  // psycopg2.Binary writes '\x00ff10'::bytea; Freshet's CAST of a string AS BYTES takes its UTF-8 bytes instead of decoding the hex format
-  it.todo('writes bytea with psycopg2.Binary (needs CAST(string AS BYTES) to read the \\x hex format as Postgres does)');
+  it('writes bytea with psycopg2.Binary (a \'\\x00ff10\'::bytea literal, read as Postgres reads it)', () => {
+    expect(r['row'][8]).toEqual(['bytes', b64([0, 255, 16])]);
+  });
 
   it('runs in a transaction as psycopg2 does by default, and reports errors with pgcode', () => {
     expect(r['count_in_transaction']).toBe(2);
@@ -223,6 +224,17 @@ describe.skipIf(!JAVA || !JDBC_JAR)(JAVA && JDBC_JAR ? 'JDBC' : skipNote('JDBC',
     expectOk('connect');
     expect(values('connect', 'product')).toEqual(['PostgreSQL']);
     expect(values('connect', 'version')).toEqual(['15.0']);
+  });
+
+  it('copies with CopyManager, reads a portal in pieces with a fetch size, and reads a SUBSCRIBE row by row', () => {
+    expectOk('copy');
+    expect(values('copy', 'in')).toEqual(['1000']);
+    expect(values('copy', 'out')).toEqual(['2']);
+    expect(values('copy', 'text')).toEqual(['id,name 1,name 1 2,name 2 ']);
+    expectOk('fetchsize');
+    expect([values('fetchsize', 'rows'), values('fetchsize', 'sum')]).toEqual([['1000'], ['500500']]);
+    expectOk('subscribe');
+    expect([values('subscribe', 'first'), values('subscribe', 'change'), values('subscribe', 'after')]).toEqual([['+I|1|one'], ['+I|2|two'], ['2']]);
   });
 
   it('runs statements through Statement', () => {

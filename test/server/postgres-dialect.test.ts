@@ -89,6 +89,18 @@ describe('a session in the Postgres dialect', () => {
       .toEqual([[false, true, true, null, true]]);
   });
 
+  it('reads dollar-quoted strings and bytea in its text forms', async () => {
+    const [[a, b, c, d, e]] = await rows(pg, "SELECT $$it's; $1 here$$, $fn$ a $$ b $fn$, '\\x00ff10'::bytea, CAST('a\\\\b\\001' AS BYTEA), 'plain'::bytea") as [[string, string, Uint8Array, Uint8Array, Uint8Array]];
+    expect([a, b]).toEqual(["it's; $1 here", ' a $$ b ']);
+    expect([...c]).toEqual([0, 255, 16]);
+    expect([...d]).toEqual([97, 92, 98, 1]);
+    expect(Buffer.from(e).toString()).toBe('plain');
+    await expect(pg.execute("SELECT '\\xzz'::bytea")).rejects.toMatchObject({ sqlState: '22P02' });
+    await expect(flink.execute('SELECT $$x$$')).rejects.toMatchObject({ sqlState: '42601' });
+    // Flink SQL keeps its cast: the UTF-8 bytes of the text
+    expect([...(await rows(flink, "SELECT CAST('\\x41' AS BYTES)"))[0]![0] as Uint8Array]).toEqual([92, 120, 52, 49]);
+  });
+
   it('shows the system catalog and the Postgres functions to no Flink SQL session', async () => {
     await expect(flink.execute('SELECT * FROM pg_catalog.pg_class')).rejects.toMatchObject({ sqlState: '3F000' });
     await expect(flink.execute('SELECT version()')).rejects.toMatchObject({ sqlState: '42883' });

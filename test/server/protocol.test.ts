@@ -173,6 +173,28 @@ describe('extended protocol', () => {
     c.end();
   });
 
+  it('keeps a portal until the end of its transaction: Sync ends it outside a block, COMMIT inside one', async () => {
+    const c = await RawClient.ready(ts.port);
+    c.take();
+    c.send(serialize.parse({ text: 'SELECT n FROM nums' }), serialize.bind({ portal: 'q' }), serialize.execute({ portal: 'q', rows: 1 }), serialize.sync());
+    await c.waitFor('readyForQuery');
+    c.send(serialize.execute({ portal: 'q', rows: 1 }), serialize.sync());
+    await c.waitFor('readyForQuery', 2);
+    expect((c.messages.find((m) => m.name === 'error') as any).code).toBe('34000');
+    c.take();
+    c.send(serialize.query('BEGIN'));
+    await c.waitFor('readyForQuery');
+    c.send(serialize.parse({ text: 'SELECT n FROM nums' }), serialize.bind({ portal: 'q' }), serialize.execute({ portal: 'q', rows: 1 }), serialize.sync());
+    await c.waitFor('readyForQuery', 2);
+    c.send(serialize.execute({ portal: 'q', rows: 1 }), serialize.sync());
+    await c.waitFor('readyForQuery', 3);
+    expect(c.names().filter((n) => n === 'dataRow')).toHaveLength(2);
+    c.send(serialize.query('COMMIT'), serialize.execute({ portal: 'q', rows: 1 }), serialize.sync());
+    await c.waitFor('readyForQuery', 5);
+    expect((c.messages.find((m) => m.name === 'error') as any).code).toBe('34000');
+    c.end();
+  });
+
   it('discards messages after an error until Sync', async () => {
     const c = await RawClient.ready(ts.port);
     c.take();
@@ -248,6 +270,26 @@ describe('robustness', () => {
     await c.waitFor('error');
     expect((c.messages[0] as any).code).toBe('08P01');
     await c.waitClosed();
+  });
+
+  it('holds CopyData to the message size limit too: the COPY is aborted and nothing written', async () => {
+    const c = await RawClient.ready(ts.port);
+    c.take();
+    c.send(serialize.query('COPY nums FROM STDIN'));
+    await c.waitFor('copyInResponse');
+    c.send(serialize.copyData(Buffer.from('6\tsix\n')));
+    const head = Buffer.alloc(5);
+    head[0] = 'd'.charCodeAt(0);
+    head.writeInt32BE((1 << 20) + 100, 1);
+    c.send(head);
+    await c.waitFor('error');
+    expect((c.messages.find((m) => m.name === 'error') as any).code).toBe('08P01');
+    await c.waitClosed();
+    const check = await RawClient.ready(ts.port);
+    check.send(serialize.query('SELECT COUNT(*) FROM nums'));
+    await check.waitFor('readyForQuery', 2);
+    expect((check.messages.find((m) => m.name === 'dataRow') as any).fields).toEqual(['5']);
+    check.end();
   });
 
   it('closes a connection that sends a malformed message, and keeps serving others', async () => {

@@ -7,6 +7,11 @@ import { applyConfigObject, checkConfig, defaultConfig } from '../../src/server/
 import { parseServerArgs } from '../../src/server/cli.ts';
 
 describe('splitStatements', () => {
+  it('keeps dollar-quoted strings whole, whatever tag they use', () => {
+    expect(splitStatements("SELECT $$a;b$$; SELECT $fn$ x; $$ ; $fn$; SELECT a$b FROM t").map((s) => s.text))
+      .toEqual(['SELECT $$a;b$$', 'SELECT $fn$ x; $$ ; $fn$', 'SELECT a$b FROM t']);
+  });
+
   it('splits at semicolons outside strings, identifiers and comments', () => {
     const sql = "SELECT 'a;b'; SELECT \"x;y\" FROM `t;u` -- c;\n; /* d; /* nested; */ ; */ SELECT E'\\';'; ;";
     expect(splitStatements(sql).map((s) => s.text)).toEqual(["SELECT 'a;b'", 'SELECT "x;y" FROM `t;u` -- c;', "SELECT E'\\';'"]);

@@ -31,7 +31,7 @@ import { sinksOf } from '../physical-plan.ts';
 import type { Clock, Emitter, ExecContext, Operator } from '../operator.ts';
 import { into, wallClock } from '../operator.ts';
 import type { CompileEnv } from '../expr/compile.ts';
-import type { ColumnPredicate, ScanSource, SinkWriter } from '../../connectors/connector.ts';
+import type { ColumnPredicate, ScanSource, SinkWriter, SourceCommit } from '../../connectors/connector.ts';
 import { buildPipeline, restorePipeline, snapshotPipeline, type BuiltPipeline, type PipelineSnapshot } from '../build.ts';
 import { HeapStateBackend } from '../../state/backend.ts';
 import { TimerQueue } from '../../state/timer-queue.ts';
@@ -69,6 +69,14 @@ export interface StreamRunOptions {
   lastCheckpointId?: number;
   /** The job's identity towards exactly-once sinks (kept across restarts); a new one when absent. */
   commitUser?: string;
+  /**
+   * Called just before a source's batch goes into the operators, with the commit the source said it
+   * comes from (undefined for sources that do not tell): what the operators emit while handling it
+   * stems from that commit.
+   */
+  onSourceBatch?: (commit: SourceCommit | undefined) => void;
+  /** Called when source `id` (one of StreamJob.sourceIds) has read every commit so far (ScanContext.reportCaughtUp). */
+  onSourceCaughtUp?: (id: number, time: number) => void;
 }
 
 /** What SHOW JOBS tells about a job's checkpoints. */
@@ -190,6 +198,21 @@ export class StreamJob {
   /** Whether the job has durable checkpoints (it resumes after a restart). */
   get durable(): boolean {
     return this.opts.checkpointStorage !== undefined;
+  }
+
+  /** A source hands a batch to the operators (see StreamRunOptions.onSourceBatch). */
+  sourceBatch(commit: SourceCommit | undefined): void {
+    this.opts.onSourceBatch?.(commit);
+  }
+
+  /** A source has read every commit so far (see StreamRunOptions.onSourceCaughtUp). */
+  sourceCaughtUp(id: number, time: number): void {
+    this.opts.onSourceCaughtUp?.(id, time);
+  }
+
+  /** The ids of the job's sources, once started. */
+  get sourceIds(): number[] {
+    return this.runners.map((r) => r.id);
   }
 
   /** Adds a wait to run after each batch (backpressure from a result consumer). */
@@ -549,6 +572,8 @@ export class StreamSourceRunner implements SourceRunner {
   private position: unknown = undefined;
   /** The position the source reported last (it may be of a batch not handed over yet). */
   private reported: unknown = undefined;
+  /** The commit the source said its next batch comes from. */
+  private commit: SourceCommit | undefined = undefined;
   /** The source ended and the operators were told. */
   private ended = false;
   private restored: RunnerPosition | undefined;
@@ -605,6 +630,8 @@ export class StreamSourceRunner implements SourceRunner {
       streaming: true,
       restoredPosition: this.restored?.source,
       reportPosition: (p: unknown) => { this.reported = p; },
+      reportCommit: (c: SourceCommit) => { this.commit = c; },
+      reportCaughtUp: (time: number) => this.job.sourceCaughtUp(this.id, time),
     };
     let iterator: AsyncIterator<Batch> | null = null;
     let ended = false;
@@ -630,6 +657,7 @@ export class StreamSourceRunner implements SourceRunner {
         this.job.runTimers();
         if (batch.length > 0) {
           this.job.countRowsIn(batch.length);
+          this.job.sourceBatch(this.commit);
           this.out.emit(batch);
         }
         this.position = this.reported;

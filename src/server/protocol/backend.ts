@@ -41,8 +41,20 @@ export function emptyQueryResponse(w: MessageWriter): void {
   w.begin(c('I')).end();
 }
 
-export function simple(w: MessageWriter, code: '1' | '2' | '3' | 'n' | 's'): void {
+export function simple(w: MessageWriter, code: '1' | '2' | '3' | 'n' | 's' | 'c'): void {
   w.begin(c(code)).end();
+}
+
+/** CopyInResponse ('G') or CopyOutResponse ('H'): text format, every column in text. */
+export function copyResponse(w: MessageWriter, code: 'G' | 'H', columns: number): void {
+  w.begin(c(code)).byte(0).int16(columns);
+  for (let i = 0; i < columns; i++) w.int16(0);
+  w.end();
+}
+
+/** One CopyData message. */
+export function copyData(w: MessageWriter, text: string): void {
+  w.begin(c('d')).utf8(text).end();
 }
 
 export function parameterDescription(w: MessageWriter, oids: readonly number[]): void {

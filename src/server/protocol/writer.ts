@@ -111,6 +111,13 @@ export class MessageWriter {
     return this;
   }
 
+  /** A string's UTF-8 bytes, nothing around them (CopyData). */
+  utf8(s: string): this {
+    this.ensure(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+    return this;
+  }
+
   bytes(b: Uint8Array): this {
     this.ensure(b.length);
     this.buf.set(b, this.pos);

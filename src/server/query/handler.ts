@@ -3,8 +3,10 @@
  * Execute, Sync, Flush, Close), the transaction status the client sees, SET/SHOW, errors and notices.
  * One handler per connection, owning its engine Session; messages are handled one at a time, in order.
  */
+import type * as A from '../../sql/ast.ts';
 import type { Session } from '../../session/session.ts';
 import type { ResultColumn, StatementResult } from '../../session/result.ts';
+import type { Batch, Field } from '../../types/batch.ts';
 import { parseStatement } from '../../sql/parse.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
 import { T } from '../../types/data-type.ts';
@@ -18,7 +20,13 @@ import { findParams, literalFor, substitute, type ParamSlot } from '../sql/param
 import { binaryParamToText } from '../types/binary-format.ts';
 import { Oid } from '../types/oids.ts';
 import type { Settings } from '../session/settings.ts';
-import { planQuery, returnsRows, runStatement } from './run.ts';
+import { openQuery, planQuery, returnsRows, runStatement, subscribeColumns } from './run.ts';
+import { arrayStream, ResultRowStream, type RowStream } from './row-stream.ts';
+import { Cursors, cursorName, fetch, fetchTimeout } from './cursors.ts';
+import { copyFormat, type CopyFormat } from '../copy/copy-format.ts';
+import { CopyDecoder, type FieldSink } from '../copy/copy-decoder.ts';
+import { CopyEncoder } from '../copy/copy-encoder.ts';
+import { CopyInSource, CopyRowBuilder } from '../copy/copy-in.ts';
 import { postgresColumnNames, recognizeCatalogQuery, type CatalogQuery } from '../pg-catalog/catalog-query.ts';
 import type { SessionView } from '../pg-catalog/metadata.ts';
 import { PgSystemCatalog } from '../pg-catalog/system-catalog.ts';
@@ -30,6 +38,12 @@ export interface Wire {
   flush(): Promise<void>;
   /** Bytes built past which row loops flush. */
   readonly flushAt: number;
+  /**
+   * The client's next message, read by a statement in the middle of running (COPY FROM STDIN); null when
+   * the connection is gone, 'interrupted' when interruptFrameWait() was called meanwhile.
+   */
+  nextFrame(): Promise<Frame | null | 'interrupted'>;
+  interruptFrameWait(): void;
 }
 
 type TxStatus = 'I' | 'T' | 'E';
@@ -54,11 +68,24 @@ interface Portal {
   values: Array<string | null>;
   formats: number[];
   /** The result, once run (by Describe for row statements, or Execute). */
-  result?: { columns: ResultColumn[] | null; rows: unknown[][]; tag: string; warnings: string[]; origin?: TextOrigin };
-  /** Rows sent so far. */
-  sent: number;
+  result?: WireResult & { origin?: TextOrigin };
+  /** The statement as run (parameters substituted), for COPY, which runs at Execute only. */
+  bound?: { st: A.Statement; sql: string; origin: TextOrigin };
   done: boolean;
 }
+
+/** A statement's outcome as the wire sends it: rows to stream (or none) and the command tag. */
+interface WireResult {
+  stream: RowStream | null;
+  /** The command tag, given the rows sent by the Execute that finished the result. */
+  tag: (rows: number) => string;
+  warnings: string[];
+  /** Rows in binary format whatever the client asked (a BINARY cursor's FETCH). */
+  binary?: boolean;
+}
+
+/** Rows read from a stream per chunk written to the socket. */
+const READ_CHUNK = 1024;
 
 const c = (ch: string): number => ch.charCodeAt(0);
 const TEXT_COLUMN = (name: string): ResultColumn => ({ name, type: T.string() });
@@ -75,6 +102,11 @@ export class QueryHandler {
   /** Set by cancel() (CancelRequest) and the statement timeout; cleared when a statement starts. */
   private cancelReason: 'user' | 'timeout' | null = null;
   private running = false;
+  private readonly cursors = new Cursors();
+  /** The stream the running statement is sending (a CancelRequest stops it). */
+  private reading: RowStream | null = null;
+  /** The data source of a running COPY FROM STDIN (a CancelRequest fails it). */
+  private copying: CopyInSource | null = null;
 
   private readonly systemCatalog: PgSystemCatalog;
 
@@ -131,6 +163,25 @@ export class QueryHandler {
     if (!this.running) return;
     this.cancelReason = reason;
     this.session.cancel();
+    this.reading?.cancel();
+    if (this.copying) {
+      this.copying.fail(canceled());
+      // a COPY waiting for the client's data answers now, as Postgres does
+      this.wire.interruptFrameWait();
+    }
+  }
+
+  /** The connection is gone: stop what runs and what cursors and portals hold open. */
+  close(): void {
+    this.cancel();
+    this.cursors.closeAll();
+    this.dropPortals();
+  }
+
+  /** Drops every portal, stopping the queries of those still open. */
+  private dropPortals(): void {
+    for (const p of this.portals.values()) p.result?.stream?.cancel();
+    this.portals.clear();
   }
 
   /** Handles one message; returns false for Terminate. */
@@ -152,11 +203,16 @@ export class QueryHandler {
       case 'B': return this.guard(() => this.bind(r));
       case 'D': return this.guard(() => this.describe(r));
       case 'E': return this.guard(() => this.execute(r));
-      case 'C': return this.guard(() => this.close(r));
+      case 'C': return this.guard(() => this.closeMessage(r));
       case 'H': await this.wire.flush(); return true;
       case 'S': {
         this.skipUntilSync = false;
-        this.portals.delete('');
+        // portals live until the end of their transaction: outside a block, Sync ends it
+        if (this.tx === 'I') this.dropPortals();
+        else {
+          this.portals.get('')?.result?.stream?.cancel();
+          this.portals.delete('');
+        }
         B.readyForQuery(this.wire.w, this.tx);
         await this.wire.flush();
         return true;
@@ -214,14 +270,24 @@ export class QueryHandler {
           await this.pgCommand(pg, true, [0]);
           continue;
         }
-        const out = toWire(await this.run(piece.text));
-        // set_config() may have changed settings the client is told about
-        this.reportChanged();
-        if (out.columns) out.columns = this.named(out.columns, piece.text);
-        if (out.columns) B.rowDescription(this.wire.w, out.columns, out.columns.map(() => 0));
-        await this.sendRows(out.columns ?? [], out.rows, 0, out.rows.length, [0]);
-        this.notices(out.warnings);
-        B.commandComplete(this.wire.w, out.tag);
+        const st = parseStatement(piece.text, { dialect: 'postgres' });
+        await this.active(async () => {
+          if (st.kind === 'copy') {
+            B.commandComplete(this.wire.w, await this.copy(st, piece.text));
+            return;
+          }
+          const out = await this.open(st, piece.text);
+          // set_config() may have changed settings the client is told about
+          this.reportChanged();
+          let n = 0;
+          if (out.stream) {
+            const formats = out.binary ? [1] : [0];
+            B.rowDescription(this.wire.w, out.stream.columns, B.resultFormats(formats, out.stream.columns.length));
+            n = await this.sendStream(out.stream, formats, Number.POSITIVE_INFINITY);
+          }
+          this.notices(out.warnings);
+          B.commandComplete(this.wire.w, out.tag(n));
+        });
       } catch (e) {
         if (e instanceof FrameError) throw e;
         this.fail(e, origin);
@@ -230,14 +296,18 @@ export class QueryHandler {
     }
   }
 
-  /** Runs an engine statement with the statement timeout and cancellation armed. */
-  private async run(sql: string): Promise<StatementResult> {
+  /**
+   * Runs `fn` as the running statement: the statement timeout armed, cancellable by a CancelRequest
+   * (also while its rows are being sent), a cancellation reported as 57014.
+   */
+  private async active<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.running) return fn();
     this.cancelReason = null;
     this.running = true;
     const timeout = this.settings.statementTimeout();
     const timer = timeout > 0 ? setTimeout(() => this.cancel('timeout'), timeout) : undefined;
     try {
-      return await runStatement(this.session, sql, { cancelled: () => this.cancelReason !== null });
+      return await fn();
     } catch (e) {
       if (this.cancelReason === 'timeout' && e instanceof FreshetError && e.sqlState === SqlState.queryCanceled) {
         throw new FreshetError(SqlState.queryCanceled, 'canceling statement due to statement timeout');
@@ -247,7 +317,240 @@ export class QueryHandler {
       if (timer) clearTimeout(timer);
       this.running = false;
       this.cancelReason = null;
+      this.reading = null;
+      this.copying = null;
     }
+  }
+
+  /** Runs an engine statement with the statement timeout and cancellation armed. */
+  private run(sql: string, st?: A.Statement): Promise<StatementResult> {
+    return this.active(() => runStatement(this.session, sql, this.hooks, st));
+  }
+
+  private readonly hooks = { cancelled: () => this.cancelReason !== null };
+
+  /** A cancelled statement whose stream ended quietly (a subscription's job stops without an error) still fails. */
+  private checkCancelled(): void {
+    if (this.cancelReason !== null) throw canceled();
+  }
+
+  /**
+   * Runs a statement other than COPY and returns its rows as a stream: queries and SUBSCRIBE are opened,
+   * not read; cursor statements are answered here; everything else runs in the engine.
+   */
+  private async open(st: A.Statement, sql: string): Promise<WireResult> {
+    switch (st.kind) {
+      case 'queryStatement': case 'subscribe': {
+        const stream = await this.openStream(st, sql);
+        return { stream, tag: (n) => `${stream.command} ${n}`, warnings: stream.warnings };
+      }
+      case 'declareCursor': {
+        if (this.tx === 'I' && !st.hold) {
+          throw new FreshetError(PgState.noActiveTransaction, 'DECLARE CURSOR can only be used in transaction blocks', {
+            hint: 'Run it after BEGIN, or declare the cursor WITH HOLD to keep it outside one.',
+          });
+        }
+        if (st.scroll) throw new FreshetError(SqlState.featureNotSupported, 'SCROLL cursors are not supported', { hint: 'Declare it NO SCROLL (or without SCROLL): Freshet cursors read forward only.' });
+        const name = cursorName(st.name);
+        this.cursors.checkFree(name);
+        const stream = await this.openStream(st.statement, sql);
+        this.cursors.declare(name, stream, st.hold, st.binary, this.tx !== 'I');
+        return { stream: null, tag: () => 'DECLARE CURSOR', warnings: [] };
+      }
+      case 'fetch': {
+        const cursor = this.cursors.get(cursorName(st.cursor));
+        const timeout = fetchTimeout(st.options);
+        this.reading = cursor.stream;
+        const out = await fetch(cursor, st, timeout);
+        this.checkCancelled();
+        if (st.move) return { stream: null, tag: () => `MOVE ${out.count}`, warnings: [] };
+        return { stream: arrayStream(cursor.stream.columns, out.rows, 'FETCH'), tag: () => `FETCH ${out.rows.length}`, warnings: [], binary: cursor.binary };
+      }
+      case 'closeCursor':
+        if (st.cursor === undefined) this.cursors.closeAll();
+        else this.cursors.close(cursorName(st.cursor));
+        return { stream: null, tag: () => (st.cursor === undefined ? 'CLOSE CURSOR ALL' : 'CLOSE CURSOR'), warnings: [] };
+      case 'copy':
+        throw new FreshetError(SqlState.internalError, 'internal error: COPY reached the statement runner');
+      default: {
+        const out = toWire(await this.run(sql, st));
+        const columns = out.columns === null ? null : this.named(out.columns, sql);
+        const stream = columns === null ? null : arrayStream(columns, out.rows, out.tag);
+        return { stream, tag: () => out.tag, warnings: out.warnings };
+      }
+    }
+  }
+
+  /** A query or SUBSCRIBE as a stream of rows, not read yet. */
+  private async openStream(st: A.QueryStatement | A.SubscribeStatement, sql: string): Promise<RowStream> {
+    const res = await this.active(() => openQuery(this.session, st, sql, this.hooks));
+    if (res.kind === 'rows') return arrayStream(this.named(res.columns, sql), res.rows, res.command, res.warnings);
+    const stream = new ResultRowStream(res, st.kind === 'subscribe');
+    if (st.kind === 'queryStatement') stream.columns = this.named(stream.columns, sql);
+    return stream;
+  }
+
+  /**
+   * Sends up to `max` rows of a stream as DataRows, flushing (and waiting for the socket) every flushAt
+   * bytes, and after every chunk of a continuous stream so that each change goes out when it arrives.
+   * Nothing more is read while the socket is full: the query behind the stream waits.
+   */
+  private async sendStream(stream: RowStream, formats: readonly number[], max: number): Promise<number> {
+    const reg = this.systemCatalog.session;
+    const w = this.wire.w;
+    const limit = this.wire.flushAt;
+    this.reading = stream;
+    let n = 0;
+    try {
+      const encoders = B.fieldEncoders(stream.columns, B.resultFormats(formats, stream.columns.length), this.session.options.timeZone(), (t, oid) => reg.regName(t, oid));
+      while (n < max) {
+        const rows = await stream.read(Math.min(READ_CHUNK, max - n));
+        this.checkCancelled();
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          B.dataRow(w, row, encoders);
+          if (w.length >= limit) await this.wire.flush();
+        }
+        n += rows.length;
+        if (stream.continuous) await this.wire.flush();
+        this.checkCancelled();
+      }
+    } catch (e) {
+      // a statement that failed or was cancelled while sending stops its query
+      stream.cancel();
+      throw e;
+    } finally {
+      this.reading = null;
+    }
+    return n;
+  }
+
+  // ---- COPY ----
+
+  /** COPY .. FROM STDIN or TO STDOUT; returns the command tag. */
+  private async copy(st: A.CopyStatement, sql: string): Promise<string> {
+    const format = copyFormat(st, sql);
+    const endpoint = st.endpoint;
+    if (endpoint.kind === 'file' || endpoint.kind === 'program') {
+      const dir = st.direction === 'from' ? 'FROM' : 'TO';
+      throw new FreshetError(SqlState.featureNotSupported, `COPY ${dir} a ${endpoint.kind} on the server is not supported`, {
+        hint: `Use COPY .. ${dir} ${st.direction === 'from' ? 'STDIN' : 'STDOUT'}: psql's \\copy does that with a file on the client.`,
+      }).at(sql, endpoint.loc.start);
+    }
+    if (st.direction === 'from') {
+      if (endpoint.kind !== 'stdin') throw new FreshetError(SqlState.syntaxError, 'COPY FROM reads STDIN, not STDOUT').at(sql, endpoint.loc.start);
+      if (st.source.kind !== 'table') throw new FreshetError(SqlState.syntaxError, 'COPY FROM copies into a table, not into a query', { hint: 'Write COPY table [(columns)] FROM STDIN.' }).at(sql, st.loc.start);
+      return this.copyIn(st, format, sql);
+    }
+    if (endpoint.kind !== 'stdout') throw new FreshetError(SqlState.syntaxError, 'COPY TO writes to STDOUT, not STDIN').at(sql, endpoint.loc.start);
+    return this.copyOut(st, format, sql);
+  }
+
+  /**
+   * COPY table FROM STDIN: CopyInResponse, then CopyData until CopyDone (commit) or CopyFail (nothing
+   * written). Data is decoded and converted as it arrives and handed to the INSERT a batch at a time;
+   * the next message is read only when the INSERT has room, so the socket is paused rather than the
+   * data buffered. A bad row ends the COPY at once (the INSERT is aborted); messages the client still
+   * sends for it are dropped, as Postgres does.
+   */
+  private async copyIn(st: A.CopyStatement, format: CopyFormat, sql: string): Promise<string> {
+    const table = st.source.kind === 'table' ? st.source.table.parts.map((p) => p.value).join('.') : '';
+    let source: CopyInSource | null = null;
+    let announce!: (fields: Field[]) => void;
+    const bound = new Promise<Field[]>((resolve) => { announce = resolve; });
+    let runError: unknown = undefined;
+    const run = this.session.copyFrom(st, sql, {
+      open: (fields) => (source = new CopyInSource(fields, table)),
+      bound: (fields) => announce(fields),
+    });
+    run.catch((e: unknown) => { runError = e; });
+    // binding errors (unknown table or column) come before CopyInResponse
+    const fields = await Promise.race([bound, run.then(() => { throw new FreshetError(SqlState.internalError, 'internal error: COPY ended before reading data'); })]);
+    const src = source as unknown as CopyInSource;
+    this.copying = src;
+    B.copyResponse(this.wire.w, 'G', fields.length);
+    await this.wire.flush();
+    const rows = new CopyRowBuilder(fields, table, this.session.options.timeZone(), format.nullText);
+    const decoder = new CopyDecoder(format);
+    const sink = headerSkipping(format, fields, rows, table);
+    const abort = async (e: unknown): Promise<never> => {
+      src.fail(e);
+      await run.catch(() => {});
+      throw e;
+    };
+    const hand = async (batches: Batch[]): Promise<void> => {
+      for (const b of batches) await src.offer(b);
+      if (runError !== undefined) await abort(runError);
+    };
+    for (;;) {
+      // a cancel that came while the last message was handled is seen here, before waiting for the next
+      if (this.cancelReason !== null) return abort(canceled());
+      const f = await this.wire.nextFrame();
+      if (f === null) return abort(new FreshetError(PgState.protocolViolation, 'the connection closed during COPY FROM STDIN'));
+      if (this.cancelReason !== null) return abort(canceled());
+      if (f === 'interrupted') continue;
+      const type = String.fromCharCode(f.type);
+      if (type === 'd') {
+        try {
+          decoder.push(f.body, sink);
+        } catch (e) {
+          return abort(e);
+        }
+        await hand(rows.take());
+      } else if (type === 'c') {
+        try {
+          decoder.end(sink);
+        } catch (e) {
+          return abort(e);
+        }
+        await hand(rows.finish());
+        src.finish();
+        const res = await run;
+        this.notices(res.warnings);
+        return `COPY ${res.rowCount ?? 0}`;
+      } else if (type === 'f') {
+        const message = new BodyReader(f.body).cstring();
+        return abort(new FreshetError(SqlState.queryCanceled, `COPY from stdin failed: ${message}`));
+      } else if (type !== 'H' && type !== 'S') {
+        // as in Postgres: Flush and Sync are ignored during COPY IN, anything else aborts it
+        return abort(new FreshetError(PgState.protocolViolation, `unexpected message type 0x${f.type.toString(16)} during COPY from stdin`));
+      }
+    }
+  }
+
+  /** COPY table | (query) TO STDOUT: CopyOutResponse, one CopyData per row as it is read, CopyDone. */
+  private async copyOut(st: A.CopyStatement, format: CopyFormat, sql: string): Promise<string> {
+    const query = st.source.kind === 'query' ? st.source.statement : selectColumns(st.source.table, st.source.columns, st.loc);
+    const stream = await this.openStream(query, sql);
+    const reg = this.systemCatalog.session;
+    const encoder = new CopyEncoder(format, stream.columns, this.session.options.timeZone(), (t, oid) => reg.regName(t, oid));
+    const w = this.wire.w;
+    B.copyResponse(w, 'H', stream.columns.length);
+    if (format.header) B.copyData(w, encoder.header(stream.columns));
+    const limit = this.wire.flushAt;
+    this.reading = stream;
+    let n = 0;
+    try {
+      for (;;) {
+        const rows = await stream.read(READ_CHUNK);
+        this.checkCancelled();
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          B.copyData(w, encoder.line(row));
+          if (w.length >= limit) await this.wire.flush();
+        }
+        n += rows.length;
+        if (stream.continuous) await this.wire.flush();
+      }
+    } catch (e) {
+      stream.cancel();
+      throw e;
+    } finally {
+      this.reading = null;
+    }
+    B.simple(w, 'c');
+    this.notices(stream.warnings);
+    return `COPY ${n}`;
   }
 
   /** DataRows for rows[from, to), flushing (and waiting for the socket) every flushAt bytes. */
@@ -274,12 +577,16 @@ export class QueryHandler {
       case 'commit': {
         const failed = this.tx === 'E';
         if (this.tx === 'I') this.notices(['there is no transaction in progress']);
+        this.cursors.endBlock(!failed);
+        this.dropPortals();
         this.tx = 'I';
         B.commandComplete(w, failed ? 'ROLLBACK' : 'COMMIT');
         return;
       }
       case 'rollback':
         if (this.tx === 'I') this.notices(['there is no transaction in progress']);
+        this.cursors.endBlock(false);
+        this.dropPortals();
         this.tx = 'I';
         B.commandComplete(w, 'ROLLBACK');
         return;
@@ -301,7 +608,8 @@ export class QueryHandler {
       case 'discard':
         this.settings.reset();
         this.prepared.clear();
-        this.portals.clear();
+        this.dropPortals();
+        this.cursors.closeAll();
         this.reportChanged();
         B.commandComplete(w, 'DISCARD ALL');
         return;
@@ -394,7 +702,8 @@ export class QueryHandler {
       if (s.includes('\0')) throw new FreshetError(SqlState.invalidParameterValue, 'a parameter value contains a NUL character');
       return s;
     });
-    this.portals.set(portalName, { prepared: p, values, formats: resultFormats, sent: 0, done: false });
+    this.portals.get(portalName)?.result?.stream?.cancel();
+    this.portals.set(portalName, { prepared: p, values, formats: resultFormats, done: false });
     B.simple(this.wire.w, '2');
   }
 
@@ -416,14 +725,16 @@ export class QueryHandler {
     if (!portal) throw new FreshetError(PgState.invalidCursorName, `portal "${name}" does not exist`);
     const p = portal.prepared;
     let columns: ResultColumn[] | null = null;
+    let formats = portal.formats;
     if (p.pg) {
       if (p.pg.kind === 'show' || p.pg.kind === 'showAll') columns = showResult(this.settings, p.pg).columns;
     } else if (p.stmt && returnsRows(parseStatement(p.stmt.sql, { dialect: 'postgres' }))) {
-      // row statements run here, so the description is exactly what Execute sends
+      // row statements run (are opened) here, so the description is exactly what Execute sends
       await this.runPortal(portal);
-      columns = portal.result!.columns;
+      columns = portal.result!.stream?.columns ?? null;
+      if (portal.result!.binary) formats = [1];
     }
-    if (columns) B.rowDescription(this.wire.w, columns, B.resultFormats(portal.formats, columns.length));
+    if (columns) B.rowDescription(this.wire.w, columns, B.resultFormats(formats, columns.length));
     else B.simple(this.wire.w, 'n');
   }
 
@@ -436,6 +747,8 @@ export class QueryHandler {
     try {
       const st = parseStatement(sub.text, { dialect: 'postgres' });
       if (st.kind === 'queryStatement') return this.named((await planQuery(this.session, st, sub.text)).columns, p);
+      if (st.kind === 'subscribe') return subscribeColumns(this.session, st, sub.text);
+      if (st.kind === 'fetch') return st.move ? null : this.cursors.get(cursorName(st.cursor)).stream.columns;
       if (st.kind === 'show' || st.kind === 'describe' || st.kind === 'explain') return toWire(await this.run(sub.text)).columns;
       return null;
     } catch (e) {
@@ -445,23 +758,35 @@ export class QueryHandler {
     }
   }
 
-  /** Runs a bound portal's statement once, keeping its result for Execute. */
+  /** The portal's statement with its parameters in place, parsed (once). */
+  private bindPortal(portal: Portal, untypedAsString: boolean): { st: A.Statement; sql: string; origin: TextOrigin } {
+    const p = portal.prepared;
+    const stmt = p.stmt!;
+    const literals = portal.values.map((v, i) => literalFor(v, p.oids[i]!, untypedAsString));
+    const sub = substitute(stmt.sql, p.slots, literals);
+    const origin: TextOrigin = { text: p.text, executed: sub.text, map: (o) => stmt.offset + sub.originalOffset(o) };
+    try {
+      return { st: parseStatement(sub.text, { dialect: 'postgres' }), sql: sub.text, origin };
+    } catch (e) {
+      (e as { origin?: TextOrigin }).origin = origin;
+      throw e;
+    }
+  }
+
+  /** Runs (or opens) a bound portal's statement once, keeping its result for Execute. */
   private async runPortal(portal: Portal): Promise<void> {
     if (portal.result) return;
     const p = portal.prepared;
-    const stmt = p.stmt!;
-    const attempt = async (untypedAsString: boolean): Promise<{ res: StatementResult; origin: TextOrigin }> => {
-      const literals = portal.values.map((v, i) => literalFor(v, p.oids[i]!, untypedAsString));
-      const sub = substitute(stmt.sql, p.slots, literals);
-      const origin: TextOrigin = { text: p.text, executed: sub.text, map: (o) => stmt.offset + sub.originalOffset(o) };
+    const attempt = async (untypedAsString: boolean): Promise<WireResult & { origin: TextOrigin }> => {
+      const b = this.bindPortal(portal, untypedAsString);
       try {
-        return { res: await this.run(sub.text), origin };
+        return { ...(await this.open(b.st, b.sql)), origin: b.origin };
       } catch (e) {
-        (e as { origin?: TextOrigin }).origin = origin;
+        (e as { origin?: TextOrigin }).origin = b.origin;
         throw e;
       }
     };
-    let out: { res: StatementResult; origin: TextOrigin };
+    let out: WireResult & { origin: TextOrigin };
     try {
       out = await attempt(false);
     } catch (e) {
@@ -469,10 +794,9 @@ export class QueryHandler {
       if (!(e instanceof FreshetError) || !UNTYPED_RETRY.has(e.sqlState) || !numericGuess) throw e;
       out = await attempt(true);
     }
-    const wire = toWire(out.res);
     this.reportChanged();
-    if (wire.columns) wire.columns = this.named(wire.columns, p);
-    portal.result = { ...wire, origin: out.origin };
+    if (out.stream && out.stream.command === 'SELECT') out.stream.columns = this.named(out.stream.columns, p);
+    portal.result = out;
   }
 
   private async execute(r: BodyReader): Promise<void> {
@@ -492,40 +816,53 @@ export class QueryHandler {
       await this.pgCommand(p.pg, false, portal.formats);
       return;
     }
+    let origin: TextOrigin | undefined;
     try {
+      if (!portal.result) {
+        // COPY runs at Execute only (it reads and writes the connection); it is never Described with rows
+        const b = portal.bound ?? this.bindPortal(portal, false);
+        portal.bound = b;
+        origin = b.origin;
+        if (b.st.kind === 'copy') {
+          if (portal.done) throw new FreshetError(SqlState.objectInUse, 'this COPY portal has already run');
+          portal.done = true;
+          const st = b.st;
+          B.commandComplete(this.wire.w, await this.active(() => this.copy(st, b.sql)));
+          return;
+        }
+      }
       await this.runPortal(portal);
-    } catch (e) {
-      const origin = (e as { origin?: TextOrigin }).origin;
-      this.fail(e, origin);
-      this.skipUntilSync = true;
-      return;
-    }
-    const res = portal.result!;
-    if (res.columns === null) {
+      const res = portal.result!;
+      origin = res.origin;
+      if (res.stream === null) {
+        if (!portal.done) this.notices(res.warnings);
+        portal.done = true;
+        B.commandComplete(this.wire.w, res.tag(0));
+        return;
+      }
+      const stream = res.stream;
+      const n = await this.active(() => this.sendStream(stream, res.binary ? [1] : portal.formats, maxRows > 0 ? maxRows : Number.POSITIVE_INFINITY));
+      if (maxRows > 0 && n === maxRows && !stream.ended) {
+        B.simple(this.wire.w, 's');
+        return;
+      }
       if (!portal.done) this.notices(res.warnings);
       portal.done = true;
-      B.commandComplete(this.wire.w, res.tag);
-      return;
+      B.commandComplete(this.wire.w, res.tag(n));
+    } catch (e) {
+      this.fail(e, (e as { origin?: TextOrigin }).origin ?? origin);
+      this.skipUntilSync = true;
     }
-    const from = portal.sent;
-    const to = maxRows > 0 ? Math.min(res.rows.length, from + maxRows) : res.rows.length;
-    await this.sendRows(res.columns, res.rows, from, to, portal.formats);
-    portal.sent = to;
-    if (to < res.rows.length) {
-      B.simple(this.wire.w, 's');
-      return;
-    }
-    if (!portal.done) this.notices(res.warnings);
-    portal.done = true;
-    B.commandComplete(this.wire.w, res.tag.startsWith('SELECT') ? `SELECT ${to - from}` : res.tag);
   }
 
-  private close(r: BodyReader): void {
+  private closeMessage(r: BodyReader): void {
     const what = r.byte();
     const name = r.cstring();
     if (what === c('S')) this.prepared.delete(name);
-    else if (what === c('P')) this.portals.delete(name);
-    else throw new FrameError(`invalid Close target ${what}`);
+    else if (what === c('P')) {
+      this.portals.get(name)?.result?.stream?.cancel();
+      this.portals.delete(name);
+    } else throw new FrameError(`invalid Close target ${what}`);
     B.simple(this.wire.w, '3');
   }
 }
@@ -561,4 +898,44 @@ function toWire(res: StatementResult): { columns: ResultColumn[] | null; rows: u
       // queries run as batch or are collected in run.ts; a stream here is a bug
       throw new FreshetError(SqlState.internalError, 'internal error: unexpected streaming result');
   }
+}
+
+const canceled = (): FreshetError => new FreshetError(SqlState.queryCanceled, 'canceling statement due to user request');
+
+/** COPY table [(cols)] TO ..: the query it reads. */
+function selectColumns(table: A.QualifiedName, columns: A.Identifier[] | undefined, loc: A.Loc): A.QueryStatement {
+  const items: A.SelectItem[] = columns === undefined ? [{ kind: 'star', loc }]
+    : columns.map((c) => ({ kind: 'expr', expr: { kind: 'column', name: { parts: [c], loc: c.loc }, loc: c.loc }, loc: c.loc }));
+  return {
+    kind: 'queryStatement', loc,
+    query: { kind: 'query', orderBy: [], loc, body: { kind: 'select', hints: [], distinct: false, items, from: [{ kind: 'table', name: table, hints: [], loc: table.loc }], windows: [], loc } },
+  };
+}
+
+/** COPY FROM with HEADER: the first record is skipped, or (HEADER MATCH) checked against the column names. */
+function headerSkipping(format: CopyFormat, fields: readonly Field[], rows: CopyRowBuilder, table: string): FieldSink {
+  if (format.header === false) return rows;
+  let inHeader = true;
+  const names: Array<string | null> = [];
+  return {
+    field: (col, text, line) => {
+      if (!inHeader) rows.field(col, text, line);
+      else names.push(text);
+    },
+    endRecord: (line) => {
+      if (!inHeader) {
+        rows.endRecord(line);
+        return;
+      }
+      inHeader = false;
+      if (format.header === 'match') {
+        const want = fields.map((f) => f.name);
+        if (names.length !== want.length || names.some((n, i) => n !== want[i])) {
+          throw new FreshetError(SqlState.badRecord, `COPY ${table}, line ${line}: the header (${names.join(', ')}) does not match the columns (${want.join(', ')})`, {
+            hint: 'HEADER MATCH needs the column names in order; use HEADER to skip the line without checking.',
+          });
+        }
+      }
+    },
+  };
 }

@@ -11,16 +11,17 @@ import { parseStatement } from '../../sql/parse.ts';
 import { bindQuery } from '../../sql/bind/query.ts';
 import { inputsOf, type LogicalPlan } from '../../planner/logical-plan.ts';
 import type { Session, StatementContext } from '../../session/session.ts';
-import { ChangelogTable, type ResultColumn, type StatementResult } from '../../session/result.ts';
+import { ChangelogTable, type ResultColumn, type RowsResult, type StatementResult, type StreamResult } from '../../session/result.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
+import { subscribeOptions, subscriptionColumns } from '../../session/statements/subscribe.ts';
 
 const MODE = 'execution.runtime-mode';
 
 /** Statement kinds whose result is rows (the others answer with a command tag only). */
-const ROW_KINDS = new Set<A.Statement['kind']>(['queryStatement', 'show', 'describe', 'explain', 'call']);
+const ROW_KINDS = new Set<A.Statement['kind']>(['queryStatement', 'show', 'describe', 'explain', 'call', 'subscribe']);
 
 export function returnsRows(st: A.Statement): boolean {
-  return ROW_KINDS.has(st.kind) || (st.kind === 'set' && st.key === undefined);
+  return ROW_KINDS.has(st.kind) || (st.kind === 'set' && st.key === undefined) || (st.kind === 'fetch' && !st.move);
 }
 
 /** Runs `fn` with the session's runtime mode set to `mode`, restoring the previous setting after. */
@@ -75,25 +76,45 @@ export interface RunHooks {
   cancelled(): boolean;
 }
 
-/** Executes one engine statement the way pgwire means it. */
-export async function runStatement(session: Session, sql: string, hooks: RunHooks): Promise<StatementResult> {
-  const st = parseStatement(sql, { dialect: session.dialect });
+/** Executes one engine statement the way pgwire means it (`st`: the statement already parsed). */
+export async function runStatement(session: Session, sql: string, hooks: RunHooks, parsed?: A.Statement): Promise<StatementResult> {
+  const st = parsed ?? parseStatement(sql, { dialect: session.dialect });
   if (st.kind !== 'queryStatement') return session.executeParsed(st, sql);
   const plan = await planQuery(session, st, sql);
   if (plan.unbounded === undefined) return withMode(session, 'batch', () => session.executeParsed(st, sql));
+  return firstRows(session, st, sql, plan.unbounded, hooks);
+}
+
+/**
+ * Opens a query or SUBSCRIBE whose rows the connection reads a chunk at a time: a snapshot query runs in
+ * the batch runtime and pauses while the client is behind; a SUBSCRIBE streams until cancelled. (A
+ * LIMIT over an unbounded source is collected first: it is small by construction.)
+ */
+export async function openQuery(session: Session, st: A.QueryStatement | A.SubscribeStatement, sql: string, hooks: RunHooks): Promise<StreamResult | RowsResult> {
+  if (st.kind === 'subscribe') return session.openQuery(st, sql);
+  const plan = await planQuery(session, st, sql);
+  if (plan.unbounded === undefined) return withMode(session, 'batch', () => session.openQuery(st, sql));
+  return firstRows(session, st, sql, plan.unbounded, hooks);
+}
+
+/** SELECT .. LIMIT n over an unbounded source: a streaming job stopped once n rows are in. */
+async function firstRows(session: Session, st: A.QueryStatement, sql: string, unbounded: string, hooks: RunHooks): Promise<RowsResult> {
   const limit = literalLimit(st.query.limit);
   if (limit === undefined || st.query.orderBy.length > 0) {
-    throw new FreshetError(SqlState.featureNotSupported, `${plan.unbounded} is unbounded: a SELECT over it would never end`, {
-      hint: 'Over the Postgres protocol a SELECT returns a snapshot and ends. Add LIMIT n (without ORDER BY) to read the first n rows; continuous results will come with SUBSCRIBE.',
+    throw new FreshetError(SqlState.featureNotSupported, `${unbounded} is unbounded: a SELECT over it would never end`, {
+      hint: 'Over the Postgres protocol a SELECT returns a snapshot and ends. Add LIMIT n (without ORDER BY) to read the first n rows, or SUBSCRIBE to (the query) to follow its changes.',
     });
   }
   const offset = literalLimit(st.query.offset) ?? 0;
   const result = await withMode(session, 'streaming', () => session.executeParsed(st, sql));
-  if (result.kind !== 'stream') return result;
+  if (result.kind !== 'stream') {
+    if (result.kind === 'rows') return result;
+    throw new FreshetError(SqlState.internalError, 'internal error: a query returned no rows');
+  }
   if (result.changelog !== 'append') {
     result.cancel();
     throw new FreshetError(SqlState.featureNotSupported, 'this query over an unbounded table updates its result continuously, so LIMIT does not end it', {
-      hint: 'Continuous results will come with SUBSCRIBE; over the Postgres protocol a SELECT must end.',
+      hint: 'SUBSCRIBE to (the query) to follow its changes; over the Postgres protocol a SELECT must end.',
     });
   }
   const table = new ChangelogTable();
@@ -113,4 +134,14 @@ export async function runStatement(session: Session, sql: string, hooks: RunHook
   if (hooks.cancelled()) throw new FreshetError(SqlState.queryCanceled, 'canceling statement due to user request');
   const rows = table.toRows().slice(offset, want);
   return { kind: 'rows', command: 'SELECT', columns: result.columns, rows, warnings: result.warnings };
+}
+
+/** The columns a SUBSCRIBE sends, without starting it (Describe of a prepared statement). */
+export async function subscribeColumns(session: Session, st: A.SubscribeStatement, sql: string): Promise<ResultColumn[]> {
+  const options = subscribeOptions(st.options, (m, o, hint) => new FreshetError(SqlState.invalidParameterValue, m, { hint }).at(sql, o.loc.start));
+  const query: A.QueryStatement = st.target.kind === 'query'
+    ? { kind: 'queryStatement', query: st.target.query, loc: st.loc }
+    : { kind: 'queryStatement', loc: st.loc, query: { kind: 'query', orderBy: [], loc: st.loc, body: { kind: 'select', hints: [], distinct: false, items: [{ kind: 'star', loc: st.loc }], from: [{ kind: 'table', name: st.target.name, hints: [], loc: st.target.loc }], windows: [], loc: st.loc } } };
+  const plan = await planQuery(session, query, sql);
+  return subscriptionColumns(plan.columns.map((c) => c.name), plan.columns.map((c) => c.type), options.progress);
 }

@@ -2,7 +2,7 @@
  * Splits the text of a Simple Query message into statements. The engine's parser would reject the
  * whole text for one statement it does not know (BEGIN, SET x TO y, ...), which the server answers
  * itself, so the split happens first, on the lexical level: a semicolon ends a statement unless it is
- * in a string ('..' or E'..'), a quoted identifier (".." or `..`), a comment (-- or nested /* *\/),
+ * in a string ('..', E'..' or $$..$$), a quoted identifier (".." or `..`), a comment (-- or nested /* *\/),
  * or a statement set block (BEGIN STATEMENT SET; ... END; or EXECUTE STATEMENT SET BEGIN ... END;)
  * whose INSERTs carry semicolons of their own (CASE .. END inside the block is counted).
  */
@@ -52,6 +52,13 @@ export function skipQuotedOrComment(s: string, i: number): number {
       j++;
     }
     return s.length;
+  }
+  if (c === 36 && !isWordChar(s.charCodeAt(i - 1))) { // $$..$$ or $tag$..$tag$ (Postgres dollar quoting)
+    const tag = /^\$(?:[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_\u00C0-\uFFFF]*)?\$/.exec(s.slice(i, i + 256));
+    if (tag) {
+      const end = s.indexOf(tag[0], i + tag[0].length);
+      return end < 0 ? s.length : end + tag[0].length;
+    }
   }
   if (c === 39 || c === 34 || c === 96) { // '..' ".." `..` with doubled quotes inside
     let j = i + 1;

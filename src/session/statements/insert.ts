@@ -1,6 +1,8 @@
 /** INSERT INTO / OVERWRITE and EXECUTE STATEMENT SET: run the writes, report rows written. */
-import type { InsertStatement, StatementSet } from '../../sql/ast.ts';
-import { bindInsert } from '../../sql/bind/insert.ts';
+import type { CopyStatement, InsertStatement, StatementSet } from '../../sql/ast.ts';
+import { bindInsert, bindInsertFromSource } from '../../sql/bind/insert.ts';
+import type { ScanSource } from '../../connectors/connector.ts';
+import type { Field } from '../../types/batch.ts';
 import { optimize } from '../../planner/optimizer.ts';
 import { toPhysical } from '../../planner/physical/batch-planner.ts';
 import { ok, type OkResult } from '../result.ts';
@@ -43,4 +45,27 @@ export async function executeStatementSet(session: Session, ctx: StatementContex
   const r = await runPhysical(session, ctx, plan);
   const total = r.written.reduce((s, n) => s + n, 0);
   return ok('INSERT', `${total} row${total === 1 ? '' : 's'} inserted by ${st.statements.length} statement${st.statements.length === 1 ? '' : 's'}`, { rowCount: total, warnings: skippedWarnings(r) });
+}
+
+/** Where the rows of COPY .. FROM come from: a source made for the target's columns, and word that the statement is valid. */
+export interface CopyInput {
+  open(fields: Field[]): ScanSource;
+  /** The statement bound: the columns it fills, as the table has them, before any row is asked for. */
+  bound(fields: Field[]): Promise<void> | void;
+}
+
+/**
+ * COPY table [(cols)] FROM ..: one INSERT in the batch runtime whatever the session's mode, whose rows
+ * come from `input`. It commits when the input ends; if the input fails, nothing is written.
+ */
+export async function executeCopyFrom(session: Session, ctx: StatementContext, st: CopyStatement, input: CopyInput): Promise<OkResult> {
+  if (st.source.kind !== 'table') throw new Error('COPY FROM needs a table');
+  const b = session.binder(ctx, 'batch');
+  const { plan, targetFields } = bindInsertFromSource(b, st.source.table, st.source.columns, st.loc, (f) => input.open(f));
+  const physical = toPhysical(optimize(plan, { timeZone: ctx.timeZone }));
+  await input.bound(targetFields);
+  const r = await runPhysical(session, ctx, physical);
+  const n = r.written[0] ?? 0;
+  const target = plan.kind === 'sink' ? plan.tableName : '';
+  return ok('COPY', `${n} row${n === 1 ? '' : 's'} copied into ${target}`, { rowCount: n, warnings: skippedWarnings(r) });
 }

@@ -77,15 +77,20 @@ export async function startStreamingQuery(session: Session, ctx: StatementContex
   const job = new StreamJob(sp.plan, streamRunOptions(session, ctx, sp));
   const queue = new ResultQueue(types);
   job.addWait(() => queue.space());
-  queue.onAbandon = () => job.cancel();
+  // closing the queue also releases a job paused because its reader is behind (or gone)
+  const cancel = (): void => {
+    job.cancel();
+    queue.close();
+  };
+  queue.onAbandon = cancel;
   await job.start(queue);
-  session.track(job);
+  session.track({ cancel, done: job.done });
   const result: StreamResult = {
     kind: 'stream',
     command: 'SELECT',
     columns: names.map((name, i) => ({ name, type: types[i]! })),
     changes: queue,
-    cancel: () => job.cancel(),
+    cancel,
     changelog: isInsertOnly(sp.mode) ? 'append' : 'updates',
     uniqueKey: sp.uniqueKey ?? undefined,
     orderBy: sp.orderBy ?? undefined,

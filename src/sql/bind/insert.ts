@@ -8,10 +8,12 @@ import type { BoundExpr } from '../../exec/expr/expr.ts';
 import { inputRef, literal, call } from '../../exec/expr/expr.ts';
 import type { LogicalPlan } from '../../planner/logical-plan.ts';
 import * as L from '../../planner/logical-plan.ts';
-import { canImplicitlyCast, typeToString, isCharacter, isExactNumeric, notNull, T } from '../../types/data-type.ts';
+import { canImplicitlyCast, typeToString, isCharacter, isExactNumeric, notNull, nullable, T } from '../../types/data-type.ts';
+import type { Field } from '../../types/batch.ts';
+import type { ScanSource, SinkTarget } from '../../connectors/connector.ts';
 import { canCast } from '../../types/cast.ts';
 import { formatValue } from '../../types/value.ts';
-import { plainName } from '../../catalog/objects.ts';
+import { plainName, type ObjectIdentifier } from '../../catalog/objects.ts';
 import { tableDescriptor } from '../../catalog/table-descriptor.ts';
 import { createSink } from '../../connectors/registry.ts';
 import { evaluateConstant } from '../../exec/expr/compile.ts';
@@ -24,23 +26,54 @@ import { bindQuery } from './query.ts';
 import { hintOptions, oneRow } from './relation.ts';
 
 export function bindInsert(b: Binder, st: A.InsertStatement): LogicalPlan {
-  const resolved = b.located(st.table.loc, () => b.env.catalogs.resolve(st.table.parts));
+  const target = insertTarget(b, st.table, st.hints, st.partition, st.columns, st.loc);
+  return insertRows(b, target, bindQuery(b, st.source, null), st.source.loc, st.overwrite);
+}
+
+/**
+ * An INSERT whose rows come from `source` rather than a query (COPY .. FROM STDIN): the source is made
+ * for the target's columns (those listed, or all), with their types, nullable, so its values need no
+ * cast; NOT NULL columns are still enforced per value. `targetFields`: those columns as the table has
+ * them (with NOT NULL).
+ */
+export function bindInsertFromSource(b: Binder, table: A.QualifiedName, columns: A.Identifier[] | undefined, loc: A.Loc, makeSource: (fields: Field[]) => ScanSource): { plan: LogicalPlan; targetFields: Field[] } {
+  const target = insertTarget(b, table, [], [], columns, loc);
+  const targetFields = target.targets.map((i) => target.fields[i]!);
+  const source = makeSource(targetFields.map((f) => ({ name: f.name, type: nullable(f.type) })));
+  const plan = L.scan(plainName(target.id), source);
+  return { plan: insertRows(b, target, { plan, names: targetFields.map((f) => f.name) }, loc, false), targetFields };
+}
+
+interface InsertTarget {
+  id: ObjectIdentifier;
+  sink: SinkTarget;
+  fields: readonly Field[];
+  staticPartition: Record<string, string>;
+  /** Which target column each input column fills. */
+  targets: number[];
+  /** Whether the columns were listed (INSERT INTO t (a, b)). */
+  listed: boolean;
+  loc: A.Loc;
+}
+
+function insertTarget(b: Binder, table: A.QualifiedName, hints: A.Hint[], partition: A.InsertStatement['partition'], columns: A.Identifier[] | undefined, loc: A.Loc): InsertTarget {
+  const resolved = b.located(table.loc, () => b.env.catalogs.resolve(table.parts));
   if (resolved.object.kind !== 'table') {
-    throw b.error(SqlState.wrongObjectType, `cannot INSERT into view ${resolved.id.name}`, st.table.loc, 'Insert into the tables the view reads instead.');
+    throw b.error(SqlState.wrongObjectType, `cannot INSERT into view ${resolved.id.name}`, table.loc, 'Insert into the tables the view reads instead.');
   }
-  const table = resolved.object;
-  const desc = tableDescriptor(resolved.id, table, b.env.options.get('execution.runtime-mode') === 'batch' ? 'batch' : 'streaming', hintOptions(b, st.hints));
-  const target = b.located(st.table.loc, () => createSink(desc, table.connector));
-  const fields = target.fields;
+  const t = resolved.object;
+  const desc = tableDescriptor(resolved.id, t, b.env.options.get('execution.runtime-mode') === 'batch' ? 'batch' : 'streaming', hintOptions(b, hints));
+  const sink = b.located(table.loc, () => createSink(desc, t.connector));
+  const fields = sink.fields;
   const fieldNames = fields.map((f) => f.name);
 
   // static partition values
   const staticPartition: Record<string, string> = {};
-  for (const p of st.partition) {
-    const name = matchName(p.name, table.partitionKeys);
+  for (const p of partition) {
+    const name = matchName(p.name, t.partitionKeys);
     if (name === undefined) {
       throw b.error(SqlState.undefinedColumn, `\`${p.name.value}\` is not a partition column of ${resolved.id.name}`, p.name.loc,
-        table.partitionKeys.length > 0 ? `Partition columns: ${table.partitionKeys.join(', ')}.` : `${resolved.id.name} is not partitioned.`);
+        t.partitionKeys.length > 0 ? `Partition columns: ${t.partitionKeys.join(', ')}.` : `${resolved.id.name} is not partitioned.`);
     }
     const v = bindExpr(b, p.value, { scope: new Scope([]), input: { plan: oneRow() }, clause: 'PARTITION' });
     if (v.kind !== 'literal') throw b.error(SqlState.syntaxError, 'partition values must be constants', p.value.loc);
@@ -50,26 +83,30 @@ export function bindInsert(b: Binder, st: A.InsertStatement): LogicalPlan {
     staticPartition[name] = formatValue(field.type, value, { timeZone: b.env.timeZone });
   }
 
-  const query = bindQuery(b, st.source, null);
-  const qTypes = query.plan.schema.map((f) => f.type);
-
-  // which target column each query column fills
   let targets: number[];
-  if (st.columns) {
-    targets = st.columns.map((c) => {
+  if (columns) {
+    targets = columns.map((c) => {
       const name = matchName(c, fieldNames);
       if (name === undefined) throw b.error(SqlState.undefinedColumn, `\`${c.value}\` is not a column of ${resolved.id.name}`, c.loc, `Columns: ${fieldNames.join(', ')}.`);
       if (name in staticPartition) throw b.error(SqlState.syntaxError, `column ${name} is already given by PARTITION (..)`, c.loc);
       return fieldNames.indexOf(name);
     });
     const dup = targets.find((t, i) => targets.indexOf(t) !== i);
-    if (dup !== undefined) throw b.error(SqlState.duplicateColumn, `column ${fieldNames[dup]} is listed twice`, st.loc);
+    if (dup !== undefined) throw b.error(SqlState.duplicateColumn, `column ${fieldNames[dup]} is listed twice`, loc);
   } else {
     targets = fields.map((_, i) => i).filter((i) => !(fieldNames[i]! in staticPartition));
   }
+  return { id: resolved.id, sink, fields, staticPartition, targets, listed: columns !== undefined, loc };
+}
+
+/** Matches the input's columns to the target's, casts them and adds the sink. */
+function insertRows(b: Binder, target: InsertTarget, query: { plan: LogicalPlan; names: string[] }, sourceLoc: A.Loc, overwrite: boolean): LogicalPlan {
+  const { id, fields, staticPartition, targets } = target;
+  const fieldNames = fields.map((f) => f.name);
+  const qTypes = query.plan.schema.map((f) => f.type);
   if (targets.length !== qTypes.length) {
-    throw b.error(SqlState.syntaxError, `INSERT into ${resolved.id.name} expects ${targets.length} column(s) (${targets.map((t) => fieldNames[t]).join(', ')}) but the query produces ${qTypes.length}`, st.source.loc,
-      st.columns ? undefined : 'List the target columns explicitly: INSERT INTO t (a, b) SELECT ...');
+    throw b.error(SqlState.syntaxError, `INSERT into ${id.name} expects ${targets.length} column(s) (${targets.map((t) => fieldNames[t]).join(', ')}) but the query produces ${qTypes.length}`, sourceLoc,
+      target.listed ? undefined : 'List the target columns explicitly: INSERT INTO t (a, b) SELECT ...');
   }
 
   const exprs: BoundExpr[] = fields.map((f, i) => {
@@ -79,7 +116,7 @@ export function bindInsert(b: Binder, st: A.InsertStatement): LogicalPlan {
     const q = targets.indexOf(i);
     let e: BoundExpr;
     if (q < 0) {
-      if (!f.type.nullable) throw b.error(SqlState.nullValueNotAllowed, `column ${f.name} of ${resolved.id.name} is NOT NULL and needs a value`, st.loc);
+      if (!f.type.nullable) throw b.error(SqlState.nullValueNotAllowed, `column ${f.name} of ${id.name} is NOT NULL and needs a value`, target.loc);
       e = literal(null, f.type);
     } else {
       const from = qTypes[q]!;
@@ -87,14 +124,14 @@ export function bindInsert(b: Binder, st: A.InsertStatement): LogicalPlan {
       // checked per value when it is written
       const ok = canImplicitlyCast(from, f.type) || (isCharacter(from) && isCharacter(f.type)) || (isExactNumeric(from) && f.type.kind === 'DECIMAL');
       if (!ok) {
-        throw b.error(SqlState.datatypeMismatch, `column ${q + 1} of the query (\`${query.names[q]}\`, ${typeToString(from, false)}) cannot be written to ${f.name} ${typeToString(f.type, false)} of ${resolved.id.name}`, st.source.loc,
+        throw b.error(SqlState.datatypeMismatch, `column ${q + 1} of the query (\`${query.names[q]}\`, ${typeToString(from, false)}) cannot be written to ${f.name} ${typeToString(f.type, false)} of ${id.name}`, sourceLoc,
           canCast(from, f.type) ? `CAST it: CAST(${query.names[q]} AS ${typeToString(f.type, false)}).` : undefined);
       }
       e = coerce(inputRef(q, from), f.type);
     }
-    if (!f.type.nullable && e.type.nullable) e = call('$enforce_not_null', [e], notNull(f.type), `${f.name} of ${resolved.id.name}`);
+    if (!f.type.nullable && e.type.nullable) e = call('$enforce_not_null', [e], notNull(f.type), `${f.name} of ${id.name}`);
     return e;
   });
   const projected = L.project(query.plan, exprs, fieldNames);
-  return L.sink(projected, plainName(resolved.id), target, st.overwrite, staticPartition);
+  return L.sink(projected, plainName(id), target.sink, overwrite, staticPartition);
 }

@@ -16,7 +16,7 @@ import type { BoundExpr } from '../../exec/expr/expr.ts';
 import { call, inputRef, literal } from '../../exec/expr/expr.ts';
 import * as L from '../../planner/logical-plan.ts';
 import type { DataType } from '../../types/data-type.ts';
-import { T, isCharacter, isInteger, notNull, nullable, typeToString, withNullable } from '../../types/data-type.ts';
+import { T, isBinary, isCharacter, isInteger, notNull, nullable, typeToString, withNullable } from '../../types/data-type.ts';
 import { regTypeOf } from '../../types/pg-types.ts';
 import { quantifiedType, regIn, setReturning } from '../../exec/functions/scalar/postgres.ts';
 import { SqlState } from '../../util/errors.ts';
@@ -59,6 +59,10 @@ export function bindPgCast(b: Binder, x: BoundExpr, t: DataType, loc: A.Loc): Bo
   }
   if (t.kind === 'ARRAY' && isCharacter(x.type)) {
     return foldIfConstant(b, call('$pg_array_in', [x], target), x, loc);
+  }
+  if (isBinary(t) && isCharacter(x.type)) {
+    // '\x00ff'::bytea is the bytes 00 ff in Postgres, not the UTF-8 bytes of the text
+    return foldIfConstant(b, call('$pg_bytea_in', [x], target), x, loc);
   }
   if (x.type.kind === t.kind && (t.pg !== undefined || x.type.pg !== undefined)) {
     // the same values under another Postgres name (oid::regclass, 'x'::name, int2vector::int2[])

@@ -194,7 +194,9 @@ export class TableCommit {
         commitUser: this.commitUser,
         commitIdentifier: identifier,
         commitKind: kind,
-        timeMillis: Date.now(),
+        // strictly after the previous commit, so that commit times order snapshots as ids do (time
+        // travel by timestamp, and SUBSCRIBE's promise that later changes come with later times)
+        timeMillis: Math.max(Date.now(), (latest?.timeMillis ?? 0) + 1),
         totalRecordCount: (latest?.totalRecordCount ?? 0) + deltaRows,
         deltaRecordCount: deltaRows,
         changelogRecordCount: changelog.reduce((s, e) => s + e.file.rowCount, 0),

@@ -87,7 +87,7 @@ export class StoreSource implements ScanSource {
       }
       yield* streamRead({
         table, fields, predicates: request.predicates, batchSize: ctx.batchSize, timeZone: ctx.timeZone, isCancelled: ctx.isCancelled, position, bounded: false,
-        resume, report: ctx.reportPosition,
+        resume, report: ctx.reportPosition, commit: ctx.reportCommit, caughtUp: ctx.reportCaughtUp,
       });
       return;
     }

@@ -20,7 +20,7 @@
  * emitting, the changes from the read's first snapshot on.
  */
 import { skipAndReport } from '../../connectors/resume.ts';
-import type { ColumnPredicate } from '../../connectors/connector.ts';
+import type { ColumnPredicate, SourceCommit } from '../../connectors/connector.ts';
 import type { Batch } from '../../types/batch.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
 import type { FileStoreTable } from '../table.ts';
@@ -62,6 +62,10 @@ export interface StreamReadOptions {
   resume?: ReadPosition;
   /** Called before each batch is yielded with the position right after it. */
   report?: (p: ReadPosition) => void;
+  /** Called before each batch is yielded with the commit it comes from (ScanContext.reportCommit). */
+  commit?: (c: SourceCommit) => void;
+  /** Called when the read has emitted every snapshot so far and waits for the next (ScanContext.reportCaughtUp). */
+  caughtUp?: (time: number) => void;
 }
 
 /** Reads `src` to its end without emitting (what a normalizer's state is rebuilt from). */
@@ -69,12 +73,17 @@ async function drainAll(src: AsyncIterable<Batch>): Promise<void> {
   for await (const _ of src) { /* the normalizer takes the rows in */ }
 }
 
-/** Waits for snapshot `id` to exist; false when the read was cancelled first. */
-async function awaitSnapshot(table: FileStoreTable, id: number, isCancelled: () => boolean): Promise<boolean> {
+/** Waits for snapshot `id` to exist; false when the read was cancelled first. `onWait`: it does not exist yet. */
+async function awaitSnapshot(table: FileStoreTable, id: number, isCancelled: () => boolean, onWait: () => void): Promise<boolean> {
   const interval = table.layout.options.discoveryInterval();
+  let waited = false;
   for (;;) {
     if (isCancelled()) return false;
     if (await table.snapshots.exists(id)) return true;
+    if (!waited) {
+      waited = true;
+      onWait();
+    }
     // wake up at a commit in this process, at the poll interval, or often enough to notice cancellation
     const deadline = Date.now() + interval;
     let notified = false;
@@ -101,10 +110,15 @@ export async function* streamRead(o: StreamReadOptions): AsyncGenerator<Batch> {
   let base = 0;
   let skip = 0;
   const report = o.report ?? (() => {});
+  const commit = o.commit ?? (() => {});
   const full = async function* (id: number, rows: number): AsyncGenerator<Batch> {
     const s = await snapshotNeeded(t, id);
     const splits = await planSplits(t, await t.liveEntries(s), o.predicates);
-    yield* skipAndReport(readFull(t, splits, o.fields, o.batchSize, normalizer), rows, (n) => report({ phase: 'full', snapshot: id, rows: n, base: id, first: id + 1 }));
+    const from: SourceCommit = { time: s.timeMillis, snapshot: true };
+    yield* skipAndReport(readFull(t, splits, o.fields, o.batchSize, normalizer), rows, (n) => {
+      report({ phase: 'full', snapshot: id, rows: n, base: id, first: id + 1 });
+      commit(from);
+    });
   };
   const consumerId = opts.consumerId();
   const consumer = consumerId === undefined || o.resume !== undefined ? undefined : await readConsumer(t, consumerId);
@@ -148,11 +162,19 @@ export async function* streamRead(o: StreamReadOptions): AsyncGenerator<Batch> {
   o.position.next = next;
   if (o.bounded) return;
   const first = r?.first ?? next;
+  // the commit time of the last snapshot read, for telling that the read has caught up
+  let lastTime: number | undefined = next > 1 ? (await t.snapshots.snapshot(next - 1).catch(() => undefined))?.timeMillis : undefined;
   for (;;) {
-    if (!(await awaitSnapshot(t, next, o.isCancelled))) return;
+    const caughtUpAt = lastTime;
+    if (!(await awaitSnapshot(t, next, o.isCancelled, () => { if (caughtUpAt !== undefined) o.caughtUp?.(caughtUpAt); }))) return;
     const s = await snapshotNeeded(t, next);
     const id = next;
-    yield* skipAndReport(snapshotChanges(t, s, o.fields, o.predicates, o.batchSize, normalizer), skip, (n) => report({ phase: 'changes', snapshot: id, rows: n, base, first }));
+    lastTime = s.timeMillis;
+    const from: SourceCommit = { time: s.timeMillis, snapshot: false };
+    yield* skipAndReport(snapshotChanges(t, s, o.fields, o.predicates, o.batchSize, normalizer), skip, (n) => {
+      report({ phase: 'changes', snapshot: id, rows: n, base, first });
+      commit(from);
+    });
     skip = 0;
     next++;
     o.position.next = next;

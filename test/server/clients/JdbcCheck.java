@@ -19,6 +19,10 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.util.HexFormat;
 import java.util.Properties;
+import java.io.StringReader;
+import java.io.StringWriter;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
 import org.postgresql.util.PSQLException;
 
 public class JdbcCheck {
@@ -126,6 +130,62 @@ public class JdbcCheck {
                 }
                 conn.commit();
                 conn.setAutoCommit(true);
+            });
+
+            step("copy", () -> {
+                try (Statement st = conn.createStatement()) {
+                    st.execute("CREATE TABLE jdbc_copy (id INT, name STRING)");
+                }
+                CopyManager copy = conn.unwrap(PGConnection.class).getCopyAPI();
+                StringBuilder csv = new StringBuilder();
+                for (int i = 1; i <= 1000; i++) csv.append(i).append(",\"name ").append(i).append("\"\n");
+                out("in", copy.copyIn("COPY jdbc_copy FROM STDIN WITH (FORMAT csv)", new StringReader(csv.toString())));
+                StringWriter w = new StringWriter();
+                out("out", copy.copyOut("COPY (SELECT id, name FROM jdbc_copy WHERE id <= 2 ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)", w));
+                out("text", w.toString());
+            });
+
+            step("fetchsize", () -> {
+                // with autocommit off and a fetch size the driver reads a portal in pieces (Execute with a row limit)
+                conn.setAutoCommit(false);
+                try (Statement st = conn.createStatement()) {
+                    st.setFetchSize(64);
+                    long n = 0;
+                    long sum = 0;
+                    try (ResultSet rs = st.executeQuery("SELECT id FROM jdbc_copy")) {
+                        while (rs.next()) { n++; sum += rs.getInt(1); }
+                    }
+                    out("rows", n);
+                    out("sum", sum);
+                } finally {
+                    conn.commit();
+                    conn.setAutoCommit(true);
+                }
+            });
+
+            step("subscribe", () -> {
+                try (Connection other = DriverManager.getConnection(url, props); Statement ow = other.createStatement()) {
+                    ow.execute("CREATE TABLE jdbc_feed (id INT, v STRING)");
+                    ow.execute("INSERT INTO jdbc_feed VALUES (1, 'one')");
+                    conn.setAutoCommit(false);
+                    try (Statement st = conn.createStatement()) {
+                        st.setFetchSize(1);
+                        ResultSet rs = st.executeQuery("SUBSCRIBE TO jdbc_feed");
+                        rs.next();
+                        out("first", rs.getString("op") + "|" + rs.getInt("id") + "|" + rs.getString("v"));
+                        ow.execute("INSERT INTO jdbc_feed VALUES (2, 'two')");
+                        rs.next();
+                        out("change", rs.getString("op") + "|" + rs.getInt("id") + "|" + rs.getString("v"));
+                        rs.close(); // closes the portal: the subscription stops
+                    } finally {
+                        conn.commit();
+                        conn.setAutoCommit(true);
+                    }
+                    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM jdbc_feed")) {
+                        rs.next();
+                        out("after", rs.getLong(1));
+                    }
+                }
             });
 
             step("error", () -> {

@@ -312,6 +312,11 @@ const internals: ScalarFunction[] = [
     const cast = makeCast(T.string(), ctx.resultType.element!, { timeZone: ctx.timeZone });
     return `$.pgArrayIn(${a[0]}, ${isPgVector(ctx.resultType)}, ${ctx.constant(cast)})`;
   }),
+  // Postgres' text form of bytea ('\\x00ff', or the escape form) → bytes; psycopg2 writes bytes this way
+  internal('$pg_bytea_in', "'\\x00ff'::bytea", T.bytes(), (a, ctx) => {
+    const fit = makeCast(T.bytes(), ctx.resultType, { timeZone: ctx.timeZone });
+    return `${ctx.constant(fit)}(${ctx.constant(pgByteaIn)}(${a[0]}))`;
+  }),
   {
     // `x op ANY (array)` / `x op ALL (array)`: info is { op, all }; NULL as Postgres has it (three-valued)
     name: '$pg_quantified',
@@ -328,6 +333,37 @@ const internals: ScalarFunction[] = [
     },
   },
 ];
+
+/**
+ * bytea's input form in Postgres: `\x` and hex digits (pairs, whitespace between pairs allowed), or the
+ * escape form where `\\` is a backslash, `\ooo` an octal byte and any other character its UTF-8 bytes.
+ */
+export function pgByteaIn(s: string): Uint8Array {
+  if (s.startsWith('\\x')) {
+    const hex = s.slice(2).replace(/\s+/g, '');
+    if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+      throw new FreshetError(SqlState.invalidTextRepresentation, `invalid hexadecimal data for type bytea: "${s.length > 40 ? s.slice(0, 40) + '...' : s}"`, {
+        hint: 'Write bytea as \\x followed by pairs of hex digits.',
+      });
+    }
+    return new Uint8Array(Buffer.from(hex, 'hex'));
+  }
+  if (!s.includes('\\')) return new Uint8Array(Buffer.from(s, 'utf8'));
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c !== '\\') {
+      for (const byte of Buffer.from(c, 'utf8')) out.push(byte);
+      continue;
+    }
+    if (s[i + 1] === '\\') { out.push(92); i++; continue; }
+    const oct = /^[0-3][0-7]{2}/.exec(s.slice(i + 1, i + 4));
+    if (!oct) throw new FreshetError(SqlState.invalidTextRepresentation, 'invalid input syntax for type bytea', { hint: 'In the escape form a backslash is followed by another backslash or three octal digits; or use the \\x hex form.' });
+    out.push(parseInt(oct[0], 8));
+    i += 3;
+  }
+  return new Uint8Array(out);
+}
 
 /** The OID a reg* value written as text stands for: a number as it is, a name looked up in the session. */
 export function regIn(pg: PgSession, type: RegType, s: string): number {
