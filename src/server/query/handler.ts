@@ -61,6 +61,8 @@ interface Prepared {
   catalog?: CatalogQuery | null;
   slots: ParamSlot[];
   oids: number[];
+  /** Whether the statement returns rows (worked out at the first Describe of one of its portals). */
+  returnsRows?: boolean;
 }
 
 interface Portal {
@@ -728,7 +730,7 @@ export class QueryHandler {
     let formats = portal.formats;
     if (p.pg) {
       if (p.pg.kind === 'show' || p.pg.kind === 'showAll') columns = showResult(this.settings, p.pg).columns;
-    } else if (p.stmt && returnsRows(parseStatement(p.stmt.sql, { dialect: 'postgres' }))) {
+    } else if (p.stmt && (p.returnsRows ??= returnsRows(parseStatement(p.stmt.sql, { dialect: 'postgres' })))) {
       // row statements run (are opened) here, so the description is exactly what Execute sends
       await this.runPortal(portal);
       columns = portal.result!.stream?.columns ?? null;
