@@ -22,7 +22,8 @@ export interface ServerConfig {
   auth: AuthMethod;
   users: UserConfig[];
   allowTrustRemote: boolean;
-  tls?: { cert: string; key: string };
+  /** With `required`, a client that does not negotiate TLS is refused (28000) before authentication. */
+  tls?: { cert: string; key: string; required?: boolean };
   maxConnections: number;
   /** Largest frontend message accepted, in bytes. */
   maxMessageSize: number;
@@ -92,8 +93,10 @@ export function applyConfigObject(c: ServerConfig, o: Record<string, unknown>): 
   if (o['allow-trust-remote'] !== undefined) c.allowTrustRemote = o['allow-trust-remote'] === true || o['allow-trust-remote'] === 'true';
   if (o['tls'] !== undefined) {
     const t = o['tls'] as Record<string, unknown>;
-    if (!t || typeof t['cert'] !== 'string' || typeof t['key'] !== 'string') throw new ConfigError('tls: expected {cert, key} (paths to PEM files)');
-    c.tls = { cert: t['cert'], key: t['key'] };
+    if (!t || typeof t['cert'] !== 'string' || typeof t['key'] !== 'string') throw new ConfigError('tls: expected {cert, key, required?} (paths to PEM files)');
+    const required = t['required'];
+    if (required !== undefined && typeof required !== 'boolean' && required !== 'true' && required !== 'false') throw new ConfigError(`tls.required: '${String(required)}' is not true or false`);
+    c.tls = { cert: t['cert'], key: t['key'], required: required === true || required === 'true' };
   }
   if (o['max-connections'] !== undefined) c.maxConnections = positiveInt('max-connections', o['max-connections']);
   if (o['max-message-size'] !== undefined) c.maxMessageSize = positiveInt('max-message-size', o['max-message-size']);

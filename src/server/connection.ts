@@ -227,6 +227,10 @@ export class Connection implements Wire {
     this.startupParams = params;
     this.user = params['user'] ?? '';
     if (this.user === '') return this.fatal(PgState.invalidAuthorization, 'no PostgreSQL user name specified in startup packet');
+    if (this.ctx.config.tls?.required && !(this.socket instanceof TLSSocket)) {
+      // as a pg_hba "hostssl"-only server says it: nothing about users or databases is revealed
+      return this.fatal(PgState.invalidAuthorization, `no encryption: this server accepts only TLS connections (user "${this.user}")`);
+    }
     this.database = params['database'] || 'freshet';
     if (this.ctx.overLimit()) return this.fatal(PgState.tooManyConnections, 'sorry, too many clients already');
     this.ctx.register(this);

@@ -137,4 +137,21 @@ describe.skipIf(!PSQL || !OPENSSL)('TLS', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('1\n');
   });
+
+  it('with tls.required, refuses a client without TLS (28000) and serves one with it', async () => {
+    const strict = await startServer({ tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), required: true } }, engine);
+    try {
+      const plain = await psql(strict.port, ['-At', '-c', 'SELECT 1'], { PGSSLMODE: 'disable' });
+      expect(plain.code).not.toBe(0);
+      expect(plain.stderr).toContain('no encryption: this server accepts only TLS connections');
+      expect(plain.stdout).toBe('');
+      const raw = new pg.Client({ host: '127.0.0.1', port: strict.port, user: 'alice', database: 'freshet', ssl: false });
+      expect(((await raw.connect().catch((e: unknown) => e)) as pg.DatabaseError).code).toBe('28000');
+      const secure = await psql(strict.port, ['-At', '-c', 'SELECT 1'], { PGSSLMODE: 'require' });
+      expect(secure.stderr).toBe('');
+      expect(secure.stdout).toBe('1\n');
+    } finally {
+      await strict.close();
+    }
+  });
 });
