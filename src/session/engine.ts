@@ -22,7 +22,11 @@ import { FunctionLoader } from './function-loader.ts';
 import { wallClock, type Clock } from '../exec/operator.ts';
 import { fileIOFor } from '../fs/resolve.ts';
 import { JobStore } from './job-store.ts';
-import { resumeJobs } from './recovery.ts';
+import { restartJob, resumeJobs } from './recovery.ts';
+import type { JobRecord } from './job-store.ts';
+import type { JobEntry } from './jobs.ts';
+import type { FileIO } from '../fs/file-io.ts';
+import { joinPath } from '../fs/file-io.ts';
 import '../connectors/builtin.ts';
 
 export interface EngineOptions {
@@ -52,7 +56,7 @@ export class Engine {
   /** Modules of user-defined functions, loaded once per engine. */
   readonly functions = new FunctionLoader();
   /** Background jobs (streaming INSERTs). */
-  readonly jobs = new JobManager();
+  readonly jobs: JobManager;
   /** Processing time of the jobs this engine runs; tests replace it with a ManualClock. */
   clock: Clock = wallClock;
   /** Records and checkpoints of continuous jobs in the warehouse (`_jobs/`). */
@@ -60,9 +64,15 @@ export class Engine {
   /** Job records in the warehouse that could not be read when the engine opened (each names its file). */
   readonly recoveryErrors: string[] = [];
 
+  /** Options (S3 endpoint and credentials, ...) for files outside the catalog: checkpoints, savepoints. */
+  private readonly ioOptions: Record<string, string>;
+
   private constructor(opts: EngineOptions, def: Catalog, warehouse: string) {
     this.warehouse = warehouse;
-    this.jobStore = new JobStore(fileIOFor(warehouse, opts.catalogOptions ?? {}), warehouse.endsWith('/') && warehouse.length > 1 ? warehouse.slice(0, -1) : warehouse);
+    this.ioOptions = opts.catalogOptions ?? {};
+    const root = warehouse.endsWith('/') && warehouse.length > 1 ? warehouse.slice(0, -1) : warehouse;
+    this.jobStore = new JobStore(fileIOFor(warehouse, this.ioOptions), root);
+    this.jobs = new JobManager({ defaultDir: joinPath(root, '_savepoints'), io: (path) => this.fileIO(path) });
     this.config = opts.config ?? {};
     this.catalogs.set(def.name, def);
     this.defaultCatalog = def.name;
@@ -74,6 +84,16 @@ export class Engine {
     const engine = new Engine(opts, def, warehouse);
     if (opts.resumeJobs !== false) await resumeJobs(engine);
     return engine;
+  }
+
+  /** The FileIO for a path of the warehouse's kind or another (a savepoint directory), with the engine's S3 options. */
+  fileIO(path: string): FileIO {
+    return fileIOFor(path, this.ioOptions);
+  }
+
+  /** Starts a failed job again under its id (used by the job supervisor; see recovery.ts). */
+  restartJob(record: JobRecord, entry: JobEntry): Promise<void> {
+    return restartJob(this, record, entry);
   }
 
   createSession(config: Record<string, string> = {}): Session {

@@ -43,6 +43,8 @@ export interface CheckpointData {
 export interface RunnerPosition {
   ended: boolean;
   source: unknown;
+  /** What the source reads (its describe()), so a position is not restored into a source of another table. */
+  reads?: string;
 }
 
 export interface CompletedCheckpoint {

@@ -63,7 +63,16 @@ export interface StreamRunOptions {
   lastCheckpointId?: number;
   /** The job's identity towards exactly-once sinks (kept across restarts); a new one when absent. */
   commitUser?: string;
+  /**
+   * Set when `resumeFrom` is a savepoint (a job started from the state another job left): its
+   * committables were committed before it was written, so nothing is committed again, and it may
+   * hold state for operators this plan no longer has when `allowUnclaimed`.
+   */
+  savepoint?: { path: string; allowUnclaimed: boolean };
 }
+
+/** Writes the savepoint of a job stopping with one; returns where it went. */
+export type SavepointWriter = (data: CheckpointData) => Promise<string>;
 
 /** What SHOW JOBS tells about a job's checkpoints. */
 export interface CheckpointStats {
@@ -150,6 +159,8 @@ export class StreamJob {
   /** Set while a checkpoint's cut is being taken: sources hold their next batch until it resolves. */
   gate: Promise<void> | null = null;
   readonly checkpointStats: CheckpointStats = { completed: 0, lastId: 0, lastDuration: null, lastSize: null };
+  /** Set when the job failed before it ran: its plan could not be built or did not fit the state it resumed from. */
+  failedToStart = false;
   /** Ended without a trace in the job's records (a simulated crash, an engine closing): it resumes later. */
   private detached: 'abandon' | 'suspend' | null = null;
 
@@ -174,6 +185,7 @@ export class StreamJob {
     });
     job.status = 'FAILED';
     job.failure = e;
+    job.failedToStart = true;
     job.rejectDone(e);
     return job;
   }
@@ -244,6 +256,7 @@ export class StreamJob {
         if (await this.resume(this.opts.resumeFrom)) return;
       }
     } catch (e) {
+      this.failedToStart = true;
       await this.fail(e);
       throw e;
     }
@@ -265,19 +278,30 @@ export class StreamJob {
    * job's final one: nothing is left to run, and the job ends here with the status it ended with.
    */
   private async resume(c: CompletedCheckpoint): Promise<boolean> {
-    restorePipeline(this.pipeline!, c.pipeline);
-    for (const r of this.runners) {
-      const p = c.data.positions[r.id];
-      if (p === undefined || p === null) {
-        throw new FreshetError(SqlState.dataCorrupted, `checkpoint ${c.id} has no position for source ${r.id} of this plan`, { hint: 'State can only be restored into a job built from the same query plan.' });
+    const savepoint = this.opts.savepoint;
+    try {
+      restorePipeline(this.pipeline!, c.pipeline, { allowUnclaimed: savepoint?.allowUnclaimed === true });
+      for (const r of this.runners) {
+        const p = c.data.positions[r.id];
+        if (p === undefined || p === null) {
+          throw new FreshetError(SqlState.dataCorrupted, `checkpoint ${c.id} has no position for source ${r.id} of this plan`, { hint: 'State can only be restored into a job built from the same query plan.' });
+        }
+        if (!r.restorePosition) throw new FreshetError(SqlState.featureNotSupported, `source ${r.id} of this plan cannot resume from a position`);
+        r.restorePosition(p);
       }
-      if (!r.restorePosition) throw new FreshetError(SqlState.featureNotSupported, `source ${r.id} of this plan cannot resume from a position`);
-      r.restorePosition(p);
+      const unclaimed = c.data.positions.findIndex((p, id) => p !== null && p !== undefined && !this.runners.some((r) => r.id === id));
+      if (unclaimed >= 0 && savepoint?.allowUnclaimed !== true) {
+        throw new FreshetError(SqlState.dataCorrupted, `checkpoint ${c.id} has a position for source ${unclaimed}, which this plan does not have (it reads ${this.runners.length} source(s))`, { hint: 'State can only be restored into a job built from the same query plan.' });
+      }
+    } catch (e) {
+      throw savepoint === undefined ? e : notFitting(savepoint.path, e);
     }
-    if (c.data.committables.length !== this.writers.length) {
-      throw new FreshetError(SqlState.dataCorrupted, `checkpoint ${c.id} has committables for ${c.data.committables.length} sink(s), this plan has ${this.writers.length}`, { hint: 'State can only be restored into a job built from the same query plan.' });
+    if (savepoint === undefined) {
+      if (c.data.committables.length !== this.writers.length) {
+        throw new FreshetError(SqlState.dataCorrupted, `checkpoint ${c.id} has committables for ${c.data.committables.length} sink(s), this plan has ${this.writers.length}`, { hint: 'State can only be restored into a job built from the same query plan.' });
+      }
+      await this.commitPrepared(c.id, c.data.committables);
     }
-    await this.commitPrepared(c.id, c.data.committables);
     this.checkpointStats.lastId = c.id;
     this.checkpointStats.lastSize = c.size;
     if (c.data.final === undefined) return false;
@@ -417,19 +441,8 @@ export class StreamJob {
       await this.drain();
       if (storage) {
         // the cut: sources hold their next batch, sink writes have drained, operators are between batches
-        const positions: Array<RunnerPosition | null> = [];
-        for (const r of this.runners) positions[r.id] = this.positionOf(r);
-        const pipeline = serialize(snapshotPipeline(this.pipeline!));
-        const committables: unknown[] = [];
-        for (const w of this.writers) {
-          if (w.prepareCommit) committables.push(await w.prepareCommit({ id }));
-          else {
-            // one-phase sinks publish at the cut: at-least-once across a restart
-            if (w.commit) await w.commit({ id });
-            committables.push(undefined);
-          }
-        }
-        data = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, id, time: Date.now(), pipeline, positions, committables, final };
+        data = this.capture(id, final);
+        data.committables = await this.prepareCommits(id);
       } else {
         for (const w of this.writers) if (w.commit) await w.commit({ id });
       }
@@ -437,16 +450,114 @@ export class StreamJob {
       this.gate = null;
       release();
     }
-    if (storage && data) {
+    if (storage && data) await this.complete(data);
+    this.completed(id, started);
+    for (const s of this.sources) await s.checkpointed();
+  }
+
+  /**
+   * The parts of a checkpoint taken at the cut that cannot change anything: each source's position and
+   * the operators' state (committables are added by prepareCommits). Throws, naming the source or
+   * operator, when the job cannot record them.
+   */
+  private capture(id: number, final: 'FINISHED' | 'STOPPED' | undefined): CheckpointData {
+    const positions: Array<RunnerPosition | null> = [];
+    for (const r of this.runners) positions[r.id] = this.positionOf(r);
+    const pipeline = serialize(snapshotPipeline(this.pipeline!));
+    return { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, id, time: Date.now(), pipeline, positions, committables: [], final };
+  }
+
+  /** At the cut: two-phase sinks prepare their files (the committables); one-phase sinks publish. */
+  private async prepareCommits(id: number): Promise<unknown[]> {
+    const committables: unknown[] = [];
+    for (const w of this.writers) {
+      if (w.prepareCommit) committables.push(await w.prepareCommit({ id }));
+      else {
+        // one-phase sinks publish at the cut: at-least-once across a restart
+        if (w.commit) await w.commit({ id });
+        committables.push(undefined);
+      }
+    }
+    return committables;
+  }
+
+  /** Writes a durable checkpoint, then (it is complete) commits what the sinks prepared for it. */
+  private async complete(data: CheckpointData): Promise<void> {
+    const storage = this.opts.checkpointStorage;
+    if (storage) {
       const { size } = await storage.write(data);
-      // the checkpoint is complete: publish what the sinks prepared for it
-      await this.commitPrepared(id, data.committables);
       this.checkpointStats.lastSize = size;
     }
+    await this.commitPrepared(data.id, data.committables);
+  }
+
+  private completed(id: number, started: number): void {
     this.checkpointStats.completed++;
     this.checkpointStats.lastId = id;
     this.checkpointStats.lastDuration = Math.round(performance.now() - started);
-    for (const s of this.sources) await s.checkpointed();
+  }
+
+  /**
+   * STOP JOB .. WITH SAVEPOINT: a checkpoint whose cut is the job's last. Sources hold their next batch
+   * from the cut until the savepoint is written; sinks commit what they received (a durable job also
+   * completes the checkpoint in its own directory first), then `write` stores the savepoint and the
+   * job stops, taking nothing after the cut. Resolves with the savepoint's path once the job has ended.
+   *
+   * When the job cannot record its state (a source without positions, an operator that cannot be
+   * snapshotted) or writing the savepoint fails, the call fails and the job runs on; when preparing or
+   * committing the sinks fails, the job fails as it would at any checkpoint.
+   */
+  async stopWithSavepoint(write: SavepointWriter): Promise<string> {
+    if (this.status !== 'RUNNING' || this.mode !== 'run') {
+      throw new FreshetError(SqlState.objectInUse, `the job is not running (${this.mode !== 'run' ? 'stopping' : this.status})`);
+    }
+    while (this.checkpointing) await this.checkpointing;
+    let path: string | undefined;
+    let failure: unknown;
+    this.checkpointing = (async () => {
+      try {
+        path = await this.runSavepoint(write);
+      } catch (e) {
+        failure = e;
+      } finally {
+        this.checkpointing = null;
+      }
+    })();
+    await this.checkpointing;
+    if (path === undefined) throw failure;
+    // the savepoint stands even if ending the job after it fails (SHOW JOBS then says why)
+    await this.done.catch(() => undefined);
+    return path;
+  }
+
+  private async runSavepoint(write: SavepointWriter): Promise<string> {
+    const started = performance.now();
+    let release!: () => void;
+    this.gate = new Promise((r) => { release = r; });
+    try {
+      await this.drain();
+      if (this.mode !== 'run') throw new FreshetError(SqlState.objectInUse, 'the job stopped before its savepoint was taken');
+      const id = this.checkpointId + 1;
+      // nothing is prepared yet: a job that cannot record its state refuses here and runs on
+      const data = this.capture(id, undefined);
+      this.checkpointId = id;
+      try {
+        data.committables = await this.prepareCommits(id);
+        await this.complete(data);
+      } catch (e) {
+        this.reportError(e);
+        throw e;
+      }
+      this.completed(id, started);
+      for (const s of this.sources) await s.checkpointed();
+      // the sinks committed what they prepared: a job started from the savepoint commits nothing again
+      const path = await write({ ...data, committables: data.committables.map(() => undefined) });
+      this.mode = 'stop';
+      return path;
+    } finally {
+      this.gate = null;
+      release();
+    }
   }
 
   /** A source runner's position at the cut; fails, naming the source, for sources that cannot resume. */
@@ -517,6 +628,18 @@ export class StreamJob {
   }
 }
 
+/** A restore error of a job started from a savepoint, naming the savepoint. */
+function notFitting(path: string, e: unknown): FreshetError {
+  const inner = e instanceof FreshetError ? e : undefined;
+  const what = e instanceof Error ? e.message : String(e);
+  const unclaimed = /which this plan does not have/.test(what);
+  return new FreshetError(inner?.sqlState ?? SqlState.dataCorrupted, `savepoint ${path} does not fit this job: ${what}`, {
+    hint: unclaimed
+      ? "The savepoint holds state this plan has no place for: SET 'execution.savepoint.ignore-unclaimed-state' = 'true' to drop it, or start from a savepoint of the same query."
+      : "A savepoint restores into a job of the same query (the same stateful operators and sources); RESET 'execution.savepoint.path' to start without it.",
+  });
+}
+
 /** A source of a streaming job: reads batches until its input ends or the job stops. */
 export class StreamSourceRunner implements SourceRunner {
   readonly id: number;
@@ -553,16 +676,20 @@ export class StreamSourceRunner implements SourceRunner {
   }
 
   snapshotPosition(): RunnerPosition {
-    if (this.ended) return { ended: true, source: null };
+    if (this.ended) return { ended: true, source: null, reads: this.source.describe() };
     if (this.source.resumable !== true) {
       throw new FreshetError(SqlState.featureNotSupported, `source ${this.source.describe()} cannot record its read position, so the job cannot take a checkpoint to resume from`, {
         hint: "Read it in a job without checkpoints (SET 'execution.checkpointing.interval' = '0'), or from a source that can resume (table-store, nexmark, datagen, filesystem).",
       });
     }
-    return { ended: false, source: this.position ?? this.restored?.source };
+    return { ended: false, source: this.position ?? this.restored?.source, reads: this.source.describe() };
   }
 
   restorePosition(p: RunnerPosition): void {
+    const reads = this.source.describe();
+    if (p.reads !== undefined && p.reads !== reads) {
+      throw new FreshetError(SqlState.dataCorrupted, `the saved position of source ${this.id} is for ${p.reads}; source ${this.id} of this plan reads ${reads}`, { hint: 'State can only be restored into a job built from the same query plan.' });
+    }
     this.restored = p;
     this.position = p.source;
   }
