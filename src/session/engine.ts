@@ -41,6 +41,8 @@ export interface EngineOptions {
   config?: Record<string, string>;
   /** Resume the jobs the warehouse records as running (default true). */
   resumeJobs?: boolean;
+  /** Processing time of the engine's jobs (default: the wall clock); tests pass a ManualClock. */
+  clock?: Clock;
 }
 
 export const DEFAULT_CATALOG = 'default_catalog';
@@ -82,6 +84,7 @@ export class Engine {
     const warehouse = opts.warehouse ?? `memory://engine-${randomUUID()}`;
     const def = await TableStoreCatalog.open(DEFAULT_CATALOG, warehouse, opts.catalogOptions ?? {});
     const engine = new Engine(opts, def, warehouse);
+    if (opts.clock) engine.clock = opts.clock;
     if (opts.resumeJobs !== false) await resumeJobs(engine);
     return engine;
   }

@@ -7,11 +7,16 @@
  * reads) changes this module, not the operators' plans.
  *
  * Time-to-live (`table.exec.state.ttl`): a key not written for `ttl` milliseconds of processing time is
- * forgotten. `StateTtl` tracks the last write per slot and sweeps on a processing-time timer.
+ * forgotten. `StateTtl` tracks the last write per slot. Expired state is never read, whether or not it
+ * was removed yet (as Flink's NeverReturnExpired): operators check on access, remove it on a
+ * processing-time sweep and when a checkpoint is taken (so it is not saved), and compact their key
+ * spaces and row stores once most of their slots are free (state/compaction.ts), so memory and
+ * checkpoints shrink after expiry. Outputs do not depend on when the sweep ran.
  */
 import type { DataType } from '../types/data-type.ts';
 import { KeySlots } from './key-slots.ts';
 import { RowArena } from './row-arena.ts';
+import { remapTyped } from './compaction.ts';
 
 export interface StateBackend {
   /** Milliseconds after which unwritten keyed state expires; 0 keeps state forever. */
@@ -54,6 +59,13 @@ export class HeapStateBackend implements StateBackend {
     for (const r of this.registered) n += r.state.size;
     return n;
   }
+
+  /** Slots the key spaces and row stores have storage for (what memory follows; shrinks when they compact). */
+  allocated(): number {
+    let n = 0;
+    for (const r of this.registered) n += r.state.allocated;
+    return n;
+  }
 }
 
 /** Last-write times of slots, and the sweep that finds the expired ones. */
@@ -76,6 +88,16 @@ export class StateTtl {
       this.lastWrite = next;
     }
     this.lastWrite[slot] = now;
+  }
+
+  /** Whether slot s was last written at or before now - ttl: its state is gone, whether or not it was swept yet. */
+  isExpired(slot: number, now: number): boolean {
+    return this.lastWrite[slot]! <= now - this.ttl;
+  }
+
+  /** Follows a compaction of the key space (see state/compaction.ts). */
+  compact(remap: Int32Array, n: number): void {
+    this.lastWrite = remapTyped(this.lastWrite, remap, n, 0, 256);
   }
 
   /** Last-write times of slots [0, n). */

@@ -5,6 +5,7 @@
 import type { Column } from '../types/batch.ts';
 import type { DataType } from '../types/data-type.ts';
 import { SlotColumns, type SlotColumnsSnapshot } from './slot-columns.ts';
+import { liveRemap } from './compaction.ts';
 import { internalError } from '../util/errors.ts';
 
 /** A RowArena in bulk: its rows' columns up to the highest id, and its free list (in order, so ids are reused alike). */
@@ -28,6 +29,11 @@ export class RowArena {
   /** Rows held. */
   get size(): number {
     return this.live;
+  }
+
+  /** Rows the storage has room for (shrinks when compacted). */
+  get allocated(): number {
+    return this.columns.allocated;
   }
 
   /** One past the highest id handed out (per-row side arrays need this many entries). */
@@ -60,6 +66,19 @@ export class RowArena {
     this.free = Array.from(s.free);
     this.high = s.high;
     this.live = s.live;
+  }
+
+  /**
+   * Renumbers the rows densely, keeping their order (row `id` becomes the number of live rows below it)
+   * and gives back the memory of released ones. Returns old id → new id (-1 for released ids); the
+   * owner renumbers whatever it keeps by row id.
+   */
+  compact(): Int32Array {
+    const remap = liveRemap(this.high, this.free);
+    this.columns.compact(remap, this.live);
+    this.free = [];
+    this.high = this.live;
+    return remap;
   }
 
   /** All columns of rows ids[0..n). */

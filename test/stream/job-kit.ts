@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import { Engine } from '../../src/session/engine.ts';
+import type { Clock } from '../../src/exec/operator.ts';
 import type { Session } from '../../src/session/session.ts';
 import { drained, endQueue, pushRows } from './queue-connector.ts';
 
@@ -93,8 +94,8 @@ export class Warehouse {
     this.dir = dir;
   }
 
-  async open(): Promise<Engine> {
-    const e = await Engine.open({ warehouse: this.dir });
+  async open(clock?: Clock): Promise<Engine> {
+    const e = await Engine.open({ warehouse: this.dir, clock });
     this.engines.push(e);
     return e;
   }

@@ -21,6 +21,7 @@ import type { Emitter, ExecContext, Operator } from '../operator.ts';
 import { WatermarkMerger } from '../operator.ts';
 import { JoinSide, type JoinSideSnapshot } from './join-side.ts';
 import { PendingTimer, head, snapshotOf, stateOf, u8From, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
+import { remapTyped } from '../../state/compaction.ts';
 
 const KIND = 'StreamJoin';
 const VERSION = 1;
@@ -114,12 +115,28 @@ export class StreamJoinOperator implements Operator, Checkpointable {
   }
 
   private expire(): void {
-    const limit = this.ctx.clock.now() - this.ctx.state.ttl;
-    for (const side of this.sides) side.expireBefore(limit);
+    this.removeExpired();
     if (this.sides[0].rows + this.sides[1].rows > 0) this.scheduleExpiry();
   }
 
+  /** Rows written before now - TTL are expired: invisible from here on, as if removed (see join-side.ts). */
+  private hideExpired(): void {
+    const limit = this.ctx.clock.now() - this.ctx.state.ttl;
+    for (const side of this.sides) side.hideWrittenBefore(limit);
+  }
+
+  /** Removes the expired rows (between batches), then compacts sides that are mostly free. */
+  private removeExpired(): void {
+    const limit = this.ctx.clock.now() - this.ctx.state.ttl;
+    for (const side of this.sides) side.expireBefore(limit);
+    const rows = this.sides[0].compact();
+    if (rows !== null) this.leftState = remapTyped(this.leftState, rows, this.sides[0].arena.capacity, 0, 256);
+    this.sides[1].compact();
+  }
+
   snapshotState(): OperatorSnapshot {
+    // expired rows are not saved: they are gone already, so a restored job never sees them
+    if (this.ctx.state.ttl > 0) this.removeExpired();
     const state: StreamJoinState = {
       sides: [this.sides[0].exportState(), this.sides[1].exportState()],
       leftState: head(this.leftState, this.sides[0].arena.capacity),
@@ -156,6 +173,7 @@ export class StreamJoinOperator implements Operator, Checkpointable {
   push(batch: Batch, port: number): void {
     const n = batch.length;
     if (n === 0) return;
+    if (this.ctx.state.ttl > 0) this.hideExpired();
     const S = this.sides[port]!;
     const O = this.sides[1 - port]!;
     const cols = batch.columns;
