@@ -23,6 +23,8 @@ import { drained, endQueue, pushRows, resetQueues } from './queue-connector.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { QUERY, TOTALS, Warehouse, createTables, customerRows, endInput, expected, orderBatch, plain, pushOrders, rows, sessions, showJobs, startJob, until } from './job-kit.ts';
 import { startServer } from '../server/server-kit.ts';
+import { StatementRunner } from '../../src/client/runner.ts';
+import { RecordingOutput } from '../client/fakes.ts';
 
 let wh: Warehouse;
 
@@ -304,6 +306,22 @@ describe('STOP JOB .. WITH SAVEPOINT refused', () => {
     const { id } = await startJob(e);
     await sessions(e).streaming.execute(`STOP JOB '${id}'`);
     await expect(sessions(e).streaming.execute(`STOP JOB '${id}' WITH SAVEPOINT`)).rejects.toThrow(`job '${id}' is not running (STOPPED)`);
+  });
+});
+
+describe('savepoints in the SQL client', () => {
+  it('STOP JOB .. WITH SAVEPOINT prints the path as a table, as Flink\'s client does', async () => {
+    const e = await wh.open();
+    const { id } = await startJob(e);
+    await pushOrders(0, 1);
+    const output = new RecordingOutput();
+    const runner = new StatementRunner(sessions(e).streaming, output);
+    const sql = `STOP JOB '${id}' WITH SAVEPOINT`;
+    expect(await runner.run({ text: sql, offset: 0 }, sql)).toBe('ok');
+    const path = readdirSync(join(wh.dir, '_savepoints')).map((n) => join(wh.dir, '_savepoints', n));
+    expect(path).toHaveLength(1);
+    expect(output.text).toMatch(new RegExp(`\\| +savepoint path +\\|\\n\\+-+\\+\\n\\| ${escape(path[0]!)} +\\|\\n`));
+    expect(output.text).toMatch(/1 row in set/);
   });
 });
 
