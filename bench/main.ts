@@ -46,8 +46,11 @@ export function table(header: string[], rows: string[][]): string {
 
 const SUITES: Record<string, () => Promise<{ run(args: BenchArgs): Promise<void> }>> = {
   batch: () => import('./batch.ts'),
+  checkpoint: () => import('./checkpoint.ts'),
   nexmark: () => import('./nexmark.ts'),
   store: () => import('./store.ts'),
+  refresh: () => import('./refresh.ts'),
+  pgwire: () => import('./pgwire.ts'),
 };
 
 export async function runBench(args: string[]): Promise<number> {

@@ -753,7 +753,8 @@ TypeWord "type name"
 // ------------------------------------------------------------------ DDL
 
 CreateStatement
-  = CreateTable
+  = CreateMaterializedTable
+  / CreateTable
   / CreateView
   / CreateCatalog
   / CreateDatabase
@@ -875,8 +876,54 @@ CreateFunction
       return { kind: 'createFunction', temporary: !!tmp, system: !!tmp && tmp.system, ifNotExists: !!ine, name, className: cls, language: lang ?? undefined, loc: L() };
     }
 
+// ------------------------------------------------------------------ materialized tables
+
+CreateMaterializedTable
+  = CREATE alt:(__ OR __ ALTER)? __ MATERIALIZED __ TABLE __ name:QualifiedName
+    pk:(_ "(" _ c:PrimaryKeyConstraint _ ")" { return c.def; })?
+    comment:(__ COMMENT __ c:StringLiteralText { return c; })?
+    part:(__ PARTITIONED __ BY _ cols:ParenIdentList { return cols; })?
+    opts:(__ WITH _ o:OptionList { return o; })?
+    fresh:(__ f:FreshnessClause { return f; })?
+    mode:(__ m:RefreshModeClause { return m; })?
+    __ AS __ q:QueryWithText {
+      return {
+        kind: 'createMaterializedTable', orAlter: !!alt, name, primaryKey: pk ?? undefined, comment: comment ?? undefined,
+        partitionedBy: part ?? [], options: opts ?? [], freshness: fresh ?? undefined, refreshMode: mode ?? undefined,
+        query: q.query, queryText: q.text, loc: L(),
+      };
+    }
+
+FreshnessClause
+  = FRESHNESS _ "=" _ e:Expression { return e; }
+
+RefreshModeClause
+  = REFRESH_MODE _ "=" _ m:RefreshModeName { return m; }
+
+RefreshModeName
+  = m:(CONTINUOUS / INCREMENTAL / FULL) { return { mode: m, loc: L() }; }
+  / w:$(IdentStart IdentPart*) { error(`unknown refresh mode '${w}': write CONTINUOUS, INCREMENTAL or FULL`); }
+
+AlterMaterializedTable
+  = ALTER __ MATERIALIZED __ TABLE __ name:QualifiedName __ action:AlterMaterializedAction {
+      return { kind: 'alterMaterializedTable', name, action, loc: L() };
+    }
+
+AlterMaterializedAction
+  = SUSPEND { return { kind: 'suspend', loc: L() }; }
+  / RESUME opts:(__ WITH _ o:OptionList { return o; })? { return { kind: 'resume', options: opts ?? [], loc: L() }; }
+  / REFRESH part:(__ PARTITION _ "(" _ head:PartitionSpec tail:(_ "," _ p:PartitionSpec { return p; })* _ ")" { return [head, ...tail]; })? {
+      return { kind: 'refresh', partition: part ?? [], loc: L() };
+    }
+  / SET __ f:FreshnessClause { return { kind: 'setFreshness', freshness: f, loc: L() }; }
+  / SET __ m:RefreshModeClause { return { kind: 'setRefreshMode', mode: m, loc: L() }; }
+  / AS __ q:QueryWithText { return { kind: 'as', query: q.query, queryText: q.text, loc: L() }; }
+
 DropStatement
-  = DROP tmp:(__ TEMPORARY sys:(__ SYSTEM)? { return { system: !!sys }; })? __ type:(TABLE / VIEW / FUNCTION) ie:IfExists? __ name:QualifiedName {
+  = DROP __ MATERIALIZED __ TABLE ie:IfExists? __ name:QualifiedName {
+      return { kind: 'drop', objectType: 'MATERIALIZED TABLE', temporary: false, ifExists: !!ie, name, cascade: false, loc: L() };
+    }
+  / DROP tmp:(__ TEMPORARY sys:(__ SYSTEM)? { return { system: !!sys }; })? __ type:(TABLE / VIEW / FUNCTION) ie:IfExists? __ name:QualifiedName {
       return { kind: 'drop', objectType: type, temporary: !!tmp, system: !!tmp && tmp.system, ifExists: !!ie, name, cascade: false, loc: L() };
     }
   / DROP __ (DATABASE / SCHEMA) ie:IfExists? __ name:QualifiedName c:(__ (RESTRICT / CASCADE))? {
@@ -887,7 +934,8 @@ DropStatement
     }
 
 AlterStatement
-  = ALTER __ type:(TABLE / VIEW) ie:IfExists? __ name:QualifiedName __ action:AlterAction {
+  = AlterMaterializedTable
+  / ALTER __ type:(TABLE / VIEW) ie:IfExists? __ name:QualifiedName __ action:AlterAction {
       return { kind: 'alterTable', objectType: type, ifExists: !!ie, name, action, loc: L() };
     }
 
@@ -923,6 +971,7 @@ ShowStatement
   / SHOW __ CURRENT __ (DATABASE / SCHEMA) { return { kind: 'show', what: 'CURRENT DATABASE', loc: L() }; }
   / SHOW __ CREATE __ TABLE __ n:QualifiedName { return { kind: 'show', what: 'CREATE TABLE', name: n, loc: L() }; }
   / SHOW __ CREATE __ VIEW __ n:QualifiedName { return { kind: 'show', what: 'CREATE VIEW', name: n, loc: L() }; }
+  / SHOW __ CREATE __ MATERIALIZED __ TABLE __ n:QualifiedName { return { kind: 'show', what: 'CREATE MATERIALIZED TABLE', name: n, loc: L() }; }
   / SHOW __ CATALOGS like:ShowLike? { return { kind: 'show', what: 'CATALOGS', like: like ?? undefined, loc: L() }; }
   / SHOW __ (DATABASES / SCHEMAS) from:ShowFrom? like:ShowLike? { return { kind: 'show', what: 'DATABASES', from: from ?? undefined, like: like ?? undefined, loc: L() }; }
   / SHOW __ MATERIALIZED __ TABLES from:ShowFrom? like:ShowLike? { return { kind: 'show', what: 'MATERIALIZED TABLES', from: from ?? undefined, like: like ?? undefined, loc: L() }; }
@@ -1046,7 +1095,14 @@ ANY = "ANY"i KW_END { return 'ANY'; }
 ABSENT = "ABSENT"i KW_END { return 'ABSENT'; }
 ARRAY = "ARRAY"i KW_END { return 'ARRAY'; }
 CONDITIONAL = "CONDITIONAL"i KW_END { return 'CONDITIONAL'; }
+CONTINUOUS = "CONTINUOUS"i KW_END { return 'CONTINUOUS'; }
+FRESHNESS = "FRESHNESS"i KW_END { return 'FRESHNESS'; }
+INCREMENTAL = "INCREMENTAL"i KW_END { return 'INCREMENTAL'; }
+REFRESH = "REFRESH"i KW_END { return 'REFRESH'; }
+REFRESH_MODE = "REFRESH_MODE"i KW_END { return 'REFRESH_MODE'; }
+RESUME = "RESUME"i KW_END { return 'RESUME'; }
 RETURNING = "RETURNING"i KW_END { return 'RETURNING'; }
+SUSPEND = "SUSPEND"i KW_END { return 'SUSPEND'; }
 UNCONDITIONAL = "UNCONDITIONAL"i KW_END { return 'UNCONDITIONAL'; }
 VALUE = "VALUE"i KW_END { return 'VALUE'; }
 WRAPPER = "WRAPPER"i KW_END { return 'WRAPPER'; }

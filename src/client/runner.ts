@@ -15,10 +15,14 @@ import type { KeyInput } from './keys.ts';
 import { DEFAULT_REFRESH_MS, type Terminal } from './live-block.ts';
 import { CANCELLED_LINE, renderOptionsFrom, renderResult } from './render.ts';
 import { Stop, showStream } from './stream-view.ts';
+import { ProgressBar } from './progress-bar.ts';
+import type { StatementProgress } from '../session/session.ts';
 
 /** What the runner needs from a session (a Session, or a stand-in in tests). */
 export interface SessionLike {
   readonly options: SessionOptions;
+  /** Where the session reports the start of a long statement it can estimate (absent in stand-ins). */
+  progress?: ((p: StatementProgress) => void) | undefined;
   execute(sql: string): Promise<StatementResult>;
   cancel(): void;
 }
@@ -78,8 +82,14 @@ export class StatementRunner {
     }
     const started = performance.now();
     this.running = true;
+    let bar: ProgressBar | undefined;
+    const terminal = this.output.terminal;
+    if (terminal !== undefined) this.session.progress = (p) => { bar = new ProgressBar(terminal, p); };
     try {
-      const result = await this.session.execute(statement.text);
+      const result = await this.session.execute(statement.text).finally(() => {
+        bar?.end();
+        this.session.progress = undefined;
+      });
       const opts = renderOptionsFrom(this.session.options);
       if (result.kind !== 'stream') {
         this.output.out(renderResult(result, opts, performance.now() - started));

@@ -40,7 +40,8 @@ import type { ColumnPredicate, ScanSource, SinkWriter } from '../connectors/conn
 import { FreshetError, SqlState, internalError } from '../util/errors.ts';
 import { physicalInputs } from './physical-plan.ts';
 import { typeToString } from '../types/data-type.ts';
-import { isCheckpointable, stateMismatch, type Checkpointable, type OperatorSnapshot } from './stream/checkpointable.ts';
+import { isCheckpointable, isIncremental, stateMismatch, type Checkpointable, type OperatorSnapshot } from './stream/checkpointable.ts';
+import { FULL_STATE, applyDelta, type StateWriter } from '../state/state-delta.ts';
 
 /**
  * A stateful operator of a built pipeline. `id` is derived from the physical plan alone (the node's
@@ -67,7 +68,13 @@ export interface BuiltPipeline {
 export interface PipelineSnapshot {
   format: 'freshet-pipeline-state';
   version: number;
-  operators: Array<{ id: string; signature: string; state: OperatorSnapshot }>;
+  operators: Array<{ id: string; signature: string; state: OperatorSnapshot; delta?: true }>;
+  /**
+   * Set on a delta (an incremental checkpoint): operators marked `delta` hold only what changed since
+   * the previous checkpoint (see state-delta.ts), the others their full state; `applyPipelineDelta`
+   * brings the previous full state up to date with it.
+   */
+  delta?: true;
 }
 
 const PIPELINE_STATE_VERSION = 1;
@@ -76,15 +83,47 @@ const PIPELINE_STATE_VERSION = 1;
  * Snapshots every stateful operator. Call it between batches, once asynchronous work the operators
  * chained (lookup joins) has settled (StreamJob.drain): the job is then at a consistent cut.
  */
-export function snapshotPipeline(p: BuiltPipeline): PipelineSnapshot {
+export function snapshotPipeline(p: BuiltPipeline, w: StateWriter = FULL_STATE): PipelineSnapshot {
   if (p.uncheckpointable.length > 0) {
     throw new FreshetError(SqlState.featureNotSupported, `the state of operator ${p.uncheckpointable.join(', ')} cannot be saved in a checkpoint yet`, { hint: 'A lookup join over a changelog table that is not a table-store table holds the table in a batch hash join.' });
   }
-  return {
-    format: 'freshet-pipeline-state',
-    version: PIPELINE_STATE_VERSION,
-    operators: p.stateful.map((s) => ({ id: s.id, signature: s.signature, state: s.op.snapshotState() })),
-  };
+  const operators = p.stateful.map((s): PipelineSnapshot['operators'][number] => {
+    // with the delta writer, operators that cannot write only their changes are saved whole
+    if (w.delta && isIncremental(s.op)) return { id: s.id, signature: s.signature, state: s.op.snapshotState(w), delta: true };
+    return { id: s.id, signature: s.signature, state: s.op.snapshotState() };
+  });
+  const snap: PipelineSnapshot = { format: 'freshet-pipeline-state', version: PIPELINE_STATE_VERSION, operators };
+  if (w.delta) snap.delta = true;
+  return snap;
+}
+
+/**
+ * The full state `base` (plain data, modified in place) brought up to date with `delta`, a snapshot
+ * taken with the delta writer after the state `base` holds. Fails, naming the operator, when the two
+ * are not of the same pipeline.
+ */
+export function applyPipelineDelta(base: PipelineSnapshot, delta: PipelineSnapshot): PipelineSnapshot {
+  if (base?.format !== 'freshet-pipeline-state' || delta?.format !== 'freshet-pipeline-state') throw stateMismatch('the saved state is not the state of a pipeline');
+  if (base.delta === true) throw stateMismatch('the saved base state is itself incremental');
+  if (delta.delta !== true) return delta;
+  if (delta.version !== base.version) throw stateMismatch(`the incremental state has format version ${delta.version}, its base version ${base.version}`);
+  const byId = new Map(base.operators.map((o) => [o.id, o]));
+  if (delta.operators.length !== base.operators.length || delta.operators.some((o) => !byId.has(o.id))) {
+    throw stateMismatch(`the incremental state is for operators (${delta.operators.map((o) => o.id).join(', ')}), its base for (${base.operators.map((o) => o.id).join(', ')})`);
+  }
+  for (const d of delta.operators) {
+    const b = byId.get(d.id)!;
+    if (d.delta !== true) {
+      b.state = d.state;
+      b.signature = d.signature;
+      continue;
+    }
+    if (b.state?.kind !== d.state?.kind || b.state?.version !== d.state?.version || b.signature !== d.signature) {
+      throw stateMismatch(`the incremental state of operator ${d.id} (${d.state?.kind} version ${d.state?.version}) does not fit its base (${b.state?.kind} version ${b.state?.version})`);
+    }
+    b.state.state = applyDelta(b.state.state, d.state.state, d.id);
+  }
+  return base;
 }
 
 export interface RestoreOptions {
@@ -100,6 +139,7 @@ export interface RestoreOptions {
  */
 export function restorePipeline(p: BuiltPipeline, saved: PipelineSnapshot, opts: RestoreOptions = {}): void {
   if (saved === null || typeof saved !== 'object' || saved.format !== 'freshet-pipeline-state') throw stateMismatch('the saved state is not the state of a pipeline');
+  if (saved.delta === true) throw stateMismatch('the saved state holds only the changes since an earlier checkpoint; it cannot be restored on its own');
   if (saved.version !== PIPELINE_STATE_VERSION) throw stateMismatch(`the saved pipeline state has format version ${saved.version}, this version of Freshet reads version ${PIPELINE_STATE_VERSION}`);
   const byId = new Map(saved.operators.map((o) => [o.id, o]));
   const planIds = p.stateful.map((s) => s.id);

@@ -27,6 +27,7 @@ import type { JobRecord } from './job-store.ts';
 import type { JobEntry } from './jobs.ts';
 import type { FileIO } from '../fs/file-io.ts';
 import { joinPath } from '../fs/file-io.ts';
+import { MaterializedTableManager } from './materialized/manager.ts';
 import '../connectors/builtin.ts';
 
 export interface EngineOptions {
@@ -41,7 +42,7 @@ export interface EngineOptions {
   config?: Record<string, string>;
   /** Resume the jobs the warehouse records as running (default true). */
   resumeJobs?: boolean;
-  /** Processing time of the engine's jobs (default: the wall clock); tests pass a ManualClock. */
+  /** Processing time of the engine's jobs and refresh schedules (default: the wall clock); tests pass a ManualClock. */
   clock?: Clock;
 }
 
@@ -63,6 +64,8 @@ export class Engine {
   clock: Clock = wallClock;
   /** Records and checkpoints of continuous jobs in the warehouse (`_jobs/`). */
   readonly jobStore: JobStore;
+  /** Materialized tables: their continuous jobs and refresh schedules. */
+  readonly materialized: MaterializedTableManager;
   /** Job records in the warehouse that could not be read when the engine opened (each names its file). */
   readonly recoveryErrors: string[] = [];
 
@@ -78,6 +81,7 @@ export class Engine {
     this.config = opts.config ?? {};
     this.catalogs.set(def.name, def);
     this.defaultCatalog = def.name;
+    this.materialized = new MaterializedTableManager(this);
   }
 
   static async open(opts: EngineOptions = {}): Promise<Engine> {
@@ -85,7 +89,11 @@ export class Engine {
     const def = await TableStoreCatalog.open(DEFAULT_CATALOG, warehouse, opts.catalogOptions ?? {});
     const engine = new Engine(opts, def, warehouse);
     if (opts.clock) engine.clock = opts.clock;
-    if (opts.resumeJobs !== false) await resumeJobs(engine);
+    if (opts.resumeJobs !== false) {
+      await resumeJobs(engine);
+      // scheduled refreshes missed while no engine was open run now (continuous ones resumed above)
+      await engine.materialized.start();
+    }
     return engine;
   }
 
@@ -133,6 +141,7 @@ export class Engine {
     // queries still being read end; background jobs stop and commit what they wrote (jobs with durable
     // checkpoints are suspended: they resume when an engine opens on the warehouse again)
     for (const s of this.sessions) s.cancel();
+    this.materialized.close();
     await this.jobs.stopAll();
     for (const c of this.catalogs.values()) await c.close?.();
     this.sessions.clear();

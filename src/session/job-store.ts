@@ -14,7 +14,11 @@ import { randomUUID } from 'node:crypto';
 import { joinPath, type FileIO } from '../fs/file-io.ts';
 import { CheckpointStorage } from '../exec/stream/checkpoint-storage.ts';
 
-export type JobRecordStatus = 'RUNNING' | 'RESTARTING' | 'FINISHED' | 'STOPPED' | 'CANCELED' | 'FAILED';
+/**
+ * RESTARTING: failed, waiting for its restart (resumed at start); SUSPENDED: stopped with a last
+ * checkpoint to resume from when asked (a suspended materialized table), not at start.
+ */
+export type JobRecordStatus = 'RUNNING' | 'RESTARTING' | 'SUSPENDED' | 'FINISHED' | 'STOPPED' | 'CANCELED' | 'FAILED';
 
 export interface JobRecord {
   format: 'freshet-job';
@@ -88,10 +92,18 @@ export class JobStore {
     await this.io.writeFile(this.file(r.id), new TextEncoder().encode(JSON.stringify(r, null, 2)));
   }
 
+  /** One job's record, or undefined when it has none. */
+  async read(id: string): Promise<JobRecord | undefined> {
+    const path = this.file(id);
+    if ((await this.io.stat(path)) === undefined) return undefined;
+    return JSON.parse(new TextDecoder().decode(await this.io.readAll(path))) as JobRecord;
+  }
+
   /** Deletes a job's checkpoints (it ended for good; its record stays, for SHOW JOBS history). */
   async dropCheckpoints(id: string): Promise<void> {
     for (const f of await this.io.list(this.dir(id))) {
-      if (f.isDirectory && f.name.startsWith('chk-')) await this.io.delete(f.path);
+      // chk-<n> directories, and the state files incremental checkpoints share
+      if (f.isDirectory && (f.name.startsWith('chk-') || f.name === 'shared')) await this.io.delete(f.path);
     }
   }
 

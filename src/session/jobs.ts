@@ -145,6 +145,25 @@ export class JobManager {
   }
 
   /**
+   * Ends job `id` for now without recording how (a materialized table suspending its job, or about to
+   * stop it; the caller records what it becomes): a running job takes a last checkpoint and stops, a
+   * job waiting for its restart stops waiting (it is not restarted; its latest checkpoint stays). Resolves
+   * once the job's supervisor has let go of it. Does nothing for a job that has ended.
+   */
+  async suspend(id: string): Promise<void> {
+    const e = this.get(id);
+    const wait = e.restarting;
+    if (wait !== undefined) {
+      wait.detach();
+      // a restart already under way suspends the new run itself (job-supervisor.ts)
+      await e.recorded;
+      e.restarting = undefined;
+    } else if (e.job.status === 'RUNNING') e.job.suspend();
+    await e.job.done.catch(() => undefined);
+    await e.recorded;
+  }
+
+  /**
    * Stops every running job (the engine closes). Jobs with durable checkpoints are suspended instead:
    * they take a last checkpoint and stay RUNNING in the warehouse, so the next engine resumes them (so
    * do jobs waiting for a restart).

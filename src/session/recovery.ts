@@ -43,7 +43,8 @@ export async function resumeJobs(engine: Engine): Promise<void> {
   }
 }
 
-async function resumeJob(engine: Engine, record: JobRecord): Promise<void> {
+/** Starts one recorded job again from its newest complete checkpoint (recovery, or RESUME of a materialized table). */
+export async function resumeJob(engine: Engine, record: JobRecord): Promise<void> {
   const notes: string[] = [];
   try {
     await startFromRecord(engine, record, notes);

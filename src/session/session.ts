@@ -18,11 +18,14 @@ import { executeInsert, executeStatementSet } from './statements/insert.ts';
 import { executeExplain } from './statements/explain.ts';
 import { alterTable, createCatalog, createDatabase, createTable, createView, drop, use } from './statements/ddl.ts';
 import { createFunction } from './statements/functions.ts';
-import { describe, show } from './statements/show.ts';
+import { describe, describeExtended, show } from './statements/show.ts';
 import { executeCall } from './statements/call.ts';
+import { alterMaterializedTable, createMaterializedTable } from './statements/materialized.ts';
 import { T, notNull } from '../types/data-type.ts';
 import type { StreamJob } from '../exec/stream/driver.ts';
 import { statusOf } from './jobs.ts';
+import type { CatalogTable, ObjectIdentifier } from '../catalog/objects.ts';
+import { START_SNAPSHOTS_OPTION, startSnapshotScans } from './materialized/start-snapshots.ts';
 
 /** Per-statement facts: its text (for error positions), start time, session time zone. */
 export interface StatementContext {
@@ -32,6 +35,13 @@ export interface StatementContext {
   cancelled: boolean;
   /** A savepoint the statement's job starts from, overriding `execution.savepoint.path` (the embedding API). */
   savepoint?: string;
+}
+
+/** What a long statement tells its client when it starts (a manual REFRESH of a materialized table). */
+export interface StatementProgress {
+  label: string;
+  /** How long it is expected to take (the previous comparable run), or null when unknown. */
+  expectedMs: number | null;
 }
 
 export class Session {
@@ -47,6 +57,10 @@ export class Session {
   dialect: Dialect = 'flink';
   /** The Postgres system catalog the Postgres dialect reads (set by the wire server). */
   systemCatalog: SystemCatalog | undefined;
+  /** Set by a client that can show progress (the REPL on a terminal). */
+  progress: ((p: StatementProgress) => void) | undefined;
+  /** Options added to every table read (materialized-table refreshes pin their sources with them). */
+  scanOptions: ((id: ObjectIdentifier, table: CatalogTable) => Record<string, string> | undefined) | undefined;
 
   constructor(engine: Engine, config: Record<string, string>) {
     this.engine = engine;
@@ -57,7 +71,7 @@ export class Session {
   binder(ctx: StatementContext): Binder {
     return new Binder({
       catalogs: this.catalogs, source: ctx.source, timeZone: ctx.timeZone, now: ctx.now, options: this.options.explicit(),
-      dialect: this.dialect, systemCatalog: this.dialect === 'postgres' ? this.systemCatalog : undefined,
+      dialect: this.dialect, systemCatalog: this.dialect === 'postgres' ? this.systemCatalog : undefined, scanOptions: this.scanOptions ?? startSnapshotScans(this.options.explicit().get(START_SNAPSHOTS_OPTION)),
       userFunction: (parts, systemOnly) => {
         if (systemOnly && parts.length !== 1) return undefined;
         const f = this.catalogs.lookupFunction(parts);
@@ -137,13 +151,15 @@ export class Session {
       case 'explain': return executeExplain(this, ctx, st);
       case 'createTable': return createTable(this, ctx, st);
       case 'createView': return createView(this, ctx, st);
+      case 'createMaterializedTable': return createMaterializedTable(this, ctx, st);
+      case 'alterMaterializedTable': return alterMaterializedTable(this, ctx, st);
       case 'createCatalog': return createCatalog(this, ctx, st);
       case 'createDatabase': return createDatabase(this, ctx, st);
       case 'drop': return drop(this, ctx, st);
       case 'alterTable': return alterTable(this, ctx, st);
       case 'use': return use(this, ctx, st);
       case 'show': return show(this, ctx, st);
-      case 'describe': return describe(this, ctx, st.name);
+      case 'describe': return st.extended ? describeExtended(this, ctx, st.name) : describe(this, ctx, st.name);
       case 'set': return this.set(st);
       case 'reset': {
         this.options.reset(st.key);

@@ -303,6 +303,8 @@ export interface UnnestRef {
 export type Statement =
   | QueryStatement
   | CreateTable
+  | CreateMaterializedTable
+  | AlterMaterializedTable
   | CreateView
   | CreateCatalog
   | CreateDatabase
@@ -357,6 +359,40 @@ export interface CreateTable {
   loc: Loc;
 }
 
+export type RefreshModeName = 'CONTINUOUS' | 'INCREMENTAL' | 'FULL';
+
+/** CREATE [OR ALTER] MATERIALIZED TABLE (see docs/materialized-tables.md). */
+export interface CreateMaterializedTable {
+  kind: 'createMaterializedTable';
+  orAlter: boolean;
+  name: QualifiedName;
+  primaryKey?: PrimaryKeyDef;
+  comment?: string;
+  partitionedBy: Identifier[];
+  options: Array<{ key: string; value: string; loc: Loc }>;
+  /** As written: validated to be an interval literal by the statement, which can say where. */
+  freshness?: Expr;
+  refreshMode?: { mode: RefreshModeName; loc: Loc };
+  query: Query;
+  queryText: string;
+  loc: Loc;
+}
+
+export type AlterMaterializedAction =
+  | { kind: 'suspend'; loc: Loc }
+  | { kind: 'resume'; options: Array<{ key: string; value: string; loc: Loc }>; loc: Loc }
+  | { kind: 'refresh'; partition: Array<{ name: Identifier; value: Expr }>; loc: Loc }
+  | { kind: 'setFreshness'; freshness: Expr; loc: Loc }
+  | { kind: 'setRefreshMode'; mode: { mode: RefreshModeName; loc: Loc }; loc: Loc }
+  | { kind: 'as'; query: Query; queryText: string; loc: Loc };
+
+export interface AlterMaterializedTable {
+  kind: 'alterMaterializedTable';
+  name: QualifiedName;
+  action: AlterMaterializedAction;
+  loc: Loc;
+}
+
 export interface CreateView {
   kind: 'createView';
   temporary: boolean;
@@ -402,7 +438,7 @@ export interface CreateFunction {
 
 export interface DropStatement {
   kind: 'drop';
-  objectType: 'TABLE' | 'VIEW' | 'DATABASE' | 'CATALOG' | 'FUNCTION';
+  objectType: 'TABLE' | 'VIEW' | 'DATABASE' | 'CATALOG' | 'FUNCTION' | 'MATERIALIZED TABLE';
   temporary: boolean;
   /** DROP TEMPORARY SYSTEM FUNCTION */
   system?: boolean;
@@ -435,7 +471,7 @@ export interface UseStatement { kind: 'use'; catalog: boolean; name: QualifiedNa
 export interface ShowStatement {
   kind: 'show';
   what: 'CATALOGS' | 'DATABASES' | 'TABLES' | 'VIEWS' | 'FUNCTIONS' | 'USER FUNCTIONS' | 'JOBS' | 'MATERIALIZED TABLES'
-    | 'CURRENT CATALOG' | 'CURRENT DATABASE' | 'CREATE TABLE' | 'CREATE VIEW' | 'COLUMNS' | 'PARTITIONS';
+    | 'CURRENT CATALOG' | 'CURRENT DATABASE' | 'CREATE TABLE' | 'CREATE VIEW' | 'CREATE MATERIALIZED TABLE' | 'COLUMNS' | 'PARTITIONS';
   name?: QualifiedName;
   from?: QualifiedName;
   like?: { pattern: string; not: boolean; ilike: boolean };

@@ -17,6 +17,8 @@ import type { DataType } from '../types/data-type.ts';
 import { KeySlots } from './key-slots.ts';
 import { RowArena } from './row-arena.ts';
 import { remapTyped } from './compaction.ts';
+import type { ChangedSlots } from './changed-slots.ts';
+import { FULL_STATE, type StateWriter } from './state-delta.ts';
 
 export interface StateBackend {
   /** Milliseconds after which unwritten keyed state expires; 0 keeps state forever. */
@@ -31,19 +33,22 @@ export class HeapStateBackend implements StateBackend {
   readonly ttl: number;
   /** Named state of this job, for inspection (tests, SHOW JOBS state size). */
   readonly registered: Array<{ name: string; state: KeySlots | RowArena }> = [];
+  /** Whether key spaces and row stores mark what changes, for incremental checkpoints. */
+  readonly trackChanges: boolean;
 
-  constructor(ttl = 0) {
+  constructor(ttl = 0, trackChanges = false) {
     this.ttl = ttl;
+    this.trackChanges = trackChanges;
   }
 
   keySpace(name: string, keyTypes: readonly DataType[]): KeySlots {
-    const s = new KeySlots(keyTypes);
+    const s = new KeySlots(keyTypes, this.trackChanges);
     this.registered.push({ name, state: s });
     return s;
   }
 
   rowStore(name: string, types: readonly DataType[]): RowArena {
-    const s = new RowArena(types);
+    const s = new RowArena(types, this.trackChanges);
     this.registered.push({ name, state: s });
     return s;
   }
@@ -51,6 +56,24 @@ export class HeapStateBackend implements StateBackend {
   drop(state: KeySlots | RowArena): void {
     const i = this.registered.findIndex((r) => r.state === state);
     if (i >= 0) this.registered.splice(i, 1);
+  }
+
+  /**
+   * A checkpoint has recorded the state of every key space and row store: what changes from now on is
+   * what the next incremental checkpoint writes.
+   */
+  resetChanges(): void {
+    for (const r of this.registered) r.state.resetChanges();
+  }
+
+  /**
+   * Whether a key space or row store was compacted since the last checkpoint (state TTL gives back
+   * the memory of expired keys): slot numbers changed, so the next incremental checkpoint writes a
+   * full base instead of a delta.
+   */
+  compactedSinceCheckpoint(): boolean {
+    for (const r of this.registered) if (r.state.compactedSinceCheckpoint) return true;
+    return false;
   }
 
   /** Keys and rows held, over all operators. */
@@ -100,9 +123,9 @@ export class StateTtl {
     this.lastWrite = remapTyped(this.lastWrite, remap, n, 0, 256);
   }
 
-  /** Last-write times of slots [0, n). */
-  exportState(n: number): Float64Array {
-    return this.lastWrite.slice(0, Math.min(n, this.lastWrite.length));
+  /** Last-write times of slots [0, n) (written only for slots the key space marks as changed). */
+  exportState(n: number, w: StateWriter = FULL_STATE, changed?: ChangedSlots): Float64Array {
+    return changed === undefined ? this.lastWrite.slice(0, Math.min(n, this.lastWrite.length)) : w.slots(this.lastWrite, n, changed);
   }
 
   importState(saved: Float64Array): void {

@@ -18,6 +18,8 @@ import { NumberTable } from '../util/number-table.ts';
 import { SlotColumns, type SlotColumnsSnapshot } from './slot-columns.ts';
 import { liveRemap } from './compaction.ts';
 import { internalError } from '../util/errors.ts';
+import { ChangedSlots } from './changed-slots.ts';
+import { FULL_STATE, type StateWriter } from './state-delta.ts';
 
 /**
  * A key space in bulk: the key columns of every slot up to the highest one, the free list (in order, so
@@ -50,13 +52,24 @@ export class KeySlots {
   private encoded: KeyValue[] = [];
   private nullSlot = -1;
   private free: number[] = [];
+  /**
+   * Slots created, released or handed out by `slots` since the last checkpoint: an operator's per-slot
+   * state changes only there, plus where it marks more itself (see changed-slots.ts).
+   */
+  readonly changed: ChangedSlots;
+  /** The free list's shortest length since the last checkpoint: entries below it are unchanged. */
+  private freeLow = 0;
+  /** Set by `compact` until the next checkpoint (see compactedSinceCheckpoint). */
+  private renumbered = false;
   private high = 0;
   private live = 0;
   private out = new Int32Array(1024);
   /** Set when a slot was created by the last `slots` call (state starts empty for it). */
   private createdFlags = new Uint8Array(1024);
 
-  constructor(keyTypes: readonly DataType[]) {
+  /** `trackChanges`: mark what changes for incremental checkpoints (see `changed`). */
+  constructor(keyTypes: readonly DataType[], trackChanges = false) {
+    this.changed = new ChangedSlots(trackChanges);
     this.encode = keyEncoder(keyTypes, keyTypes.map(() => true));
     this.noKeys = keyTypes.length === 0;
     const p = keyTypes.length === 1 ? physicalOf(keyTypes[0]!) : null;
@@ -83,7 +96,12 @@ export class KeySlots {
   }
 
   private newSlot(keyCols: readonly Column[], i: number): number {
-    const s = this.free.length > 0 ? this.free.pop()! : this.high++;
+    let s: number;
+    if (this.free.length > 0) {
+      s = this.free.pop()!;
+      if (this.free.length < this.freeLow) this.freeLow = this.free.length;
+    } else s = this.high++;
+    this.changed.mark(s);
     this.live++;
     this.keys.setFrom(s, keyCols, i);
     return s;
@@ -94,6 +112,14 @@ export class KeySlots {
    * The returned array (and `created`) are reused by the next call.
    */
   slots(keyCols: readonly Column[], rows: Int32Array | null, n: number): Int32Array {
+    const out = this.assign(keyCols, rows, n);
+    // the caller writes the state of these slots
+    const changed = this.changed;
+    if (changed.enabled) for (let k = 0; k < n; k++) changed.mark(out[k]!);
+    return out;
+  }
+
+  private assign(keyCols: readonly Column[], rows: Int32Array | null, n: number): Int32Array {
     if (this.out.length < n) {
       this.out = new Int32Array(Math.max(n, this.out.length * 2));
       this.createdFlags = new Uint8Array(this.out.length);
@@ -225,11 +251,28 @@ export class KeySlots {
     }
     this.keys.clear(s);
     this.free.push(s);
+    this.changed.mark(s);
     this.live--;
   }
 
-  exportState(): KeySlotsSnapshot {
-    return { width: this.keys.width, keys: this.keys.exportState(this.high), free: Int32Array.from(this.free), high: this.high, live: this.live, nullSlot: this.nullSlot };
+  /** The key space in bulk; with the delta writer only what changed since the last checkpoint. */
+  exportState(w: StateWriter = FULL_STATE): KeySlotsSnapshot {
+    return { width: this.keys.width, keys: this.keys.exportState(this.high, w, this.changed), free: w.stack(this.free, this.freeLow), high: this.high, live: this.live, nullSlot: this.nullSlot };
+  }
+
+  /** A checkpoint recorded the state: changes are counted from here. */
+  resetChanges(): void {
+    this.changed.clear();
+    this.freeLow = this.free.length;
+    this.renumbered = false;
+  }
+
+  /**
+   * Whether `compact` renumbered the slots since the last checkpoint: the marks no longer say what
+   * changed against the checkpoint's slot numbers, so the next incremental checkpoint must be a full base.
+   */
+  get compactedSinceCheckpoint(): boolean {
+    return this.renumbered;
   }
 
   /** Restores into an empty key space of the same key types: every key gets its old slot back. */
@@ -241,6 +284,7 @@ export class KeySlots {
     this.high = s.high;
     this.live = s.live;
     this.nullSlot = s.nullSlot;
+    this.resetChanges();
     this.indexAll();
   }
 
@@ -287,6 +331,8 @@ export class KeySlots {
     this.keys.compact(remap, n);
     this.nullSlot = this.nullSlot >= 0 ? remap[this.nullSlot]! : -1;
     this.free = [];
+    this.freeLow = 0;
+    this.renumbered = true;
     this.high = n;
     this.ids.clear();
     this.encoded = [];

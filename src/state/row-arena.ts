@@ -7,6 +7,8 @@ import type { DataType } from '../types/data-type.ts';
 import { SlotColumns, type SlotColumnsSnapshot } from './slot-columns.ts';
 import { liveRemap } from './compaction.ts';
 import { internalError } from '../util/errors.ts';
+import { ChangedSlots } from './changed-slots.ts';
+import { FULL_STATE, type StateWriter } from './state-delta.ts';
 
 /** A RowArena in bulk: its rows' columns up to the highest id, and its free list (in order, so ids are reused alike). */
 export interface RowArenaSnapshot {
@@ -21,8 +23,16 @@ export class RowArena {
   private free: number[] = [];
   private high = 0;
   private live = 0;
+  /** Rows added or released since the last checkpoint, plus those operators mark (per-row state they changed). */
+  readonly changed: ChangedSlots;
+  /** The free list's shortest length since the last checkpoint. */
+  private freeLow = 0;
+  /** Set by `compact` until the next checkpoint (see compactedSinceCheckpoint). */
+  private renumbered = false;
 
-  constructor(types: readonly DataType[]) {
+  /** `trackChanges`: mark what changes for incremental checkpoints (see `changed`). */
+  constructor(types: readonly DataType[], trackChanges = false) {
+    this.changed = new ChangedSlots(trackChanges);
     this.columns = new SlotColumns(types);
   }
 
@@ -43,7 +53,12 @@ export class RowArena {
 
   /** Stores row i of `cols`; returns its id. */
   add(cols: readonly Column[], i: number): number {
-    const id = this.free.length > 0 ? this.free.pop()! : this.high++;
+    let id: number;
+    if (this.free.length > 0) {
+      id = this.free.pop()!;
+      if (this.free.length < this.freeLow) this.freeLow = this.free.length;
+    } else id = this.high++;
+    this.changed.mark(id);
     this.columns.setFrom(id, cols, i);
     this.live++;
     return id;
@@ -52,11 +67,28 @@ export class RowArena {
   release(id: number): void {
     this.columns.clear(id);
     this.free.push(id);
+    this.changed.mark(id);
     this.live--;
   }
 
-  exportState(): RowArenaSnapshot {
-    return { columns: this.columns.exportState(this.high), free: Int32Array.from(this.free), high: this.high, live: this.live };
+  /** The rows in bulk; with the delta writer only those changed since the last checkpoint. */
+  exportState(w: StateWriter = FULL_STATE): RowArenaSnapshot {
+    return { columns: this.columns.exportState(this.high, w, this.changed), free: w.stack(this.free, this.freeLow), high: this.high, live: this.live };
+  }
+
+  /** A checkpoint recorded the state: changes are counted from here. */
+  resetChanges(): void {
+    this.changed.clear();
+    this.freeLow = this.free.length;
+    this.renumbered = false;
+  }
+
+  /**
+   * Whether `compact` renumbered the rows since the last checkpoint: the marks no longer say what
+   * changed against the checkpoint's row ids, so the next incremental checkpoint must be a full base.
+   */
+  get compactedSinceCheckpoint(): boolean {
+    return this.renumbered;
   }
 
   /** Restores into an empty arena of the same column types; row ids stay what they were. */
@@ -66,6 +98,7 @@ export class RowArena {
     this.free = Array.from(s.free);
     this.high = s.high;
     this.live = s.live;
+    this.resetChanges();
   }
 
   /**
@@ -77,6 +110,8 @@ export class RowArena {
     const remap = liveRemap(this.high, this.free);
     this.columns.compact(remap, this.live);
     this.free = [];
+    this.freeLow = 0;
+    this.renumbered = true;
     this.high = this.live;
     return remap;
   }

@@ -13,6 +13,8 @@ import type { DataType, Physical } from '../types/data-type.ts';
 import { physicalOf } from '../types/data-type.ts';
 import { groupKeyOf } from '../types/value.ts';
 import { internalError } from '../util/errors.ts';
+import { ChangedSlots } from './changed-slots.ts';
+import { FULL_STATE, type StateWriter } from './state-delta.ts';
 
 type Store = Uint8Array | Int32Array | Float64Array | unknown[];
 
@@ -32,6 +34,7 @@ function grown(cap: number, need: number): number {
 }
 
 const NO_NULLS = new Uint8Array(0);
+const NO_CHANGES = new ChangedSlots(false);
 
 /**
  * The values of slots [0, n) in bulk, for checkpoints: one store per column (the typed array, or the
@@ -63,10 +66,14 @@ export class SlotColumns {
     return this.types.length;
   }
 
-  /** Copies slots [0, n) out (bulk copies of the stores, no object per slot). */
-  exportState(n: number): SlotColumnsSnapshot {
-    const stores = this.stores.map((st) => (Array.isArray(st) ? st.slice(0, n) : (st as Float64Array).slice(0, n)));
-    const nulls = this.nulls.map((nn) => (nn === NO_NULLS ? null : nn.slice(0, n)));
+  /**
+   * Copies slots [0, n) out (bulk copies of the stores, no object per slot); with the delta writer only
+   * the slots marked in `changed`.
+   */
+  exportState(n: number, w: StateWriter = FULL_STATE, changed: ChangedSlots = NO_CHANGES): SlotColumnsSnapshot {
+    const stores = this.stores.map((st) => w.slots(st, n, changed));
+    // a null mask, once allocated, stays: a column without one had no NULL at the base either
+    const nulls = this.nulls.map((nn) => (nn === NO_NULLS ? null : w.slots(nn, n, changed)));
     return { n, stores, nulls };
   }
 

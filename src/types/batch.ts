@@ -8,6 +8,7 @@
  */
 import type { DataType, Physical } from './data-type.ts';
 import { physicalOf } from './data-type.ts';
+import { normalize } from './int64.ts';
 
 export type ColumnValues = Uint8Array | Int32Array | Float64Array | unknown[];
 
@@ -111,10 +112,14 @@ export class ColumnBuilder {
       case 'bool': (this.values as Uint8Array)[i] = v === true || v === 1 ? 1 : 0; break;
       case 'i32': (this.values as Int32Array)[i] = v as number; break;
       case 'f64': (this.values as Float64Array)[i] = v as number; break;
-      case 'i64':
-        if (typeof v === 'bigint' && !Array.isArray(this.values)) this.values = Array.from(this.values.subarray(0, i));
-        (this.values as unknown[])[i] = v;
+      case 'i64': {
+        // one representation per value (int64.ts): a bigint in the safe range is stored as a number, so
+        // hashing, Map keys and equality agree with columns read from files or computed
+        const x = typeof v === 'bigint' ? normalize(v) : v;
+        if (typeof x === 'bigint' && !Array.isArray(this.values)) this.values = Array.from(this.values.subarray(0, i));
+        (this.values as unknown[])[i] = x;
         break;
+      }
       default: (this.values as unknown[])[i] = v;
     }
   }
@@ -247,7 +252,10 @@ export function constantColumn(type: DataType, value: unknown, n: number): Colum
     case 'bool': return { values: new Uint8Array(n).fill(value ? 1 : 0), nulls: null };
     case 'i32': return { values: new Int32Array(n).fill(value as number), nulls: null };
     case 'f64': return { values: new Float64Array(n).fill(value as number), nulls: null };
-    case 'i64': return typeof value === 'bigint' ? { values: new Array(n).fill(value), nulls: null } : { values: new Float64Array(n).fill(value as number), nulls: null };
+    case 'i64': {
+      const x = typeof value === 'bigint' ? normalize(value) : value;
+      return typeof x === 'bigint' ? { values: new Array(n).fill(x), nulls: null } : { values: new Float64Array(n).fill(x as number), nulls: null };
+    }
     default: return { values: new Array(n).fill(value), nulls: null };
   }
 }

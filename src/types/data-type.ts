@@ -48,7 +48,8 @@ export interface DataType {
  * - i32:  Int32Array (TINYINT, SMALLINT, INT, DATE as days, TIME as millis of day, YEAR-MONTH interval as months)
  * - f64:  Float64Array (FLOAT, DOUBLE, TIMESTAMP/TIMESTAMP_LTZ as epoch millis, DAY-TIME interval as millis)
  * - i64:  Float64Array while every value is a safe integer, else an Array of number|bigint
- *         (BIGINT; DECIMAL as its unscaled integer)
+ *         (BIGINT; DECIMAL as its unscaled integer); a safe integer is a number even there, a bigint
+ *         only beyond 2^53 (int64.ts), so equal values have one representation
  * - obj:  Array (strings, bytes as Uint8Array, arrays, maps, rows)
  */
 export type Physical = 'bool' | 'i32' | 'f64' | 'i64' | 'obj';

@@ -7,6 +7,7 @@ import type { Column } from './batch.ts';
 import type { DataType } from './data-type.ts';
 import { physicalOf, isCharacter } from './data-type.ts';
 import { groupKeyOf } from './value.ts';
+import { normalize } from './int64.ts';
 
 /** The encoding of a NULL key (grouping and IS NOT DISTINCT FROM joins). */
 export const NULL_KEY = Symbol('NULL');
@@ -26,6 +27,15 @@ export function keyEncoder(types: readonly DataType[], nullSafe: readonly boolea
     const t = types[0]!;
     const safe = nullSafe[0] ?? true;
     const phys = physicalOf(t);
+    if (phys === 'i64') {
+      // a batch built by hand may hold a safe integer as a bigint: it is the same key as the number
+      return (cols, i) => {
+        const c = cols[0]!;
+        if (c.nulls !== null && c.nulls[i] === 1) return safe ? NULL_KEY : undefined;
+        const v = (c.values as ArrayLike<KeyValue>)[i]!;
+        return typeof v === 'bigint' ? normalize(v) : v === 0 ? 0 : v;
+      };
+    }
     const primitive = phys !== 'obj' || isCharacter(t);
     if (primitive) {
       return (cols, i) => {

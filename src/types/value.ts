@@ -122,7 +122,9 @@ export function groupKeyOf(v: unknown): string {
 /** Equality of two non-null values of the same type. */
 export function valuesEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a === 'number' || typeof a === 'string' || typeof a === 'bigint' || typeof a === 'boolean') return a === b;
+  // BIGINT/DECIMAL values may come as a number and a bigint: compared exactly
+  if (typeof a === 'bigint' || typeof b === 'bigint') return (typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint') && cmpInt64(a, b) === 0;
+  if (typeof a === 'number' || typeof a === 'string' || typeof a === 'boolean') return a === b;
   return groupKeyOf(a) === groupKeyOf(b);
 }
 

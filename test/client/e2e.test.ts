@@ -110,9 +110,10 @@ describe('freshet sql-client -e', () => {
   });
 
   it('submits a streaming INSERT as a job and waits for it before exiting', () => {
-    const r = freshet(['-e', `${ORDERS}
+    // a paced source (20 rows at 10 a second) is still running when the script ends
+    const r = freshet(['-e', `CREATE TABLE paced (id INT) WITH ('connector' = 'datagen', 'number-of-rows' = '20', 'rows-per-second' = '10');
       CREATE TABLE sink (id INT) WITH ('connector' = 'print');
-      INSERT INTO sink SELECT id FROM orders;`]);
+      INSERT INTO sink SELECT id FROM paced;`]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Job ID: [0-9a-f]{32}/);

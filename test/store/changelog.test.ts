@@ -13,17 +13,31 @@
  *  - 'input': the rows written, as written; for partial-update and aggregation that is not the table's
  *    changelog, so there the changes must equal the input; a consistent input changelog into a
  *    deduplicate table must reproduce the table.
+ *
+ * The same oracle runs with BIGINT keys handed to TableWrite as JS bigints (small ones and ones beyond
+ * 2^53; through batchFromRows, and as a hand-built column of bigints), a fresh writer for every commit
+ * (each loads its 'lookup' state from the files), 2 or 3 buckets, on memory and on local disk. With INT
+ * keys only, a key loaded from the files and the same key handed in were always the same JS number, and
+ * an update of a stored key came out as +I when the two were 1 and 1n.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { join } from 'node:path';
 import { MemoryFileIO } from '../../src/fs/memory.ts';
+import { LocalFileIO } from '../../src/fs/local.ts';
 import { FileStoreTable } from '../../src/store/table.ts';
 import { Normalizer, snapshotChanges } from '../../src/store/read/changes.ts';
 import { streamRead } from '../../src/store/read/stream-scan.ts';
-import { batchToRows, ROW_KIND_NAMES, type Batch } from '../../src/types/batch.ts';
+import { incrementalRead } from '../../src/store/read/incremental.ts';
+import { TableWrite } from '../../src/store/write/table-write.ts';
+import { TableCommit } from '../../src/store/commit/table-commit.ts';
+import { Engine } from '../../src/session/engine.ts';
+import type { TableStoreCatalog } from '../../src/catalog/table-store-catalog.ts';
+import { batchFromRows, batchToRows, ROW_KIND_NAMES, type Batch } from '../../src/types/batch.ts';
 import { T, notNull, type DataType } from '../../src/types/data-type.ts';
 import { memoryStore } from '../helpers/memory-store.ts';
-import { D, I, UA, UB, StepRunner, isRetract, legalizeSequence, legalizeSteps, scanRows, type Step, type Version } from './store-test-kit.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { D, I, UA, UB, StepRunner, isRetract, legalizeSequence, legalizeSteps, rowsBatch, scanRows, type BatchMaker, type Step, type Version } from './store-test-kit.ts';
 
 type Producer = 'lookup' | 'input' | 'none';
 
@@ -50,6 +64,8 @@ interface Scenario {
 const smallInt = fc.option(fc.integer({ min: -3, max: 5 }), { nil: null, freq: 4 });
 const word = fc.option(fc.constantFrom('a', 'b', 'c'), { nil: null, freq: 4 });
 const K: Col = { name: 'k', type: notNull(T.int()), gen: fc.integer({ min: 0, max: 6 }) };
+/** A BIGINT key given as JS bigints: small values and ones beyond 2^53. */
+const K64: Col = { name: 'k', type: notNull(T.bigint()), gen: fc.constantFrom(0n, 1n, 2n, 3n, 4n, 5n, 6n, 2n ** 60n, -(2n ** 62n)) };
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -65,9 +81,21 @@ const tuningArb: fc.Arbitrary<Tuning> = fc.record({
   trigger: fc.constantFrom(2, 3, 5),
 });
 
-async function createTable(sc: Scenario, producer: Producer, tuning: Tuning): Promise<FileStoreTable> {
-  const name = memoryStore('changelog');
-  return FileStoreTable.create(new MemoryFileIO(), `memory://${name}/db.db/t`, 't', {
+type IoKind = 'memory' | 'local disk';
+const IO_KINDS: IoKind[] = ['memory', 'local disk'];
+let localTables = 0;
+let localRoot: string | null = null;
+
+/** Where a test table lives: a fresh memory store, or a fresh directory on local disk. */
+function tableLocation(io: IoKind): { io: MemoryFileIO | LocalFileIO; path: string } {
+  if (io === 'memory') return { io: new MemoryFileIO(), path: `memory://${memoryStore('changelog')}/db.db/t` };
+  localRoot ??= tempDir('freshet-changelog-');
+  return { io: new LocalFileIO(), path: join(localRoot, `t${localTables++}`) };
+}
+
+async function createTable(sc: Scenario, producer: Producer, tuning: Tuning, io: IoKind = 'memory'): Promise<FileStoreTable> {
+  const where = tableLocation(io);
+  return FileStoreTable.create(where.io, where.path, 't', {
     fields: sc.cols.map((c, i) => ({ id: i, name: c.name, type: c.type })),
     highestFieldId: sc.cols.length - 1,
     partitionKeys: [],
@@ -82,7 +110,9 @@ async function createTable(sc: Scenario, producer: Producer, tuning: Tuning): Pr
   });
 }
 
-const rowText = (row: readonly unknown[]): string => JSON.stringify(row);
+/** A row as text; a BIGINT reads the same as a number or a bigint (beyond 2^53 as digits and 'n'). */
+const rowText = (row: readonly unknown[]): string =>
+  JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : `${v}n`) : v));
 
 async function readTable(t: FileStoreTable, types: readonly DataType[]): Promise<Map<unknown, string>> {
   const out = new Map<unknown, string>();
@@ -156,9 +186,15 @@ async function streamAll(t: FileStoreTable, types: readonly DataType[], options:
   return out;
 }
 
-async function run(sc: Scenario, producer: Producer, tuning: Tuning, rawSteps: Step[], exactInput: boolean): Promise<void> {
+/** Where the table lives and how the versions of a commit are turned into the batch written. */
+interface RunEnv {
+  io: IoKind;
+  makeBatch: BatchMaker;
+}
+
+async function run(sc: Scenario, producer: Producer, tuning: Tuning, rawSteps: Step[], exactInput: boolean, env: RunEnv = { io: 'memory', makeBatch: rowsBatch }): Promise<void> {
   const steps = legalizeSteps(sc, rawSteps);
-  const t = await createTable(sc, producer, tuning);
+  const t = await createTable(sc, producer, tuning, env.io);
   const types = sc.cols.map((c) => c.type);
   const fields = types.map((_, i) => i);
   const normalizer = producer === 'none' ? new Normalizer(t) : null;
@@ -166,8 +202,8 @@ async function run(sc: Scenario, producer: Producer, tuning: Tuning, rawSteps: S
   const pending = new Set<unknown>();
   const all: Change[] = [];
   let read = 0;
-  const runner = new StepRunner(t, 'changelog-test', types);
-  const label = (): string => `${producer} ${JSON.stringify(tuning)} ${JSON.stringify(steps)}`;
+  const runner = new StepRunner(t, 'changelog-test', types, env.makeBatch);
+  const label = (): string => `${producer} on ${env.io} ${JSON.stringify(tuning)} ${rowText(steps as unknown[])}`;
   for (const step of steps) {
     const written = (await runner.run(step)).filter((v) => !sc.drops?.(v.kind));
     const latest = (await t.snapshots.latestId()) ?? 0;
@@ -183,9 +219,9 @@ async function run(sc: Scenario, producer: Producer, tuning: Tuning, rawSteps: S
     }
     if (sc.onlyInserts) expect(changes.filter((c) => c.kind !== I).map((c) => `${ROW_KIND_NAMES[c.kind]}${rowText(c.row)}`), label()).toEqual([]);
     const errors = applyStrict(state, changes, pending);
-    expect(errors, `changes of step ${JSON.stringify(step)} in ${label()}`).toEqual([]);
+    expect(errors, `changes of step ${rowText([step])} in ${label()}`).toEqual([]);
     expect(pending.size, 'every -U is followed by its +U').toBe(0);
-    expect(new Map([...state].sort()), `changelog applied vs batch read after ${JSON.stringify(step)} in ${label()}`).toEqual(new Map([...(await readTable(t, types))].sort()));
+    expect(new Map([...state].sort()), `changelog applied vs batch read after ${rowText([step])} in ${label()}`).toEqual(new Map([...(await readTable(t, types))].sort()));
   }
   // one streaming read from the first snapshot sees the same changes
   const streamed = await streamAll(t, types, { 'scan.mode': 'from-snapshot', 'scan.snapshot-id': '1' });
@@ -297,11 +333,11 @@ describe.each(['lookup', 'none'] as const)("'changelog-producer' = '%s': the cha
 // ---------------------------------------------------------------------------------------------------
 // 'input': the changelog is the input
 
-/** A consistent changelog: +I for absent keys, -U old/+U new for present ones, -D old. */
-const consistentSteps: fc.Arbitrary<Step[]> = fc
+/** A consistent changelog over keys from `key`: +I for absent keys, -U old/+U new for present ones, -D old. */
+const consistentStepsOf = (key: fc.Arbitrary<unknown>): fc.Arbitrary<Step[]> => fc
   .array(
     fc.oneof(
-      { weight: 6, arbitrary: fc.record({ kind: fc.constant('commit' as const), freshWriter: fc.boolean(), ops: fc.array(fc.array(fc.tuple(K.gen, fc.boolean(), smallInt, word), { minLength: 1, maxLength: 10 }), { minLength: 1, maxLength: 3 }) }) },
+      { weight: 6, arbitrary: fc.record({ kind: fc.constant('commit' as const), freshWriter: fc.boolean(), ops: fc.array(fc.array(fc.tuple(key, fc.boolean(), smallInt, word), { minLength: 1, maxLength: 10 }), { minLength: 1, maxLength: 3 }) }) },
       { weight: 1, arbitrary: fc.constant({ kind: 'compact' as const }) },
     ),
     { minLength: 1, maxLength: 6 },
@@ -326,6 +362,8 @@ const consistentSteps: fc.Arbitrary<Step[]> = fc
     }).filter((s) => s.kind === 'compact' || s.batches.length > 0);
   });
 
+const consistentSteps = consistentStepsOf(K.gen);
+
 describe("'changelog-producer' = 'input'", () => {
   it('deduplicate: a consistent input changelog is read back as written and reproduces the table', async () => {
     await fc.assert(
@@ -341,5 +379,131 @@ describe("'changelog-producer' = 'input'", () => {
         { seed: 0x1e0 + i, numRuns: 4 },
       );
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// BIGINT keys given as bigints, a fresh writer per commit, several buckets, memory and local disk
+
+const withBigintKey = (sc: Scenario): Scenario => ({ ...sc, name: `${sc.name}, BIGINT key`, cols: [K64, ...sc.cols.slice(1)] });
+
+/** The key column built by hand, as a caller of TableWrite may: a plain array of bigints, small ones too. */
+const bigintKeyBatch: BatchMaker = (types, versions) => {
+  const b = rowsBatch(types, versions);
+  return { ...b, columns: [{ values: versions.map((v) => v.row[0]), nulls: null }, ...b.columns.slice(1)] };
+};
+
+const severalBuckets: fc.Arbitrary<Tuning> = fc.record({
+  bucket: fc.constantFrom(2, 3),
+  buffer: fc.constantFrom('150 b', '64 mb'),
+  trigger: fc.constantFrom(2, 5),
+});
+
+/** Every commit by a new TableWrite, which starts from the files of the latest snapshot. */
+const freshWriters = (steps: Step[]): Step[] => steps.map((s) => (s.kind === 'commit' ? { ...s, freshWriter: true } : s));
+
+describe.each(IO_KINDS)('BIGINT keys given as bigints, a fresh writer per commit, 2 or 3 buckets, on %s', (io) => {
+  ENGINES.map(withBigintKey).forEach((sc, i) => {
+    it(`'lookup': ${sc.name}`, async () => {
+      await fc.assert(
+        fc.asyncProperty(severalBuckets, stepsArb(sc), fc.boolean(), async (tuning, steps, handBuilt) =>
+          run(sc, 'lookup', tuning, freshWriters(steps), false, { io, makeBatch: handBuilt ? bigintKeyBatch : rowsBatch })),
+        { seed: 0xb16 + i, numRuns: 3 },
+      );
+    });
+  });
+
+  it("'none': deduplicate, BIGINT key", async () => {
+    const sc = withBigintKey(dedup);
+    await fc.assert(
+      fc.asyncProperty(severalBuckets, stepsArb(sc), fc.boolean(), async (tuning, steps, handBuilt) =>
+        run(sc, 'none', tuning, freshWriters(steps), false, { io, makeBatch: handBuilt ? bigintKeyBatch : rowsBatch })),
+      { seed: 0xb1e, numRuns: 3 },
+    );
+  });
+
+  it("'input': deduplicate, BIGINT key: a consistent input changelog is read back as written and reproduces the table", async () => {
+    const sc = withBigintKey(dedup);
+    await fc.assert(
+      fc.asyncProperty(severalBuckets, consistentStepsOf(K64.gen), fc.boolean(), async (tuning, steps, handBuilt) =>
+        run(sc, 'input', tuning, freshWriters(steps), true, { io, makeBatch: handBuilt ? bigintKeyBatch : rowsBatch })),
+      { seed: 0xb1f, numRuns: 3 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// the reported case: 20 rows, then one of them updated by a new writer
+
+const O_TYPES = [notNull(T.bigint()), notNull(T.int()), T.int()];
+const O_COLS: Col[] = [K64, { name: 'c', type: O_TYPES[1]!, gen: smallInt }, { name: 'a', type: O_TYPES[2]!, gen: smallInt }];
+
+/** Writes `rows` with a new TableWrite and commits them. */
+async function commitRows(t: FileStoreTable, rows: unknown[][], checkpoint: number): Promise<void> {
+  const w = new TableWrite(t);
+  await w.write(batchFromRows(O_TYPES, rows));
+  await new TableCommit(t, 'changelog-test').commit(await w.prepareCommit(), checkpoint);
+}
+
+const changeTexts = (cs: readonly Change[]): string[] => cs.map((c) => `${ROW_KIND_NAMES[c.kind]}${rowText(c.row)}`);
+
+/** The changes in (start, end] as an incremental read in `mode` gives them. */
+async function incrementalChanges(t: FileStoreTable, mode: string, start: number, end: number): Promise<string[]> {
+  const out: Change[] = [];
+  for await (const b of incrementalRead(t.withOptions({ 'incremental-between-scan-mode': mode }), { start, end }, [0, 1, 2], [], 64)) out.push(...changesOf(b, O_TYPES));
+  return changeTexts(out);
+}
+
+describe('an update of a stored BIGINT key by a new writer (keys given as bigints)', () => {
+  const cases = IO_KINDS.flatMap((io) => [1, 2, 3].map((bucket) => [io, bucket] as const));
+
+  it.each(cases)("'lookup' on %s, %i bucket(s): -U old / +U new, in the snapshot's changes and in a 'changelog' incremental read", async (io, bucket) => {
+    const sc: Scenario = { name: 'o', cols: O_COLS, options: {}, kinds: [I], runs: 1 };
+    const t = await createTable(sc, 'lookup', { bucket, buffer: '64 mb', trigger: 5 }, io);
+    await commitRows(t, Array.from({ length: 20 }, (_, i) => [BigInt(i), 1, i]), 1);
+    await commitRows(t, [[1n, 1, 500]], 2);
+    const changes: Change[] = [];
+    for await (const b of snapshotChanges(t, (await t.snapshots.snapshot(2)), [0, 1, 2], [], 64, null)) changes.push(...changesOf(b, O_TYPES));
+    expect(changeTexts(changes)).toEqual(['-U[1,1,1]', '+U[1,1,500]']);
+    expect(await incrementalChanges(t, 'changelog', 1, 2)).toEqual(['-U[1,1,1]', '+U[1,1,500]']);
+    expect((await incrementalChanges(t, 'diff', 1, 2)).sort()).toEqual(['+U[1,1,500]', '-U[1,1,1]']);
+  });
+
+  it.each(IO_KINDS)("'changelog-producer.row-deduplicate' on %s: the same row again (its key a hand-built bigint) is no change", async (io) => {
+    const sc: Scenario = { name: 'o', cols: O_COLS, options: { 'changelog-producer.row-deduplicate': 'true' }, kinds: [I], runs: 1 };
+    const t = await createTable(sc, 'lookup', { bucket: 2, buffer: '64 mb', trigger: 5 }, io);
+    await commitRows(t, Array.from({ length: 20 }, (_, i) => [BigInt(i), 1, i]), 1);
+    const w = new TableWrite(t);
+    const again = batchFromRows(O_TYPES, [[1, 1, 1], [2, 1, 7]]);
+    await w.write({ ...again, columns: [{ values: [1n, 2n], nulls: null }, ...again.columns.slice(1)] });
+    await new TableCommit(t, 'changelog-test').commit(await w.prepareCommit(), 2);
+    expect(await incrementalChanges(t, 'changelog', 1, 2)).toEqual(['-U[2,1,2]', '+U[2,1,7]']);
+  });
+
+  it.each(IO_KINDS)("'input' on %s keeps the rows as written (+I), 'none' gives -U / +U as a diff", async (io) => {
+    const sc: Scenario = { name: 'o', cols: O_COLS, options: {}, kinds: [I], runs: 1 };
+    const input = await createTable(sc, 'input', { bucket: 2, buffer: '64 mb', trigger: 5 }, io);
+    const none = await createTable(sc, 'none', { bucket: 2, buffer: '64 mb', trigger: 5 }, io);
+    for (const t of [input, none]) {
+      await commitRows(t, Array.from({ length: 20 }, (_, i) => [BigInt(i), 1, i]), 1);
+      await commitRows(t, [[1n, 1, 500]], 2);
+    }
+    expect(await incrementalChanges(input, 'changelog', 1, 2)).toEqual(['+I[1,1,500]']);
+    expect((await incrementalChanges(none, 'diff', 1, 2)).sort()).toEqual(['+U[1,1,500]', '-U[1,1,1]']);
+  });
+
+  it.each(IO_KINDS)("through SQL on %s: `o$audit_log` with 'incremental-between-scan-mode' = 'changelog'", async (io) => {
+    const engine = await Engine.open(io === 'memory' ? {} : { warehouse: tempDir('freshet-changelog-sql-') });
+    try {
+      const s = engine.createSession({ 'execution.runtime-mode': 'batch', 'table.dml-sync': 'true' });
+      await s.execute("CREATE TABLE o (id BIGINT NOT NULL, c INT NOT NULL, a INT, PRIMARY KEY (id) NOT ENFORCED) WITH ('bucket' = '2', 'changelog-producer' = 'lookup')");
+      const t = (engine.catalogs.get('default_catalog') as TableStoreCatalog).storedTable('default_database', 'o')!;
+      await commitRows(t, Array.from({ length: 20 }, (_, i) => [BigInt(i), 1, i]), 1);
+      await commitRows(t, [[1n, 1, 500]], 2);
+      const r = await s.execute("SELECT * FROM `o$audit_log` /*+ OPTIONS('incremental-between' = '1,2', 'incremental-between-scan-mode' = 'changelog') */");
+      expect((r as { rows: unknown[][] }).rows.map((row) => rowText(row))).toEqual(['["-U",1,1,1]', '["+U",1,1,500]']);
+    } finally {
+      await engine.close();
+    }
   });
 });

@@ -69,6 +69,12 @@ export function legalizeSequence(versions: Version[]): Version[] {
   return versions;
 }
 
+/** Turns versions of a commit into the batch handed to TableWrite.write. */
+export type BatchMaker = (types: readonly DataType[], versions: readonly Version[]) => Batch;
+
+/** The batch of versions as batchFromRows builds it (the values as given, the kinds per row). */
+export const rowsBatch: BatchMaker = (types, versions) => batchFromRows(types, versions.map((v) => v.row), Uint8Array.from(versions.map((v) => v.kind)));
+
 /**
  * Runs steps against a table as one job would: a TableWrite kept across commits (a fresh one when a step
  * asks for it, and after a full compaction), committed by `commitUser` with checkpoints 1, 2, ...
@@ -77,13 +83,15 @@ export class StepRunner {
   private readonly table: FileStoreTable;
   private readonly commitUser: string;
   private readonly types: readonly DataType[];
+  private readonly makeBatch: BatchMaker;
   private writer: TableWrite | null = null;
   private checkpoint = 0;
 
-  constructor(table: FileStoreTable, commitUser: string, types: readonly DataType[]) {
+  constructor(table: FileStoreTable, commitUser: string, types: readonly DataType[], makeBatch: BatchMaker = rowsBatch) {
     this.table = table;
     this.commitUser = commitUser;
     this.types = types;
+    this.makeBatch = makeBatch;
   }
 
   /** Runs one step (compactTable for 'compact'); returns the versions it wrote. */
@@ -97,7 +105,7 @@ export class StepRunner {
     if (this.writer === null || step.freshWriter) this.writer = new TableWrite(this.table);
     const written: Version[] = [];
     for (const b of step.batches) {
-      await this.writer.write(batchFromRows(this.types, b.map((v) => v.row), Uint8Array.from(b.map((v) => v.kind))));
+      await this.writer.write(this.makeBatch(this.types, b));
       written.push(...b);
     }
     await new TableCommit(this.table, this.commitUser).commit(await this.writer.prepareCommit(), ++this.checkpoint);

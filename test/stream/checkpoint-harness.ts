@@ -16,6 +16,7 @@ import { buildPipeline, restorePipeline, snapshotPipeline, type BuiltPipeline, t
 import type { Emitter, ExecContext } from '../../src/exec/operator.ts';
 import { ManualClock, into } from '../../src/exec/operator.ts';
 import { HeapStateBackend } from '../../src/state/backend.ts';
+import { CHANGED_STATE, FULL_STATE } from '../../src/state/state-delta.ts';
 import { Timers } from '../../src/exec/stream/driver.ts';
 import type { Batch, Field } from '../../src/types/batch.ts';
 import { batchFromRows, batchToRows } from '../../src/types/batch.ts';
@@ -54,7 +55,7 @@ export class TestJob {
 
   constructor(plan: PhysicalPlan, updating: (p: PhysicalPlan) => boolean, now: number, opts: JobOptions = {}) {
     this.clock = new ManualClock(now);
-    this.state = new HeapStateBackend(opts.ttl ?? 0);
+    this.state = new HeapStateBackend(opts.ttl ?? 0, true);
     this.types = plan.schema.map((f) => f.type);
     const ctx: ExecContext = {
       env: { timeZone: 'UTC', now: T0, clock: this.clock },
@@ -137,6 +138,21 @@ export class TestJob {
   /** The pipeline's state, through the on-disk encoding. */
   snapshot(): PipelineSnapshot {
     return deserialize(serialize(snapshotPipeline(this.pipeline))) as PipelineSnapshot;
+  }
+
+  /** Whether the last `checkpoint` wrote the full state. */
+  wroteBase = false;
+
+  /**
+   * A checkpoint's state, as the job driver takes it, through the on-disk encoding: the full state
+   * (`base`, or when state was compacted since the last checkpoint, as the driver decides) or only
+   * what changed since the previous checkpoint; either way changes are counted anew.
+   */
+  checkpoint(base: boolean): PipelineSnapshot {
+    this.wroteBase = base || this.state.compactedSinceCheckpoint();
+    const s = deserialize(serialize(snapshotPipeline(this.pipeline, this.wroteBase ? FULL_STATE : CHANGED_STATE))) as PipelineSnapshot;
+    this.state.resetChanges();
+    return s;
   }
 
   restore(s: PipelineSnapshot): void {

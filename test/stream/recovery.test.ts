@@ -13,7 +13,9 @@
  *
  * Waiting is by condition, never by a fixed sleep.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { deserialize } from 'node:v8';
+import type { CheckpointData } from '../../src/exec/stream/checkpoint-storage.ts';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/session/engine.ts';
@@ -283,7 +285,8 @@ describe('a job resumes from its latest checkpoint', () => {
     expect(j!['job id']).toBe(id);
     expect(j!['checkpoints']).toBe(2);
     expect(j!['last checkpoint ms']).toBeGreaterThanOrEqual(0);
-    const size = readFileSync(join(jobDir(id), 'chk-2', 'state')).length;
+    // what checkpoint 2 wrote: its state file and the shared file with the changes since checkpoint 1
+    const size = readFileSync(join(jobDir(id), 'chk-2', 'state')).length + readFileSync(join(jobDir(id), 'shared', sharedFiles(id).find((n) => n.startsWith('2-delta-'))!)).length;
     expect(j!['last checkpoint bytes']).toBe(size);
     expect(j!['message']).toBeNull();
     // retention (num-retained 1): only the newest checkpoint is kept
@@ -292,8 +295,19 @@ describe('a job resumes from its latest checkpoint', () => {
 });
 
 async function checkpointDirs(id: string): Promise<string[]> {
-  const { readdirSync } = await import('node:fs');
   return readdirSync(jobDir(id)).filter((n) => n.startsWith('chk-')).sort();
+}
+
+/** The shared state files of incremental checkpoints, by name ('<checkpoint>-base-<r>' or '<checkpoint>-delta-<r>'). */
+function sharedFiles(id: string): string[] {
+  const dir = join(jobDir(id), 'shared');
+  return existsSync(dir) ? readdirSync(dir).sort((a, b) => parseInt(a, 10) - parseInt(b, 10)) : [];
+}
+
+/** The shared files a checkpoint lists, as kinds: ['1-base', '2-delta', ...]. */
+function chainOf(id: string, chk: number): string[] {
+  const data = deserialize(readFileSync(join(jobDir(id), `chk-${chk}`, 'state'))) as CheckpointData;
+  return (data.stateFiles ?? []).map((f) => f.name.replace(/-[0-9a-f]{8}$/, ''));
 }
 
 describe('damaged checkpoints', () => {
@@ -397,6 +411,120 @@ describe('damaged checkpoints', () => {
     expect(j!['status']).toBe('FAILED');
     expect(j!['message']).toBe(entry.error);
     await until(() => JSON.parse(readFileSync(file, 'utf8')).status === 'FAILED', 'the record to say FAILED');
+  });
+});
+
+describe('incremental checkpoints', () => {
+  const kinds = (id: string): string[] => sharedFiles(id).map((n) => n.replace(/-[0-9a-f]{8}$/, ''));
+
+  it('write a full base, then changes; a new base after max-deltas; retention deletes shared files no kept checkpoint lists; a resumed job goes on with the chain', async () => {
+    const e1 = await open();
+    const { id } = await startJob(e1, { 'execution.checkpointing.num-retained': '2', 'execution.checkpointing.incremental.max-deltas': '2' });
+    const job = e1.jobs.get(id).job;
+    // customers no order refers to: join state the checkpoints after the first do not touch
+    pushRows('customers', Array.from({ length: 2000 }, (_, i) => [1000 + i, `other${i}`]));
+    await drained('customers');
+    for (let c = 1; c <= 3; c++) {
+      await pushOrders(c - 1, c);
+      await job.checkpoint();
+    }
+    expect(chainOf(id, 3)).toEqual(['1-base', '2-delta', '3-delta']);
+    expect(await checkpointDirs(id)).toEqual(['chk-2', 'chk-3']);
+    // the deltas hold the keys and rows an order batch touched, not the 2,000 customers
+    const sizeOf = (prefix: string): number => readFileSync(join(jobDir(id), 'shared', sharedFiles(id).find((n) => n.startsWith(prefix))!)).length;
+    expect(sizeOf('3-delta-') * 5).toBeLessThan(sizeOf('1-base-'));
+    await pushOrders(3, 4);
+    await job.checkpoint();
+    expect(chainOf(id, 4)).toEqual(['4-base']);
+    // chk-3 is kept and lists the old chain
+    expect(kinds(id)).toEqual(['1-base', '2-delta', '3-delta', '4-base']);
+    // a file a crash left behind before its checkpoint completed: nothing lists it
+    writeFileSync(join(jobDir(id), 'shared', '9-delta-0badf00d'), 'partial');
+    await pushOrders(4, 5);
+    await job.checkpoint();
+    expect(chainOf(id, 5)).toEqual(['4-base', '5-delta']);
+    expect(kinds(id)).toEqual(['4-base', '5-delta']);
+    await e1.jobs.abandonAll();
+
+    const e2 = await open();
+    const resumed = e2.jobs.get(id).job;
+    expect(resumed.checkpointStats.lastId).toBe(5);
+    await pushOrders(5, 6);
+    await resumed.checkpoint();
+    expect(chainOf(id, 6)).toEqual(['4-base', '5-delta', '6-delta']);
+    await finishAndCheck(e2, id, 6);
+  });
+
+  /** Two checkpoints (a base and a delta, both retained), then a crash. */
+  async function crashAfterTwo(): Promise<{ id: string; base: string; delta: string }> {
+    const e1 = await open();
+    const { id } = await startJob(e1, { 'execution.checkpointing.num-retained': '3' });
+    const job = e1.jobs.get(id).job;
+    await pushOrders(0, 3);
+    await job.checkpoint();
+    await pushOrders(3, 6);
+    await job.checkpoint();
+    await e1.jobs.abandonAll();
+    const [base, delta] = sharedFiles(id).map((n) => join(jobDir(id), 'shared', n)) as [string, string];
+    expect(chainOf(id, 2)).toEqual(['1-base', '2-delta']);
+    return { id, base, delta };
+  }
+
+  async function finishAndCheck(e: Engine, id: string, from = 6): Promise<void> {
+    const job = e.jobs.get(id).job;
+    await pushOrders(from, 8);
+    endInput();
+    await job.done;
+    expect(plain(await rows(sessions(e).batch, TOTALS))).toEqual(expected(8));
+  }
+
+  it('a corrupted delta file is reported by name and the previous checkpoint is used', async () => {
+    const { id, delta } = await crashAfterTwo();
+    const bytes = readFileSync(delta);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    writeFileSync(delta, bytes);
+    const e2 = await open();
+    const entry = e2.jobs.get(id);
+    expect(entry.notes).toEqual([expect.stringMatching(new RegExp(`^checkpoint file ${delta.replace(/[.]/g, '\\.')} is corrupted: its SHA-256 is [0-9a-f]{64}, the checkpoint wrote [0-9a-f]{64}$`))]);
+    expect(entry.job.checkpointStats.lastId).toBe(1);
+    await finishAndCheck(e2, id);
+  });
+
+  it('a missing or truncated delta file is reported by name and the previous checkpoint is used', async () => {
+    const { id, delta } = await crashAfterTwo();
+    rmSync(delta);
+    const e2 = await open();
+    expect(e2.jobs.get(id).notes).toEqual([`checkpoint file ${delta} is missing`]);
+    expect(e2.jobs.get(id).job.checkpointStats.lastId).toBe(1);
+    await finishAndCheck(e2, id);
+  });
+
+  it('a damaged base fails every checkpoint built on it, naming the file', async () => {
+    const { id, base } = await crashAfterTwo();
+    const bytes = readFileSync(base);
+    writeFileSync(base, bytes.subarray(0, 20));
+    const e2 = await open();
+    const entry = e2.jobs.get(id);
+    const note = `checkpoint file ${base} has 20 bytes, the checkpoint wrote ${bytes.length}`;
+    expect(entry.notes).toEqual([note, note]);
+    expect(entry.job.status).toBe('FAILED');
+    expect(entry.error).toBe(`job ${id} cannot be resumed: ${note}`);
+  });
+
+  it("with 'execution.checkpointing.incremental' = 'false' every checkpoint holds the whole state", async () => {
+    const e1 = await open();
+    const { id } = await startJob(e1, { 'execution.checkpointing.incremental': 'false' });
+    const job = e1.jobs.get(id).job;
+    await pushOrders(0, 2);
+    await job.checkpoint();
+    await pushOrders(2, 4);
+    await job.checkpoint();
+    expect(sharedFiles(id)).toEqual([]);
+    expect(chainOf(id, 2)).toEqual([]);
+    await e1.jobs.abandonAll();
+    const e2 = await open();
+    expect(e2.jobs.get(id).job.checkpointStats.lastId).toBe(2);
+    await finishAndCheck(e2, id, 4);
   });
 });
 

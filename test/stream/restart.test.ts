@@ -8,9 +8,10 @@
  * warehouse; the restarted job continues from its latest complete checkpoint under the same id and
  * commit user, so the table ends equal to the oracle (nothing lost or committed twice); when the
  * attempts are exhausted the job is FAILED with the cause, in SHOW JOBS and in its record. Also the
- * policy on its own (RestartPolicy), STOP JOB of a restarting job, and closing the engine meanwhile.
+ * policy on its own (RestartPolicy), STOP JOB of a restarting job, suspending it (as a materialized table
+ * does: not restarted), and closing the engine meanwhile.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/exec/operator.ts';
@@ -250,6 +251,33 @@ describe('a job waiting for its restart', () => {
     const total = plain(await rows(s.batch, TOTALS));
     // the restarted run may have read batch 2 again before the stop: either way, committed once
     expect([expected(2), expected(3)]).toContainEqual(total);
+  });
+
+  it('suspending it (a materialized table suspends its job) cancels the restart; it keeps its checkpoint and is not resumed at the next open', async () => {
+    const { e, clock } = await openManual();
+    const { id } = await startJob(e, FIXED);
+    await pushOrders(0, 2);
+    await e.jobs.get(id).job.checkpoint();
+    failReads('orders', 1, 'broken once');
+    pushRows('orders', orderBatch(2));
+    await restarting(e, clock, id, 1);
+    const entry = e.jobs.get(id);
+    const failed = entry.job;
+    await e.jobs.suspend(id);
+    // no restart waits any more, and moving the clock past the delay restarts nothing
+    expect(clock.sleeping).toEqual([]);
+    clock.advance(60_000);
+    await entry.recorded;
+    expect(entry.job).toBe(failed);
+    expect(statusOf(entry)).toBe('FAILED');
+    // the record is the caller's to set (a materialized table saves SUSPENDED); the checkpoint stays
+    expect(record(id)['status']).toBe('RESTARTING');
+    expect(readdirSync(wh.jobDir(id))).toContain('chk-1');
+    await e.jobStore.save({ ...(await e.jobStore.read(id))!, status: 'SUSPENDED' });
+    await wh.close(e);
+    // a suspended job is not resumed when an engine opens
+    const e2 = await wh.open();
+    expect(e2.jobs.has(id)).toBe(false);
   });
 
   it('closing the engine leaves it RESTARTING in the warehouse; the next engine resumes it', async () => {

@@ -13,6 +13,9 @@
  */
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deserialize } from 'node:v8';
+import type { CheckpointData } from '../../src/exec/stream/checkpoint-storage.ts';
+import type { PipelineSnapshot } from '../../src/exec/build.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { registerConnector } from '../../src/connectors/registry.ts';
@@ -107,6 +110,50 @@ describe('STOP JOB .. WITH SAVEPOINT and a job started from the savepoint', () =
     expect(snaps.map((r) => [r[0] === job.commitUser ? 'old' : r[0] === job2.commitUser ? 'new' : r[0], Number(r[1])]).sort()).toEqual([['new', 3], ['new', 4], ['old', 1], ['old', 2]]);
     // the savepoint outlives both jobs
     expect(existsSync(join(path, 'chk-2', '_COMPLETED'))).toBe(true);
+  });
+
+  it('a job with incremental checkpoints: the savepoint holds its whole state, and restores after the job directory is deleted', async () => {
+    const e = await wh.open();
+    const { id, s } = await startJob(e, { 'execution.checkpointing.incremental': 'true', 'execution.checkpointing.incremental.max-deltas': '10' });
+    const job = e.jobs.get(id).job;
+    const shared = (dir: string): string[] => readdirSync(join(dir, 'shared')).map((f) => f.replace(/-[0-9a-f]+$/, '')).sort();
+    // a base, then deltas (each far smaller than the base)
+    await pushOrders(0, 30);
+    await job.checkpoint();
+    await pushOrders(30, 31);
+    await job.checkpoint();
+    await pushOrders(31, 32);
+    await job.checkpoint();
+    expect(shared(wh.jobDir(id))).toEqual(['1-base', '2-delta', '3-delta']);
+    await pushOrders(32, 33);
+    const path = await stopWithSavepoint(e, id);
+    // the savepoint: one checkpoint holding the operator state itself, no shared files, no list of them
+    expect(readdirSync(path).sort()).toEqual(['_savepoint.json', 'chk-4']);
+    const data = deserialize(readFileSync(join(path, 'chk-4', 'state'))) as CheckpointData;
+    expect(data.stateFiles).toBeUndefined();
+    const pipeline = deserialize(data.pipeline) as PipelineSnapshot;
+    expect(pipeline.delta).toBeUndefined();
+    expect(pipeline.operators.length).toBeGreaterThan(0);
+    rmSync(wh.jobDir(id), { recursive: true, force: true });
+    pushRows('orders', orderBatch(33));
+    const id2 = await startFrom(e, path, { 'execution.checkpointing.incremental': 'true' });
+    const job2 = e.jobs.get(id2).job;
+    await pushOrders(34, 35);
+    await job2.checkpoint();
+    await pushOrders(35, 36);
+    await job2.checkpoint();
+    // the new job's chain starts with a base of its own, in its own directory
+    expect(shared(wh.jobDir(id2))).toEqual(['5-base', '6-delta']);
+    expect(plain(await rows(s.batch, TOTALS))).toEqual(expected(36));
+    // and a crash of the new job resumes from its own chain
+    await e.jobs.abandonAll();
+    const e2 = await wh.open();
+    const resumed = e2.jobs.get(id2).job;
+    await until(() => resumed.status === 'RUNNING', 'the resumed job');
+    await pushOrders(36, 37);
+    endInput();
+    await resumed.done;
+    expect(plain(await rows(sessions(e2).batch, TOTALS))).toEqual(expected(37));
   });
 
   it('a job started from a savepoint that crashes before its first checkpoint resumes from the savepoint', async () => {

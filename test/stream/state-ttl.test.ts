@@ -8,8 +8,11 @@
  * the bytes SHOW JOBS reports for a durable job under a manual clock, and that the job resumed from
  * that checkpoint starts expired keys over.
  */
-import { serialize } from 'node:v8';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import './queue-connector.ts';
 import type { Engine } from '../../src/session/engine.ts';
 import type { Session } from '../../src/session/session.ts';
@@ -18,6 +21,8 @@ import { T0, TestJob, openSession, planQuery, type Step } from './checkpoint-har
 import { drained, pushRows, resetQueues } from './queue-connector.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { Warehouse, plain, rows, sessions, showJobs, until } from './job-kit.ts';
+import { seededRandom } from '../support/seeded-random.ts';
+import { applyPipelineDelta, type PipelineSnapshot } from '../../src/exec/build.ts';
 
 const DDL = [
   "CREATE TABLE pt (u INT, v INT, p AS PROCTIME()) WITH ('connector' = 'test-queue', 'queue' = 'pt')",
@@ -258,6 +263,181 @@ describe('compaction keeps the live state intact', () => {
   }
 });
 
+describe('incremental checkpoints across TTL compaction', () => {
+  /**
+   * Many keys, then mostly a few hot ones while time moves on: cold keys expire, are removed by the
+   * sweep or at a checkpoint, and the sweep compacts the key spaces and row stores (renumbering the
+   * live keys) between checkpoints; now and then a burst of new keys grows them again. A delta
+   * written after a compaction would patch the base's slots with the moved keys' state: the restored
+   * job then differs.
+   */
+  type Rows = { table: string; rows: unknown[][] };
+  function input(seed: number, n: number, rowOf: (key: number, v: number) => Rows): Step[] {
+    const r = seededRandom(seed);
+    const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+    // one step with a row for each key (the same value: rowOf sends them to the same table)
+    const rowsFor = (keys: number[], v: number): Rows => ({ table: rowOf(0, v).table, rows: keys.flatMap((k) => rowOf(k, v).rows) });
+    const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+    const out: Step[] = [rowsFor(range(0, 300), 0), rowsFor(range(0, 300), 1)];
+    for (let i = 2; i < n; i++) {
+      const x = r();
+      // hot keys are spread over the first keys' slots, so a compaction moves them
+      if (x < 0.45) out.push(rowsFor(Array.from({ length: int(1, 8) }, () => (r() < 0.8 ? int(0, 29) * 10 + 5 : int(0, 599))), i));
+      else if (x < 0.6) out.push(rowsFor(range(int(0, 400), int(100, 200)), i));
+      else out.push({ advance: int(1000, 12_000) });
+    }
+    return out;
+  }
+
+  const cases: Array<{ name: string; sql: string; row: (k: number, v: number) => Rows; first?: number; again?: (k: number) => Rows }> = [
+    { name: 'group aggregate', sql: 'SELECT u, COUNT(*), SUM(v) FROM pt GROUP BY u', row: (k: number, v: number): Rows => ({ table: 'pt', rows: [[k, v]] }) },
+    {
+      name: 'deduplication keeping the last row by processing time (rows kept per key)',
+      sql: 'SELECT u, v FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY u ORDER BY p DESC) AS rn FROM pt) WHERE rn = 1',
+      row: (k: number, v: number): Rows => ({ table: 'pt', rows: [[k, v]] }),
+    },
+    {
+      name: 'left join (both sides expire and compact)',
+      sql: 'SELECT a.k, a.v, b.name FROM ch a LEFT JOIN ch2 b ON a.k = b.k',
+      // odd values go to the right side, so both sides hold rows of the same keys
+      row: (k: number, v: number): Rows => (v % 2 === 0 ? { table: 'ch', rows: [['+I', k, 'x', v]] } : { table: 'ch2', rows: [['+I', k, `n${v}`]] }),
+      // the schedule below: the right side's rows first, then updated (the keys keep their slots)
+      first: 1,
+      again: (k: number): Rows => ({ table: 'ch2', rows: [['-U', k, 'n1'], ['+U', k, 'n2']] }),
+    },
+  ];
+
+  /**
+   * Runs `steps` with a checkpoint (a full base first, then as the driver decides) after each step
+   * in `cuts`, restarting from the chain (base + deltas) after the last one.
+   */
+  async function checkpointed(sql: string, steps: Step[], cuts: number[], restarts: (i: number) => boolean): Promise<{ out: string[]; forcedBases: number; deltas: number }> {
+    const out: string[] = [];
+    let forcedBases = 0;
+    let deltas = 0;
+    let j = job(sql);
+    let chain: PipelineSnapshot | null = null;
+    let at = 0;
+    for (let i = 0; i < cuts.length; i++) {
+      await j.run(steps.slice(at, cuts[i]!));
+      at = cuts[i]!;
+      // as the driver: a delta unless this is the first checkpoint or state was compacted since the last
+      const compacted = j.state.compactedSinceCheckpoint();
+      const snap = j.checkpoint(chain === null);
+      if (chain !== null && compacted) forcedBases++;
+      if (!j.wroteBase) deltas++;
+      chain = chain === null ? snap : applyPipelineDelta(chain, snap);
+      if (i === cuts.length - 1 || restarts(i)) {
+        // a crash: the query planned again, restored from the chain
+        out.push(...j.out);
+        const next = job(sql, j.clock.now());
+        next.restore(deserialize(serialize(chain)) as PipelineSnapshot);
+        // keys removed at the checkpoint (expired) are removals in its delta: none comes back
+        expect(next.state.entries()).toBe(j.state.entries());
+        j = next;
+      }
+    }
+    await j.run(steps.slice(at));
+    out.push(...j.out);
+    return { out, forcedBases, deltas };
+  }
+
+  /**
+   * Keys 0..199 at T0, keys 1..100 written again at T0+5s (the join updates its right side's rows), a
+   * checkpoint; the sweep just after T0+10s removes key 0 and keys 101..199 and compacts: keys 1..100
+   * (and their rows) move down one slot, though none was written since the checkpoint (so a delta would
+   * not say they moved). The checkpoint after it, the crash, then keys 1..100 again: the restored job
+   * must find each key's state.
+   */
+  for (const c of cases) {
+    const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    const rowsFor = (keys: number[], v: number): Step => ({ table: c.row(0, v).table, rows: keys.flatMap((k) => c.row(k, v).rows) });
+    /** Keys 1..100 written again (the join updates its right side's rows: the keys keep their slots). */
+    const writeAgain = (): Step => {
+      const again = c.again;
+      return again === undefined ? rowsFor(range(1, 100), 2) : { table: again(0).table, rows: range(1, 100).flatMap((k) => again(k).rows) };
+    };
+    // the later rows found the state kept across the compaction (updates of the keys; joined rows)
+    const found = c.again === undefined ? (l: string): boolean => l.startsWith('+U') : (l: string): boolean => l.includes('"n2"');
+
+    it(`${c.name}: the checkpoint after a compaction by the sweep is a full base, and the job resumed from it goes on as the uninterrupted one`, async () => {
+      const steps: Step[] = [
+        rowsFor(range(0, 199), c.first ?? 0),
+        { advance: 5000 },
+        writeAgain(),
+        // checkpoint: a base
+        { advance: 5001 },
+        rowsFor([150], 4),
+        // checkpoint: after the compaction
+        rowsFor(range(1, 100), 3),
+        { advance: 1000 },
+        rowsFor(range(1, 100), 5),
+        rowsFor(range(1, 100), 6),
+      ];
+      const whole = await uninterrupted(c.sql, steps);
+      const split = await checkpointed(c.sql, steps, [3, 5], () => true);
+      expect(split.forcedBases).toBe(1);
+      expect(split.out).toEqual(whole);
+      expect(whole.filter(found).length).toBeGreaterThanOrEqual(100);
+    });
+
+    it(`${c.name}: keys that expired before the sweep are removals in the delta, not compacted there; the next checkpoint after the sweep compacted is a base`, async () => {
+      // key 500 at T0 starts the sweeps (T0+5s, +10s, +15s); keys 0..199 at T0+1s expire at T0+11s,
+      // between two sweeps: the checkpoint at T0+12.5s removes them (a delta), the sweep at T0+15s compacts
+      const steps: Step[] = [
+        rowsFor([500], c.first ?? 0),
+        { advance: 1000 },
+        rowsFor(range(0, 199), c.first ?? 0),
+        { advance: 4000 },
+        writeAgain(),
+        // checkpoint (T0+5s): a base
+        { advance: 5000 },
+        { advance: 2500 },
+        // checkpoint (T0+12.5s): a delta that removes keys 0 and 101..199
+        rowsFor(range(1, 100), 3),
+        { advance: 2500 },
+        // checkpoint (T0+15s): the sweep compacted, a base
+        rowsFor(range(1, 100), 5),
+        rowsFor(range(1, 100), 6),
+      ];
+      const whole = await uninterrupted(c.sql, steps);
+      const split = await checkpointed(c.sql, steps, [5, 7, 9], () => true);
+      expect(split.deltas).toBe(1);
+      expect(split.forcedBases).toBe(1);
+      expect(split.out).toEqual(whole);
+      expect(whole.filter(found).length).toBeGreaterThanOrEqual(100);
+    });
+  }
+
+  for (const c of cases) {
+    it(`${c.name}: a crash after a compaction between checkpoints resumes to the uninterrupted output`, async () => {
+      const STEPS = 50;
+      let forcedBases = 0;
+      let deltas = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 1_000_000 }),
+          fc.uniqueArray(fc.integer({ min: 1, max: STEPS - 1 }), { minLength: 3, maxLength: 8 }),
+          fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+          async (seed, cutList, restarts) => {
+            const steps = input(seed, STEPS, c.row);
+            const whole = await uninterrupted(c.sql, steps);
+            const r = await checkpointed(c.sql, steps, cutList.sort((a, b) => a - b), (i) => restarts[i]!);
+            forcedBases += r.forcedBases;
+            deltas += r.deltas;
+            expect(r.out).toEqual(whole);
+            return true;
+          },
+        ),
+        { seed: 20240103, numRuns: 10 },
+      );
+      // the runs did what they are for: compactions forced full bases, and deltas were written
+      expect(forcedBases).toBeGreaterThan(0);
+      expect(deltas).toBeGreaterThan(0);
+    });
+  }
+});
+
 describe('checkpoints of a durable job after keys expire', () => {
   let wh: Warehouse;
 
@@ -301,5 +481,53 @@ describe('checkpoints of a durable job after keys expire', () => {
     await drained('ev');
     await resumed.checkpoint();
     expect(plain(await rows(sessions(e2).batch, 'SELECT u, n, s FROM counts WHERE u IN (3, 7, 8)'))).toEqual([[3, 1, 10], [7, 2, 15], [8, 1, 1]]);
+  });
+  it('incremental checkpoints: the checkpoint after a compaction by the sweep is a base; a crash after a delta on it resumes to the uninterrupted result (keys moved by the compaction, not written since, keep their state)', async () => {
+    const clock = new ManualClock(T0);
+    const e = await wh.open(clock);
+    const { batch, streaming } = sessions(e);
+    await batch.execute("CREATE TABLE ev (u INT, v INT) WITH ('connector' = 'test-queue', 'queue' = 'ev')");
+    await batch.execute('CREATE TABLE counts (u INT, n BIGINT, s BIGINT, PRIMARY KEY (u) NOT ENFORCED)');
+    for (const [k, v] of Object.entries({ 'execution.checkpointing.interval': '1 h', 'table.exec.state.ttl': '10 s', 'execution.checkpointing.incremental': 'true' })) await streaming.execute(`SET '${k}' = '${v}'`);
+    const r = await streaming.execute('INSERT INTO counts SELECT u, COUNT(*), SUM(v) FROM ev GROUP BY u');
+    const id = r.kind === 'ok' ? r.jobId! : '';
+    const job = e.jobs.get(id).job;
+    const push = async (keys: number[], v: number): Promise<void> => {
+      pushRows('ev', keys.map((k) => [k, v]));
+      await drained('ev');
+    };
+    const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    const shared = (): string[] => readdirSync(join(wh.jobDir(id), 'shared')).map((f) => f.replace(/-[0-9a-f]+$/, '')).sort();
+    // keys 0..199 at T0 (the sweeps run every 5 s from here), keys 1..100 again at T0+5s: a base
+    await push(range(0, 199), 1);
+    clock.advance(5000);
+    job.fireTimers();
+    await push(range(1, 100), 2);
+    await job.checkpoint();
+    expect(shared()).toEqual(['1-base']);
+    // the sweep just after T0+10s removes key 0 and keys 101..199 and compacts: keys 1..100 move down a slot
+    clock.advance(5001);
+    job.fireTimers();
+    await push([150], 4);
+    await job.checkpoint();
+    expect(shared()).toEqual(['2-base']);
+    // a delta on it (two keys), then a crash: the job resumes from the base and the delta
+    await push([7, 150], 3);
+    await job.checkpoint();
+    expect(shared()).toEqual(['2-base', '3-delta']);
+    // read by the job, not checkpointed: read again after the crash
+    await push(range(1, 100), 5);
+    await e.jobs.abandonAll();
+    const e2 = await wh.open(clock);
+    const resumed = e2.jobs.get(id).job;
+    await until(() => resumed.status === 'RUNNING', 'the resumed job');
+    await drained('ev');
+    await push(range(1, 100), 6);
+    await resumed.checkpoint();
+    // uninterrupted: keys 1..100 counted 4 times (1 + 2 + 5 + 6; key 7 also 3), key 150 started over
+    // after it expired, the other keys expired (their last result stays in the table: no retraction)
+    const want = range(0, 199).map((k) => (k === 7 ? [k, 5, 17] : k >= 1 && k <= 100 ? [k, 4, 14] : k === 150 ? [k, 2, 7] : [k, 1, 1]));
+    const got = plain(await rows(sessions(e2).batch, 'SELECT u, n, s FROM counts')).sort((a, b) => (a[0] as number) - (b[0] as number));
+    expect(got).toEqual(want);
   });
 });

@@ -11,9 +11,17 @@
  * Restoring checks that each object has the class and the field names it was saved with, so an
  * accumulator whose layout changed fails with a clear error instead of computing nonsense. An
  * accumulator may also define `snapshotState()`/`restoreState(s)` itself; those take precedence.
+ *
+ * Incremental checkpoints rest on the Accumulators contract: state is indexed by group, so every array
+ * field of an accumulator (typed, or a plain array of per-group values) is per group, and only the
+ * groups marked as changed are written (as patches, see state-delta.ts). Other fields (counters,
+ * Maps not indexed by group) are written whole. Accumulators therefore keep no scratch arrays in their
+ * fields.
  */
 import type { Accumulators } from '../functions/aggregate/aggregate.ts';
 import { stateMismatch } from './checkpointable.ts';
+import { FULL_STATE, type StateWriter } from '../../state/state-delta.ts';
+import type { ChangedSlots } from '../../state/changed-slots.ts';
 
 /** Stands for a function field: kept from the fresh instance. */
 const FN = '\u0000fn';
@@ -70,6 +78,26 @@ function captureObject(obj: object): CapturedObject {
   return { [CLASS]: obj.constructor.name, f };
 }
 
+/**
+ * A field of an accumulator in a delta: arrays are per group (patched at the changed groups), objects
+ * are walked the same way (nested accumulators, plain holders of per-group arrays), the rest is whole.
+ */
+function captureChanged(v: unknown, w: StateWriter, changed: ChangedSlots): unknown {
+  if (v === null || typeof v !== 'object') return capture(v);
+  if (ArrayBuffer.isView(v)) return w.slots(v as Float64Array, (v as Float64Array).length, changed);
+  if (Array.isArray(v)) return w.slots(v, v.length, changed, capture);
+  if (v instanceof Map || v instanceof Set || v instanceof Date) return capture(v);
+  if (isPlain(v)) {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) o[k] = captureChanged((v as Record<string, unknown>)[k], w, changed);
+    return o;
+  }
+  if (selfSnapshotting(v)) return captureObject(v);
+  const f: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) f[k] = captureChanged((v as Record<string, unknown>)[k], w, changed);
+  return { [CLASS]: v.constructor.name, f };
+}
+
 function isCaptured(x: unknown): x is CapturedObject {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && CLASS in x;
 }
@@ -119,9 +147,12 @@ function restoreObject(target: object, saved: CapturedObject, path: string): voi
   for (const k of Object.keys(saved.f)) t[k] = revive(saved.f[k], t[k], `${path}.${k}`);
 }
 
-/** The complete state of one call's accumulators, as plain data. */
-export function snapshotAccumulators(acc: Accumulators): unknown {
-  return captureObject(acc);
+/**
+ * The complete state of one call's accumulators, as plain data; with the delta writer, that of the
+ * groups marked in `changed` (the operator's key space).
+ */
+export function snapshotAccumulators(acc: Accumulators, w: StateWriter = FULL_STATE, changed?: ChangedSlots): unknown {
+  return w.delta && changed !== undefined ? captureChanged(acc, w, changed) : captureObject(acc);
 }
 
 /** Restores into the fresh accumulators of the same aggregate call. */

@@ -10,6 +10,8 @@ import type { Accumulators } from '../functions/aggregate/aggregate.ts';
 import { createAccumulators, orderedArgs } from '../operators/aggregate-calls.ts';
 import { restoreAccumulators, snapshotAccumulators } from './accumulator-snapshot.ts';
 import { stateMismatch } from './checkpointable.ts';
+import type { StateWriter } from '../../state/state-delta.ts';
+import type { ChangedSlots } from '../../state/changed-slots.ts';
 
 export class AggregateState {
   readonly aggs: readonly AggCall[];
@@ -92,9 +94,9 @@ export class AggregateState {
     for (const a of this.accs) a.compact!(remap, n);
   }
 
-  /** Every call's accumulators, as plain data (see accumulator-snapshot.ts). */
-  exportState(): unknown[] {
-    return this.accs.map(snapshotAccumulators);
+  /** Every call's accumulators, as plain data (see accumulator-snapshot.ts); with the delta writer, the groups in `changed`. */
+  exportState(w?: StateWriter, changed?: ChangedSlots): unknown[] {
+    return this.accs.map((a) => snapshotAccumulators(a, w, changed));
   }
 
   /** Restores into the fresh accumulators of the same calls. */

@@ -17,6 +17,7 @@
  */
 import { FreshetError, SqlState } from '../../util/errors.ts';
 import type { ExecContext } from '../operator.ts';
+import type { StateWriter } from '../../state/state-delta.ts';
 
 type TimerHost = Pick<ExecContext, 'onProcessingTime'>;
 
@@ -32,6 +33,21 @@ export interface Checkpointable {
   snapshotState(): OperatorSnapshot;
   /** Restores into a fresh instance built from the same plan (before any batch reached it). */
   restoreState(s: OperatorSnapshot): void;
+}
+
+/**
+ * An operator whose snapshot can be incremental: given the delta writer (state-delta.ts) it writes only
+ * the state of the slots and rows its key spaces and row stores marked as changed since the last
+ * checkpoint, in the shape of its full snapshot. Operators that are not incremental are saved whole in
+ * every checkpoint.
+ */
+export interface IncrementalCheckpointable extends Checkpointable {
+  snapshotState(w?: StateWriter): OperatorSnapshot;
+  readonly incrementalState: true;
+}
+
+export function isIncremental(x: Checkpointable): x is IncrementalCheckpointable {
+  return (x as IncrementalCheckpointable).incrementalState === true;
 }
 
 export function isCheckpointable(x: unknown): x is Checkpointable {
@@ -87,44 +103,7 @@ export class PendingTimer {
   }
 }
 
-/** Lists of ints per slot (Top-N partitions, session rows, ...) in bulk: lengths (-1 = no list) and all items. */
-export interface ListsSnapshot {
-  lengths: Int32Array;
-  items: Int32Array;
-}
-
-export function packLists(lists: ReadonlyArray<readonly number[] | undefined>, n = lists.length): ListsSnapshot {
-  const lengths = new Int32Array(n);
-  let total = 0;
-  for (let s = 0; s < n; s++) {
-    const l = lists[s];
-    lengths[s] = l === undefined ? -1 : l.length;
-    if (l !== undefined) total += l.length;
-  }
-  const items = new Int32Array(total);
-  let k = 0;
-  for (let s = 0; s < n; s++) {
-    const l = lists[s];
-    if (l !== undefined) for (let j = 0; j < l.length; j++) items[k++] = l[j]!;
-  }
-  return { lengths, items };
-}
-
-export function unpackLists(p: ListsSnapshot): Array<number[] | undefined> {
-  const out: Array<number[] | undefined> = new Array(p.lengths.length);
-  let k = 0;
-  for (let s = 0; s < p.lengths.length; s++) {
-    const len = p.lengths[s]!;
-    if (len < 0) {
-      out[s] = undefined;
-      continue;
-    }
-    const l = new Array<number>(len);
-    for (let j = 0; j < len; j++) l[j] = p.items[k++]!;
-    out[s] = l;
-  }
-  return out;
-}
+export { packLists, unpackLists, type ListsSnapshot } from '../../state/state-delta.ts';
 
 /** A copy of a typed array's first n entries (the live part of a per-slot array). */
 export function head<A extends Float64Array | Int32Array | Uint8Array>(a: A, n: number): A {

@@ -20,7 +20,8 @@ import { growI32Filled } from '../../util/grow.ts';
 import { remapTyped, worthCompacting } from '../../state/compaction.ts';
 import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
 import type { RowArenaSnapshot } from '../../state/row-arena.ts';
-import { PendingTimer, head, i32From, snapshotOf, stateOf, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
+import { PendingTimer, i32From, snapshotOf, stateOf, type IncrementalCheckpointable, type OperatorSnapshot } from './checkpointable.ts';
+import { FULL_STATE, type StateWriter } from '../../state/state-delta.ts';
 
 const KIND = 'Deduplicate';
 const VERSION = 1;
@@ -46,7 +47,8 @@ export interface DeduplicateSpec {
   outputRank: boolean;
 }
 
-export class DeduplicateOperator extends ForwardingOperator implements Checkpointable {
+export class DeduplicateOperator extends ForwardingOperator implements IncrementalCheckpointable {
+  readonly incrementalState = true;
   private readonly ctx: ExecContext;
   private readonly spec: DeduplicateSpec;
   private readonly keys: KeySlots;
@@ -160,12 +162,16 @@ export class DeduplicateOperator extends ForwardingOperator implements Checkpoin
     this.kept[s] = -1;
   }
 
-  /** Removes the expired keys and their rows, then compacts keys and rows when most of them are free. */
-  private removeExpired(now: number): void {
+  /**
+   * Removes the expired keys and their rows, then (when `compact` allows) compacts keys and rows when
+   * most of them are free.
+   */
+  private removeExpired(now: number, compact = true): void {
     for (const s of this.ttl.expired(this.keys.liveSlots(), now)) {
       this.forget(s);
       this.keys.release(s);
     }
+    if (!compact) return;
     if (worthCompacting(this.rows.capacity, this.rows.size)) {
       const remap = this.rows.compact();
       for (let s = 0; s < this.keys.capacity; s++) {
@@ -181,15 +187,19 @@ export class DeduplicateOperator extends ForwardingOperator implements Checkpoin
     }
   }
 
-  snapshotState(): OperatorSnapshot {
-    // expired keys are not saved: they are gone already, so a restored job never sees them
-    if (this.ttl.enabled) this.removeExpired(this.ctx.clock.now());
+  /** Incremental: the kept row per key changes only for keys a batch touched or that expired. */
+  snapshotState(w: StateWriter = FULL_STATE): OperatorSnapshot {
+    // expired keys are not saved: they are gone already, so a restored job never sees them (their
+    // release marks them, so a delta records the removal); a delta is written on the slot and row
+    // numbers of the chain's base, so it never compacts (the sweep does; the next checkpoint is a base)
+    if (this.ttl.enabled) this.removeExpired(this.ctx.clock.now(), !w.delta);
     const cap = this.keys.capacity;
+    const changed = this.keys.changed;
     const state: DeduplicateState = {
-      keys: this.keys.exportState(),
-      rows: this.rows.exportState(),
-      kept: head(this.kept, cap),
-      ttl: this.ttl.enabled ? this.ttl.exportState(cap) : null,
+      keys: this.keys.exportState(w),
+      rows: this.rows.exportState(w),
+      kept: w.slots(this.kept, cap, changed),
+      ttl: this.ttl.enabled ? this.ttl.exportState(cap, w, changed) : null,
       ttlAt: this.ttlTimer.at,
     };
     return snapshotOf(KIND, VERSION, state);

@@ -36,7 +36,8 @@ import { buildPipeline, restorePipeline, snapshotPipeline, type BuiltPipeline, t
 import { HeapStateBackend } from '../../state/backend.ts';
 import { TimerQueue } from '../../state/timer-queue.ts';
 import { eventLoopTurn, type SourceRunner } from '../operators/sources.ts';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointData, type CheckpointStorage, type CompletedCheckpoint, type RunnerPosition } from './checkpoint-storage.ts';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, needsFullBase, type CheckpointData, type CheckpointStorage, type CompletedCheckpoint, type IncrementalWrite, type RunnerPosition, type StateChain } from './checkpoint-storage.ts';
+import { CHANGED_STATE, FULL_STATE } from '../../state/state-delta.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
 
 export interface StreamRunOptions {
@@ -59,6 +60,11 @@ export interface StreamRunOptions {
   checkpointStorage?: CheckpointStorage;
   /** A checkpoint to resume from: operator state, source positions, and committables to commit again. */
   resumeFrom?: CompletedCheckpoint;
+  /**
+   * execution.checkpointing.incremental: durable checkpoints write what changed since the previous one,
+   * with a full base after `maxDeltas` deltas (checkpoint-storage.ts); absent: every checkpoint is full.
+   */
+  incrementalCheckpoints?: { maxDeltas: number };
   /** The highest checkpoint id earlier runs of the job used; new checkpoints number on from it. */
   lastCheckpointId?: number;
   /** The job's identity towards exactly-once sinks (kept across restarts); a new one when absent. */
@@ -82,7 +88,7 @@ export interface CheckpointStats {
   lastId: number;
   /** Milliseconds from the cut to the commit of the last checkpoint. */
   lastDuration: number | null;
-  /** Bytes of the last checkpoint's state (durable checkpoints only). */
+  /** Bytes the last checkpoint wrote (durable checkpoints only; with incremental ones, what changed). */
   lastSize: number | null;
 }
 
@@ -163,12 +169,15 @@ export class StreamJob {
   failedToStart = false;
   /** Ended without a trace in the job's records (a simulated crash, an engine closing): it resumes later. */
   private detached: 'abandon' | 'suspend' | null = null;
+  /** Incremental checkpoints: the shared state files of the last checkpoint, which the next delta goes on from. */
+  private stateChain: StateChain | null = null;
 
   constructor(plan: PhysicalPlan, opts: StreamRunOptions) {
     this.plan = plan;
     this.opts = opts;
     this.clock = opts.clock ?? wallClock;
-    this.state = new HeapStateBackend(opts.stateTtl);
+    // only jobs whose checkpoints are incremental need to know what changed between them
+    this.state = new HeapStateBackend(opts.stateTtl, opts.checkpointStorage !== undefined && opts.incrementalCheckpoints !== undefined);
     this.commitUser = opts.commitUser ?? randomUUID();
     this.checkpointId = opts.lastCheckpointId ?? opts.resumeFrom?.id ?? 0;
     this.done = new Promise((resolve, reject) => {
@@ -281,13 +290,21 @@ export class StreamJob {
     const savepoint = this.opts.savepoint;
     try {
       restorePipeline(this.pipeline!, c.pipeline, { allowUnclaimed: savepoint?.allowUnclaimed === true });
-      for (const r of this.runners) {
-        const p = c.data.positions[r.id];
-        if (p === undefined || p === null) {
-          throw new FreshetError(SqlState.dataCorrupted, `checkpoint ${c.id} has no position for source ${r.id} of this plan`, { hint: 'State can only be restored into a job built from the same query plan.' });
+      // the restored state is the checkpoint's: the next incremental checkpoint writes changes on its
+      // chain (a savepoint has none, and a chain of another directory is never gone on with: see needsFullBase)
+      this.stateChain = savepoint === undefined ? c.chain ?? null : null;
+      // the job of a final checkpoint had ended: nothing is read again, so positions are not restored
+      // (a materialized table's incremental refresh commits its last run's final checkpoint again with
+      // a plan that reads other snapshots)
+      if (c.data.final === undefined) {
+        for (const r of this.runners) {
+          const p = c.data.positions[r.id];
+          if (p === undefined || p === null) {
+            throw new FreshetError(SqlState.dataCorrupted, `checkpoint ${c.id} has no position for source ${r.id} of this plan`, { hint: 'State can only be restored into a job built from the same query plan.' });
+          }
+          if (!r.restorePosition) throw new FreshetError(SqlState.featureNotSupported, `source ${r.id} of this plan cannot resume from a position`);
+          r.restorePosition(p);
         }
-        if (!r.restorePosition) throw new FreshetError(SqlState.featureNotSupported, `source ${r.id} of this plan cannot resume from a position`);
-        r.restorePosition(p);
       }
       const unclaimed = c.data.positions.findIndex((p, id) => p !== null && p !== undefined && !this.runners.some((r) => r.id === id));
       if (unclaimed >= 0 && savepoint?.allowUnclaimed !== true) {
@@ -437,11 +454,14 @@ export class StreamJob {
     this.gate = new Promise((r) => { release = r; });
     const id = ++this.checkpointId;
     let data: CheckpointData | null = null;
+    let incremental: IncrementalWrite | undefined;
     try {
       await this.drain();
       if (storage) {
         // the cut: sources hold their next batch, sink writes have drained, operators are between batches
-        data = this.capture(id, final);
+        const cut = this.capture(id, final);
+        data = cut.data;
+        incremental = cut.incremental;
         data.committables = await this.prepareCommits(id);
       } else {
         for (const w of this.writers) if (w.commit) await w.commit({ id });
@@ -450,7 +470,7 @@ export class StreamJob {
       this.gate = null;
       release();
     }
-    if (storage && data) await this.complete(data);
+    if (storage && data) await this.complete(data, incremental);
     this.completed(id, started);
     for (const s of this.sources) await s.checkpointed();
   }
@@ -458,13 +478,24 @@ export class StreamJob {
   /**
    * The parts of a checkpoint taken at the cut that cannot change anything: each source's position and
    * the operators' state (committables are added by prepareCommits). Throws, naming the source or
-   * operator, when the job cannot record them.
+   * operator, when the job cannot record them. With incremental checkpoints it also says how the state
+   * is stored (a delta on the job's chain, or a new base) and counts changes afresh from here.
    */
-  private capture(id: number, final: 'FINISHED' | 'STOPPED' | undefined): CheckpointData {
+  private capture(id: number, final: 'FINISHED' | 'STOPPED' | undefined, full = false): { data: CheckpointData; incremental: IncrementalWrite | undefined } {
     const positions: Array<RunnerPosition | null> = [];
     for (const r of this.runners) positions[r.id] = this.positionOf(r);
-    const pipeline = serialize(snapshotPipeline(this.pipeline!));
-    return { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, id, time: Date.now(), pipeline, positions, committables: [], final };
+    const storage = this.opts.checkpointStorage;
+    const max = this.opts.incrementalCheckpoints?.maxDeltas;
+    const incremental = storage !== undefined && max !== undefined;
+    // a delta goes on with the job's chain; a full base starts a new one when the chain asks for it, when
+    // state was compacted since the last checkpoint (slot and row numbers moved, so the marks say
+    // nothing about the base's), or when `full` (a savepoint holds its whole state)
+    const base = !incremental || full || needsFullBase(this.stateChain, storage.dir, max) || this.state.compactedSinceCheckpoint();
+    const pipeline = serialize(snapshotPipeline(this.pipeline!, base ? FULL_STATE : CHANGED_STATE));
+    // what changes from here on goes into the next checkpoint (a failed checkpoint fails the job)
+    if (incremental) this.state.resetChanges();
+    const data: CheckpointData = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, id, time: Date.now(), pipeline, positions, committables: [], final };
+    return { data, incremental: incremental ? { previous: base ? null : this.stateChain } : undefined };
   }
 
   /** At the cut: two-phase sinks prepare their files (the committables); one-phase sinks publish. */
@@ -481,11 +512,15 @@ export class StreamJob {
     return committables;
   }
 
-  /** Writes a durable checkpoint, then (it is complete) commits what the sinks prepared for it. */
-  private async complete(data: CheckpointData): Promise<void> {
+  /**
+   * Writes a durable checkpoint (with incremental checkpoints, its state as a base or a delta on the
+   * job's chain), then (it is complete) commits what the sinks prepared for it.
+   */
+  private async complete(data: CheckpointData, incremental: IncrementalWrite | undefined): Promise<void> {
     const storage = this.opts.checkpointStorage;
     if (storage) {
-      const { size } = await storage.write(data);
+      const { size, chain } = await storage.write(data, incremental);
+      if (incremental) this.stateChain = chain ?? null;
       this.checkpointStats.lastSize = size;
     }
     await this.commitPrepared(data.id, data.committables);
@@ -539,11 +574,12 @@ export class StreamJob {
       if (this.mode !== 'run') throw new FreshetError(SqlState.objectInUse, 'the job stopped before its savepoint was taken');
       const id = this.checkpointId + 1;
       // nothing is prepared yet: a job that cannot record its state refuses here and runs on
-      const data = this.capture(id, undefined);
+      // in full: the savepoint must not refer to the job's chain of state files, which goes with the job
+      const { data, incremental } = this.capture(id, undefined, true);
       this.checkpointId = id;
       try {
         data.committables = await this.prepareCommits(id);
-        await this.complete(data);
+        await this.complete(data, incremental);
       } catch (e) {
         this.reportError(e);
         throw e;

@@ -19,7 +19,8 @@ import { growF64, growI32, growU8 } from '../../util/grow.ts';
 import { remapTyped, worthCompacting } from '../../state/compaction.ts';
 import { AggregateState } from './aggregate-state.ts';
 import { ChangeBuilder, sameResult } from './change-builder.ts';
-import { PendingTimer, f64From, u8From, head, snapshotOf, stateMismatch, stateOf, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
+import { PendingTimer, f64From, u8From, snapshotOf, stateMismatch, stateOf, type IncrementalCheckpointable, type OperatorSnapshot } from './checkpointable.ts';
+import { FULL_STATE, type StateWriter } from '../../state/state-delta.ts';
 import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
 
 const KIND = 'GroupAggregate';
@@ -39,7 +40,8 @@ interface GroupAggregateState {
   ttlAt: number | null;
 }
 
-export class GroupAggregateOperator implements Operator, Checkpointable {
+export class GroupAggregateOperator implements Operator, IncrementalCheckpointable {
+  readonly incrementalState = true;
   private readonly out: Emitter;
   private readonly ctx: ExecContext;
   private readonly groupKeys: number[];
@@ -161,9 +163,12 @@ export class GroupAggregateOperator implements Operator, Checkpointable {
   private flush(): void {
     const global = this.groupKeys.length === 0;
     const width = this.aggs.width;
+    const changedSlots = this.keys.changed;
     for (let d = 0; d < this.dirty.length; d++) {
       const s = this.dirty[d]!;
       this.dirtyMark[s] = 0;
+      // a mini-batch may flush after the checkpoint that saw its rows arrive: what it writes is a change
+      changedSlots.mark(s);
       const was = this.emitted[s] === 1;
       if (this.counts[s] === 0 && !global) {
         if (was) this.emitRow(3, s, d, true);
@@ -208,17 +213,24 @@ export class GroupAggregateOperator implements Operator, Checkpointable {
    * results before), so a restored operator emits exactly what this one would have at its next flush.
    * `flushPending` is the alternative a checkpoint barrier may take instead (Flink flushes mini-batches
    * at barriers).
+   *
+   * Incremental: every per-key array is written at the keys' changed slots (every slot a batch touched
+   * comes from `keys.slots`, and released keys are marked by the key space); the pending mini-batch is
+   * small and written whole.
    */
-  snapshotState(): OperatorSnapshot {
-    // expired keys are not saved: they are gone already, so a restored job never sees them
-    if (this.ttl.enabled) this.removeExpired(this.ctx.clock.now());
+  snapshotState(w: StateWriter = FULL_STATE): OperatorSnapshot {
+    // expired keys are not saved: they are gone already, so a restored job never sees them (their
+    // release marks them, so a delta records the removal); a delta is written on the slot numbers of
+    // the chain's base, so it never compacts (the sweep does, and the next checkpoint is a full base)
+    if (this.ttl.enabled) this.removeExpired(this.ctx.clock.now(), !w.delta);
     const cap = this.keys.capacity;
+    const changed = this.keys.changed;
     const state: GroupAggregateState = {
-      keys: this.keys.exportState(),
-      counts: head(this.counts, cap),
-      emitted: head(this.emitted, cap),
-      aggs: this.aggs.exportState(),
-      ttl: this.ttl.enabled ? this.ttl.exportState(cap) : null,
+      keys: this.keys.exportState(w),
+      counts: w.slots(this.counts, cap, changed),
+      emitted: w.slots(this.emitted, cap, changed),
+      aggs: this.aggs.exportState(w, changed),
+      ttl: this.ttl.enabled ? this.ttl.exportState(cap, w, changed) : null,
       dirty: Int32Array.from(this.dirty),
       before: this.before.map((b) => [...b]),
       pendingRows: this.pendingRows,
@@ -268,15 +280,16 @@ export class GroupAggregateOperator implements Operator, Checkpointable {
 
   /**
    * Removes the expired keys (those of the pending mini-batch were written within it and stay), then
-   * compacts the key space when most of it is free. Emits nothing: the keys are gone already.
+   * compacts the key space when most of it is free (and `compact` allows). Emits nothing: the keys are
+   * gone already.
    */
-  private removeExpired(now: number): void {
+  private removeExpired(now: number, compact = true): void {
     for (const s of this.ttl.expired(this.keys.liveSlots(), now)) {
       if (this.dirtyMark[s] !== 0) continue;
       this.forget(s);
       this.keys.release(s);
     }
-    if (this.dirty.length > 0 || !worthCompacting(this.keys.capacity, this.keys.size) || !this.aggs.compactable) return;
+    if (!compact || this.dirty.length > 0 || !worthCompacting(this.keys.capacity, this.keys.size) || !this.aggs.compactable) return;
     const remap = this.keys.compact();
     const n = this.keys.capacity;
     this.counts = remapTyped(this.counts, remap, n, 0, 256);

@@ -249,7 +249,9 @@ export class IntervalJoinOperator implements Operator, Checkpointable {
     this.merger.importState(s.merger);
     this.marks[0] = s.marks[0]!;
     this.marks[1] = s.marks[1]!;
-    this.ended = s.ended;
+    // not s.ended: a resumed job tells the operators again of every input that had ended (its source
+    // runner re-sends the end), so a restored count would reach 2 before the other input ends
+    this.ended = 0;
     this.clockTimer.restore(this.ctx, s.clockAt, () => this.onClock());
   }
 

@@ -16,8 +16,9 @@ import type { StateBackend } from '../../state/backend.ts';
 import { growI32Filled, growI32 } from '../../util/grow.ts';
 import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
 import type { RowArenaSnapshot } from '../../state/row-arena.ts';
-import { f64From, head, i32From } from './checkpointable.ts';
+import { f64From, i32From } from './checkpointable.ts';
 import { remapTyped, renumberIds, worthCompacting } from '../../state/compaction.ts';
+import { FULL_STATE, type StateWriter } from '../../state/state-delta.ts';
 
 /** A join side in bulk: rows, keys, and the per-key lists as the typed arrays that thread them. */
 export interface JoinSideSnapshot {
@@ -110,7 +111,11 @@ export class JoinSide {
     const first = this.head[slot]!;
     this.next[id] = first;
     this.prev[id] = -1;
-    if (first >= 0) this.prev[first] = id;
+    if (first >= 0) {
+      this.prev[first] = id;
+      this.arena.changed.mark(first);
+    }
+    this.keys.changed.mark(slot);
     this.head[slot] = id;
     this.slotOf[id] = slot;
     this.sizes[slot]!++;
@@ -126,6 +131,12 @@ export class JoinSide {
       this.written = next;
     }
     this.written[id] = now;
+    this.arena.changed.mark(id);
+  }
+
+  /** Per-row state of row `id` changed (its match count, a join's value for it): the next checkpoint writes it. */
+  markRow(id: number): void {
+    this.arena.changed.mark(id);
   }
 
   /** Forgets rows written before `limit` (state TTL: no retractions are emitted for them). Returns how many. */
@@ -179,8 +190,15 @@ export class JoinSide {
     const before = this.prev[id]!;
     const after = this.next[id]!;
     if (before < 0) this.head[slot] = after;
-    else this.next[before] = after;
-    if (after >= 0) this.prev[after] = before;
+    else {
+      this.next[before] = after;
+      this.arena.changed.mark(before);
+    }
+    if (after >= 0) {
+      this.prev[after] = before;
+      this.arena.changed.mark(after);
+    }
+    this.keys.changed.mark(slot);
     this.next[id] = -1;
     this.prev[id] = -1;
     this.arena.release(id);
@@ -201,20 +219,25 @@ export class JoinSide {
     this.emptied = [];
   }
 
-  /** Called between batches (no key is waiting to be released). */
-  exportState(): JoinSideSnapshot {
+  /**
+   * Called between batches (no key is waiting to be released). With the delta writer, per-key arrays
+   * are written at the key space's changed slots and per-row arrays at the row store's changed rows.
+   */
+  exportState(w: StateWriter = FULL_STATE): JoinSideSnapshot {
     const rows = this.arena.capacity;
     const slots = this.keys.capacity;
+    const rc = this.arena.changed;
+    const kc = this.keys.changed;
     return {
-      arena: this.arena.exportState(),
-      keys: this.keys.exportState(),
-      head: head(this.head, slots),
-      sizes: head(this.sizes, slots),
-      next: head(this.next, rows),
-      prev: head(this.prev, rows),
-      slotOf: head(this.slotOf, rows),
-      matches: head(this.matches, rows),
-      written: head(this.written, rows),
+      arena: this.arena.exportState(w),
+      keys: this.keys.exportState(w),
+      head: w.slots(this.head, slots, kc),
+      sizes: w.slots(this.sizes, slots, kc),
+      next: w.slots(this.next, rows, rc),
+      prev: w.slots(this.prev, rows, rc),
+      slotOf: w.slots(this.slotOf, rows, rc),
+      matches: w.slots(this.matches, rows, rc),
+      written: w.slots(this.written, rows, rc),
     };
   }
 

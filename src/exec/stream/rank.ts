@@ -16,7 +16,8 @@ import { ForwardingOperator } from '../operator.ts';
 import type { KeySlots } from '../../state/key-slots.ts';
 import { TopNState, type Ranked, type TopNStateSnapshot } from './top-n-state.ts';
 import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
-import { packLists, snapshotOf, stateOf, unpackLists, type Checkpointable, type ListsSnapshot, type OperatorSnapshot } from './checkpointable.ts';
+import { snapshotOf, stateOf, unpackLists, type IncrementalCheckpointable, type ListsSnapshot, type OperatorSnapshot } from './checkpointable.ts';
+import { FULL_STATE, type StateWriter } from '../../state/state-delta.ts';
 
 const KIND = 'Rank';
 const VERSION = 1;
@@ -40,7 +41,8 @@ export interface RankSpec {
   retracting: boolean;
 }
 
-export class RankOperator extends ForwardingOperator implements Checkpointable {
+export class RankOperator extends ForwardingOperator implements IncrementalCheckpointable {
+  readonly incrementalState = true;
   private readonly ctx: ExecContext;
   private readonly spec: RankSpec;
   private readonly keys: KeySlots;
@@ -91,8 +93,13 @@ export class RankOperator extends ForwardingOperator implements Checkpointable {
     }
   }
 
-  snapshotState(): OperatorSnapshot {
-    const state: RankState = { keys: this.keys.exportState(), rows: this.state.exportState(), lists: packLists(this.lists, Math.min(this.lists.length, this.keys.capacity)) };
+  /** Incremental: a partition's list changes only when a batch touches the partition (its slot comes from `keys.slots`). */
+  snapshotState(w: StateWriter = FULL_STATE): OperatorSnapshot {
+    const state: RankState = {
+      keys: this.keys.exportState(w),
+      rows: this.state.exportState(w),
+      lists: w.lists(this.lists, Math.min(this.lists.length, this.keys.capacity), this.keys.changed),
+    };
     return snapshotOf(KIND, VERSION, state);
   }
 

@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { joinPath, type FileIO } from '../../fs/file-io.ts';
-import { FreshetError, SqlState } from '../../util/errors.ts';
+import { FreshetError, SqlState, internalError } from '../../util/errors.ts';
 import { CheckpointStorage, type CheckpointData, type CompletedCheckpoint } from './checkpoint-storage.ts';
 
 export interface SavepointInfo {
@@ -40,6 +40,9 @@ export function newSavepointPath(dir: string, jobId: string): string {
 
 /** Writes the savepoint at `path` (a new directory): its description, then its one checkpoint. */
 export async function writeSavepoint(io: FileIO, path: string, data: CheckpointData, info: Omit<SavepointInfo, 'format' | 'version' | 'checkpointId' | 'time'>): Promise<{ size: number }> {
+  // a savepoint outlives the job: its state is written here whole, never as a reference into the
+  // job's chain of incremental state files (see driver.ts, which captures a savepoint's state in full)
+  if (data.stateFiles !== undefined) throw internalError(`the savepoint ${path} was handed state files of a checkpoint chain instead of its state`);
   const full: SavepointInfo = { format: 'freshet-savepoint', version: 1, ...info, checkpointId: data.id, time: data.time };
   await io.writeFile(joinPath(path, INFO_FILE), new TextEncoder().encode(JSON.stringify(full, null, 2)));
   return new CheckpointStorage(io, path, 1).write(data);

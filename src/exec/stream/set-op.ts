@@ -61,7 +61,9 @@ export class StreamSetOpOperator implements Operator, Checkpointable {
     this.rows.importState(s.rows);
     this.counts = [f64From(s.left, 256), f64From(s.right, 256)];
     this.marks.importState(s.marks);
-    this.ended = s.ended;
+    // not s.ended: a resumed job tells the operators again of every input that had ended (its source
+    // runner re-sends the end), so a restored count would reach 2 before the other input ends
+    this.ended = 0;
   }
 
   push(batch: Batch, port: number): void {

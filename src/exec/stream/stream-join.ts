@@ -20,8 +20,9 @@ import type { PhysicalJoinType } from '../physical-plan.ts';
 import type { Emitter, ExecContext, Operator } from '../operator.ts';
 import { WatermarkMerger } from '../operator.ts';
 import { JoinSide, type JoinSideSnapshot } from './join-side.ts';
-import { PendingTimer, head, snapshotOf, stateOf, u8From, type Checkpointable, type OperatorSnapshot } from './checkpointable.ts';
+import { PendingTimer, snapshotOf, stateOf, u8From, type IncrementalCheckpointable, type OperatorSnapshot } from './checkpointable.ts';
 import { remapTyped } from '../../state/compaction.ts';
+import { FULL_STATE, type StateWriter } from '../../state/state-delta.ts';
 
 const KIND = 'StreamJoin';
 const VERSION = 1;
@@ -77,7 +78,8 @@ class Out {
   }
 }
 
-export class StreamJoinOperator implements Operator, Checkpointable {
+export class StreamJoinOperator implements Operator, IncrementalCheckpointable {
+  readonly incrementalState = true;
   private readonly out: Emitter;
   private readonly ctx: ExecContext;
   private readonly t: PhysicalJoinType;
@@ -125,21 +127,29 @@ export class StreamJoinOperator implements Operator, Checkpointable {
     for (const side of this.sides) side.hideWrittenBefore(limit);
   }
 
-  /** Removes the expired rows (between batches), then compacts sides that are mostly free. */
-  private removeExpired(): void {
+  /** Removes the expired rows (between batches), then (when `compact` allows) compacts sides that are mostly free. */
+  private removeExpired(compact = true): void {
     const limit = this.ctx.clock.now() - this.ctx.state.ttl;
     for (const side of this.sides) side.expireBefore(limit);
+    if (!compact) return;
     const rows = this.sides[0].compact();
     if (rows !== null) this.leftState = remapTyped(this.leftState, rows, this.sides[0].arena.capacity, 0, 256);
     this.sides[1].compact();
   }
 
-  snapshotState(): OperatorSnapshot {
-    // expired rows are not saved: they are gone already, so a restored job never sees them
-    if (this.ctx.state.ttl > 0) this.removeExpired();
+  /**
+   * Incremental: rows and keys are written where the sides' row stores and key spaces marked changes
+   * (rows added or removed, their list neighbours, match counts and semi/anti values changed on the
+   * other side's rows); the rest is a few counters.
+   */
+  snapshotState(w: StateWriter = FULL_STATE): OperatorSnapshot {
+    // expired rows are not saved: they are gone already, so a restored job never sees them (removing
+    // them marks them, so a delta records the removal); a delta is written on the row and slot numbers
+    // of the chain's base, so it never compacts (the sweep does; the next checkpoint is a full base)
+    if (this.ctx.state.ttl > 0) this.removeExpired(!w.delta);
     const state: StreamJoinState = {
-      sides: [this.sides[0].exportState(), this.sides[1].exportState()],
-      leftState: head(this.leftState, this.sides[0].arena.capacity),
+      sides: [this.sides[0].exportState(w), this.sides[1].exportState(w)],
+      leftState: w.slots(this.leftState, this.sides[0].arena.capacity, this.sides[0].arena.changed),
       rightTotal: this.rightTotal,
       rightNullKeys: this.rightNullKeys,
       marks: this.marks.exportState(),
@@ -157,7 +167,9 @@ export class StreamJoinOperator implements Operator, Checkpointable {
     this.rightTotal = s.rightTotal;
     this.rightNullKeys = s.rightNullKeys;
     this.marks.importState(s.marks);
-    this.ended = s.ended;
+    // not s.ended: a resumed job tells the operators again of every input that had ended (its source
+    // runner re-sends the end), so a restored count would reach 2 before the other input ends
+    this.ended = 0;
     if (this.ctx.state.ttl > 0) this.expiry.restore(this.ctx, s.expiryAt, () => this.expire());
   }
 
@@ -259,7 +271,10 @@ export class StreamJoinOperator implements Operator, Checkpointable {
       const kind = k === UPDATE_AFTER ? UPDATE_AFTER : INSERT;
       for (const r of matched) {
         if (oPres && O.matches[r] === 0) out.push(DELETE, -1, r);
-        if (oPres) O.matches[r]!++;
+        if (oPres) {
+          O.matches[r]!++;
+          O.markRow(r);
+        }
         out.push(kind, i, r);
       }
       if (matched.length === 0 && sPres) out.push(kind, i, -1);
@@ -278,6 +293,7 @@ export class StreamJoinOperator implements Operator, Checkpointable {
     const kind = k === UPDATE_BEFORE ? UPDATE_BEFORE : DELETE;
     for (const r of matched) {
       out.push(kind, i, r);
+      if (oPres) O.markRow(r);
       if (oPres && --O.matches[r]! === 0) out.push(INSERT, -1, r);
     }
     if (matched.length === 0 && sPres) out.push(kind, i, -1);
@@ -344,7 +360,10 @@ export class StreamJoinOperator implements Operator, Checkpointable {
       if (this.ctx.state.ttl > 0) R.touch(id, this.ctx.clock.now());
       this.rightTotal++;
       if (nullKey) this.rightNullKeys++;
-      for (const r of matched) L.matches[r]!++;
+      for (const r of matched) {
+        L.matches[r]!++;
+        L.markRow(r);
+      }
     } else {
       const id = R.find(batch.columns, R.keyColumns(batch.columns), i);
       if (id < 0) {
@@ -354,7 +373,10 @@ export class StreamJoinOperator implements Operator, Checkpointable {
       R.remove(id);
       this.rightTotal--;
       if (nullKey) this.rightNullKeys--;
-      for (const r of matched) L.matches[r]!--;
+      for (const r of matched) {
+        L.matches[r]!--;
+        L.markRow(r);
+      }
     }
     const global = this.nullAware && ((beforeTotal === 0) !== (this.rightTotal === 0) || (beforeNulls === 0) !== (this.rightNullKeys === 0));
     if (!global) for (const r of matched) this.refreshLeft(r);
@@ -369,6 +391,7 @@ export class StreamJoinOperator implements Operator, Checkpointable {
     const was = this.leftState[r]!;
     if (v === was) return;
     this.leftState[r] = v;
+    this.sides[0].markRow(r);
     const out = this.buf;
     if (this.t === 'mark') {
       out.push(UPDATE_BEFORE, -1, r, was);

@@ -10,7 +10,8 @@ import type { RankFunction } from '../physical-plan.ts';
 import type { RowArena } from '../../state/row-arena.ts';
 import { growF64 } from '../../util/grow.ts';
 import type { RowArenaSnapshot } from '../../state/row-arena.ts';
-import { f64From, head } from './checkpointable.ts';
+import { f64From } from './checkpointable.ts';
+import { FULL_STATE, type StateWriter } from '../../state/state-delta.ts';
 
 /** Rows and their arrival sequence numbers (the tie-breaker among equal ORDER BY keys). */
 export interface TopNStateSnapshot {
@@ -57,8 +58,8 @@ export class TopNState {
     return list.splice(this.keepCount(list));
   }
 
-  exportState(): TopNStateSnapshot {
-    return { rows: this.rows.exportState(), seq: head(this.seq, this.rows.capacity), nextSeq: this.nextSeq };
+  exportState(w: StateWriter = FULL_STATE): TopNStateSnapshot {
+    return { rows: this.rows.exportState(w), seq: w.slots(this.seq, this.rows.capacity, this.rows.changed), nextSeq: this.nextSeq };
   }
 
   importState(s: TopNStateSnapshot): void {

@@ -7,6 +7,7 @@
  * OIDs are stable: a hash of the object's qualified name into [16384, 2^31), so the same object has
  * the same OID in every query and every session, and joins between catalog tables agree.
  */
+import { definitionOf, hasDefinition, userOptions } from '../../session/materialized/definition.ts';
 import type { CatalogManager } from '../../catalog/catalog-manager.ts';
 import type { CatalogObject } from '../../catalog/objects.ts';
 import { redactOptions } from '../../catalog/show-create.ts';
@@ -98,11 +99,6 @@ export interface SystemTableDef {
   oid: number;
   /** Columns, with the Postgres types of PostgreSQL 15's catalog (see types/pg-types.ts). */
   columns: Field[];
-}
-
-/** Whether a Freshet object is a materialized table (the catalog does not have them yet; when it does, they are kind 'm'). */
-function isMaterialized(o: CatalogObject): boolean {
-  return (o as { kind: string }).kind === 'materialized-table' || (o as { kind: string }).kind === 'materializedTable';
 }
 
 function attrOf(num: number, name: string, type: DataType, extra: Partial<Attr> = {}): Attr {
@@ -235,11 +231,13 @@ export class CatalogSnapshot {
       comment: c.comment,
       generated: c.kind === 'computed' ? c.expr : c.kind === 'metadata' ? `METADATA${c.metadataKey ? ` FROM '${c.metadataKey}'` : ''}${c.virtual ? ' VIRTUAL' : ''}` : undefined,
     }));
-    const kind = isMaterialized(o) ? 'm' : o.partitionKeys.length > 0 ? 'p' : 'r';
+    // a materialized table is relkind 'm'; its query is what pg_get_viewdef (and psql's \d+) shows
+    const materialized = hasDefinition(o);
+    const kind = materialized ? 'm' : o.partitionKeys.length > 0 ? 'p' : 'r';
     const table: Relation = {
-      ...base, kind, attrs, partitionKeys: o.partitionKeys, options: redactOptions(o.options),
+      ...base, kind, attrs, partitionKeys: o.partitionKeys, options: redactOptions(userOptions(o.options)),
       am: o.options['connector'] ?? (o.connector ? catalogType : undefined),
-      definition: (o as { query?: string }).query,
+      definition: materialized ? definitionOf(o, name).query : undefined,
     };
     if (!pk) return [table];
     const indexName = pk.name ?? `${name}_pkey`;

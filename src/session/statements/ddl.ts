@@ -15,6 +15,8 @@ import { parseDataType, parseExpression } from '../../sql/parse.ts';
 import { typeToString } from '../../types/data-type.ts';
 import type { DataType } from '../../types/data-type.ts';
 import { dropFunction } from './functions.ts';
+import { dropMaterializedTable } from './materialized.ts';
+import { isMaterialized } from '../materialized/definition.ts';
 
 function objectKind(o: CatalogObject): string {
   return o.kind === 'view' ? 'view' : 'table';
@@ -99,6 +101,9 @@ export async function drop(session: Session, ctx: StatementContext, st: A.DropSt
       if (r.temporary && !st.temporary) {
         throw b.error(SqlState.objectInUse, `a temporary ${want} ${r.id.name} exists`, st.name.loc, `Drop it with DROP TEMPORARY ${st.objectType}; the permanent one, if any, is hidden until then.`);
       }
+      if (isMaterialized(r.object)) {
+        throw b.error(SqlState.wrongObjectType, `${r.id.name} is a materialized table`, st.name.loc, 'Use DROP MATERIALIZED TABLE: it stops the refresh first.');
+      }
       if (r.temporary) cm.dropTemporary(r.id);
       else await cm.catalog(r.id.catalog).dropObject(r.id.database, r.id.name);
       return ok(`DROP ${st.objectType}`, `${r.temporary ? 'temporary ' : ''}${want} ${r.id.name} dropped`);
@@ -134,7 +139,12 @@ export async function drop(session: Session, ctx: StatementContext, st: A.DropSt
       return ok('DROP CATALOG', `catalog ${m} dropped`);
     }
     case 'FUNCTION': return dropFunction(session, ctx, st);
+    case 'MATERIALIZED TABLE': return dropMaterializedTable(session, ctx, st);
   }
+}
+
+function a0(st: A.AlterTable): A.AlterTableAction {
+  return st.action;
 }
 
 export async function alterTable(session: Session, ctx: StatementContext, st: A.AlterTable): Promise<OkResult> {
@@ -150,6 +160,9 @@ export async function alterTable(session: Session, ctx: StatementContext, st: A.
   }
   if (r.object.kind !== st.objectType.toLowerCase() && !(st.objectType === 'TABLE' && r.object.kind === 'table')) {
     throw b.error(SqlState.wrongObjectType, `${r.id.name} is a ${objectKind(r.object)}`, st.name.loc, `Use ALTER ${objectKind(r.object).toUpperCase()}.`);
+  }
+  if (isMaterialized(r.object) && a0(st).kind !== 'setOptions' && a0(st).kind !== 'resetOptions') {
+    throw b.error(SqlState.wrongObjectType, `${r.id.name} is a materialized table: its columns come from its query`, st.name.loc, 'Use ALTER MATERIALIZED TABLE .. AS <query> to change them.');
   }
   const save = async (o: CatalogObject): Promise<void> => {
     if (r.temporary) cm.createTemporary(r.id, o);

@@ -11,6 +11,7 @@ import { SqlState } from '../../util/errors.ts';
 import type { RowsResult, TextResult } from '../result.ts';
 import type { Session, StatementContext } from '../session.ts';
 import { statusOf } from '../jobs.ts';
+import { describeMaterialized, showCreateMaterializedTable, showMaterializedTables } from './materialized.ts';
 
 function listResult(column: string, values: string[], like?: A.ShowStatement['like']): RowsResult {
   let v = [...values].sort((a, b) => a.localeCompare(b));
@@ -42,6 +43,14 @@ const DESCRIBE_COLUMNS = [
   { name: 'watermark', type: T.string() },
 ];
 
+/** DESCRIBE EXTENDED: the columns, and for a materialized table its definition, refresh state and history. */
+export async function describeExtended(session: Session, ctx: StatementContext, name: A.QualifiedName): Promise<RowsResult> {
+  const r = describe(session, ctx, name);
+  const id = session.binder(ctx).located(name.loc, () => session.catalogs.resolve(name.parts)).id;
+  const extra = await describeMaterialized(session, id);
+  return extra ? { ...r, rows: [...r.rows, ...extra] } : r;
+}
+
 export function describe(session: Session, ctx: StatementContext, name: A.QualifiedName, like?: A.ShowStatement['like']): RowsResult {
   const b = session.binder(ctx);
   const r = b.located(name.loc, () => session.catalogs.resolve(name.parts));
@@ -58,7 +67,7 @@ export function describe(session: Session, ctx: StatementContext, name: A.Qualif
   return { kind: 'rows', command: 'DESCRIBE', columns: DESCRIBE_COLUMNS, rows, warnings: [] };
 }
 
-export function show(session: Session, ctx: StatementContext, st: A.ShowStatement): RowsResult | TextResult {
+export async function show(session: Session, ctx: StatementContext, st: A.ShowStatement): Promise<RowsResult | TextResult> {
   const cm = session.catalogs;
   const b = session.binder(ctx);
   switch (st.what) {
@@ -71,10 +80,10 @@ export function show(session: Session, ctx: StatementContext, st: A.ShowStatemen
     }
     case 'TABLES': case 'VIEWS': case 'MATERIALIZED TABLES': {
       const { catalog, database } = b.located(st.from?.loc ?? st.loc, () => (st.from ? cm.database(st.from.parts) : cm.database([{ value: cm.currentCatalog, quoted: true }, { value: cm.currentDatabase, quoted: true }])));
+      if (st.what === 'MATERIALIZED TABLES') return showMaterializedTables(session, st, { catalog: catalog.name, database });
       const names = cm.objectNames(catalog.name, database).filter((n) => {
         const o = cm.lookup([{ value: catalog.name, quoted: true }, { value: database, quoted: true }, { value: n, quoted: true }])!.object;
         if (st.what === 'VIEWS') return o.kind === 'view';
-        if (st.what === 'MATERIALIZED TABLES') return false;
         // as in Flink, SHOW TABLES lists every table-like object, views included
         return true;
       });
@@ -90,7 +99,8 @@ export function show(session: Session, ctx: StatementContext, st: A.ShowStatemen
     }
     case 'USER FUNCTIONS': return listResult('function name', session.catalogs.userFunctionNames(), st.like);
     case 'JOBS': {
-      // checkpoints: completed by this run; the last one's duration (cut to commit) and state size;
+      // checkpoints: completed by this run; the last one's duration (cut to commit) and the bytes it
+      // wrote (with incremental checkpoints, its delta or base and its state file);
       // restarts after failures (restart-strategy.*) and the failure that caused the last one
       const rows = session.engine.jobs.list().map((j) => {
         const c = j.job.checkpointStats;
@@ -108,6 +118,7 @@ export function show(session: Session, ctx: StatementContext, st: A.ShowStatemen
       };
     }
     case 'COLUMNS': return describe(session, ctx, st.name!, st.like);
+    case 'CREATE MATERIALIZED TABLE': return showCreateMaterializedTable(session, ctx, st.name!);
     case 'CREATE TABLE': case 'CREATE VIEW': {
       const r = b.located(st.name!.loc, () => cm.resolve(st.name!.parts));
       const wantView = st.what === 'CREATE VIEW';

@@ -61,6 +61,7 @@ export function streamRunOptions(session: Session, ctx: StatementContext, sp: St
     watermarkInterval: o.millis('pipeline.auto-watermark-interval'),
     idleTimeout: o.millis('table.exec.source.idle-timeout'),
     checkpointInterval: o.millis('execution.checkpointing.interval'),
+    incrementalCheckpoints: o.bool('execution.checkpointing.incremental') ? { maxDeltas: o.int('execution.checkpointing.incremental.max-deltas') } : undefined,
     updating: (p: PhysicalPlan) => {
       const m = sp.modes.get(p);
       return m !== undefined && !isInsertOnly(m);

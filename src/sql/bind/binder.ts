@@ -7,6 +7,7 @@ import type { Loc, Cte } from '../ast.ts';
 import type { CatalogManager, NamePart } from '../../catalog/catalog-manager.ts';
 import type { UserFunction } from '../../exec/functions/udf.ts';
 import type { SystemCatalog } from '../../catalog/system-catalog.ts';
+import type { CatalogTable, ObjectIdentifier } from '../../catalog/objects.ts';
 import { FreshetError, positionOf } from '../../util/errors.ts';
 
 export interface BinderEnv {
@@ -27,6 +28,11 @@ export interface BinderEnv {
   dialect?: 'flink' | 'postgres';
   /** The Postgres system catalog of a wire session (with the Postgres dialect). */
   systemCatalog?: SystemCatalog;
+  /**
+   * Options added to every read of a table (below the query's own OPTIONS hints): how a materialized
+   * table's refresh pins each source to a snapshot or to the changes between two.
+   */
+  scanOptions?(id: ObjectIdentifier, table: CatalogTable): Record<string, string> | undefined;
 }
 
 export class Binder {

@@ -248,7 +248,8 @@ function bindView(b: Binder, resolved: ResolvedObject, ref: A.NamedTableRef): { 
  * computes computed columns and puts columns in declared order. The WATERMARK column becomes a rowtime
  * attribute.
  */
-export function bindTable(b: Binder, id: ObjectIdentifier, t: CatalogTable, loc: A.Loc, options: Record<string, string> = {}): { plan: LogicalPlan; names: string[] } {
+export function bindTable(b: Binder, id: ObjectIdentifier, t: CatalogTable, loc: A.Loc, hinted: Record<string, string> = {}): { plan: LogicalPlan; names: string[] } {
+  const options = { ...b.env.scanOptions?.(id, t), ...hinted };
   const desc = tableDescriptor(id, t, runtimeOf(b), options);
   const source = b.located(loc, () => createSource(desc, t.connector));
   const scan = L.scan(plainName(id), source);

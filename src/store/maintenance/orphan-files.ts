@@ -26,7 +26,7 @@ export async function removeOrphanFiles(t: FileStoreTable, olderThan: number, dr
     }
   }
   const root = t.path.endsWith('/') ? t.path : t.path + '/';
-  const keepDirs = ['schema/', 'snapshot/', 'consumer/', 'tag/'];
+  const keepDirs = ['schema/', 'snapshot/', 'consumer/', 'tag/', 'materialized/'];
   const out: string[] = [];
   for (const f of await t.io.listRecursive(t.path)) {
     const rel = f.path.startsWith(root) ? f.path.slice(root.length) : f.path;

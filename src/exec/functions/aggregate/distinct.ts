@@ -7,12 +7,18 @@ import type { Accumulators } from './aggregate.ts';
 import { remapArray } from './aggregate.ts';
 import { groupKeyOf } from '../../../types/value.ts';
 
+/**
+ * The (row, group) pairs passed on to the inner aggregate: scratch shared by all DISTINCT accumulators
+ * (calls never nest), kept out of the accumulators so that their fields are only state (checkpoints
+ * save every field, see accumulator-snapshot.ts).
+ */
+let rowsBuf = new Int32Array(256);
+let groupsBuf = new Int32Array(256);
+
 export class DistinctAccumulators implements Accumulators {
   private readonly inner: Accumulators;
   /** per group: value → occurrences (one Map per group, so forgetting a group is O(1)) */
   private seen: Array<Map<unknown, number> | undefined> = [];
-  private rowsBuf = new Int32Array(256);
-  private groupsBuf = new Int32Array(256);
 
   constructor(inner: Accumulators) {
     this.inner = inner;
@@ -50,9 +56,9 @@ export class DistinctAccumulators implements Accumulators {
   }
 
   private buffers(count: number): void {
-    if (this.rowsBuf.length < count) {
-      this.rowsBuf = new Int32Array(count);
-      this.groupsBuf = new Int32Array(count);
+    if (rowsBuf.length < count) {
+      rowsBuf = new Int32Array(count);
+      groupsBuf = new Int32Array(count);
     }
   }
 
@@ -66,11 +72,11 @@ export class DistinctAccumulators implements Accumulators {
       const c = seen.get(key) ?? 0;
       seen.set(key, c + 1);
       if (c === 0) {
-        this.rowsBuf[m] = rows[k]!;
-        this.groupsBuf[m++] = groups[k]!;
+        rowsBuf[m] = rows[k]!;
+        groupsBuf[m++] = groups[k]!;
       }
     }
-    if (m > 0) this.inner.add(args, this.rowsBuf, this.groupsBuf, m);
+    if (m > 0) this.inner.add(args, rowsBuf, groupsBuf, m);
   }
 
   retract(args: readonly Column[], rows: Int32Array, groups: Int32Array, count: number): void {
@@ -84,12 +90,12 @@ export class DistinctAccumulators implements Accumulators {
       if (c <= 1) {
         seen.delete(key);
         if (c === 1) {
-          this.rowsBuf[m] = rows[k]!;
-          this.groupsBuf[m++] = groups[k]!;
+          rowsBuf[m] = rows[k]!;
+          groupsBuf[m++] = groups[k]!;
         }
       } else seen.set(key, c - 1);
     }
-    if (m > 0) this.inner.retract(args, this.rowsBuf, this.groupsBuf, m);
+    if (m > 0) this.inner.retract(args, rowsBuf, groupsBuf, m);
   }
 
   result(g: number): unknown {
