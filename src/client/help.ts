@@ -41,7 +41,7 @@ const STATEMENTS: ReadonlyArray<readonly [string, string]> = [
   ['USE [CATALOG] name', 'change the current database or catalog'],
   ['SHOW TABLES | VIEWS | DATABASES ...', 'list objects (also CATALOGS, FUNCTIONS, JOBS, PARTITIONS t)'],
   ['SHOW CREATE TABLE | VIEW name', 'print the statement that creates an object'],
-  ["STOP JOB 'id'", 'stop a background job (SHOW JOBS lists them)'],
+  ["STOP JOB 'id' [WITH SAVEPOINT]", 'stop a background job (SHOW JOBS lists them), leaving a savepoint to start from'],
   ["CALL sys.compact('t') ...", 'maintain a stored table (also expire_snapshots, rollback_to, ...)'],
   ['DESCRIBE t / SHOW COLUMNS FROM t', 'show the columns of a table or view'],
   ["SET / SET 'key' = 'value'", 'list the options set, or set one'],

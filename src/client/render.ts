@@ -60,7 +60,9 @@ export function renderRows(result: RowsResult, opts: RenderOptions, elapsedMs?: 
   // Batch results are final, so every row is an insertion; the changelog view says so explicitly.
   const withOp = opts.resultMode === 'changelog' && result.command === 'SELECT';
   const shown = result.rows.length > opts.maxRows ? result.rows.slice(0, opts.maxRows) : result.rows;
-  return renderRowSet(result.columns, shown, result.rows.length, opts, elapsedMs, withOp);
+  // a savepoint's path is to be copied into SET 'execution.savepoint.path': never cut it
+  const o = result.command === 'STOP JOB' ? { ...opts, maxColumnWidth: Infinity } : opts;
+  return renderRowSet(result.columns, shown, result.rows.length, o, elapsedMs, withOp);
 }
 
 /**

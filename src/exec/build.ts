@@ -126,18 +126,25 @@ export function applyPipelineDelta(base: PipelineSnapshot, delta: PipelineSnapsh
   return base;
 }
 
+export interface RestoreOptions {
+  /** Saved state of operators this plan does not have is dropped instead of failing the restore. */
+  allowUnclaimed?: boolean;
+}
+
 /**
  * Restores saved state into a pipeline freshly built from the same plan, before any batch reaches it.
- * Fails, naming the operator, when the saved operators do not match this plan's.
+ * Fails, naming the operator, when the saved operators do not match this plan's (state of operators
+ * the plan lacks is dropped with `allowUnclaimed`; an operator of the plan without saved state always fails,
+ * as operator ids follow the plan's shape and a missing one means the plan changed).
  */
-export function restorePipeline(p: BuiltPipeline, saved: PipelineSnapshot): void {
+export function restorePipeline(p: BuiltPipeline, saved: PipelineSnapshot, opts: RestoreOptions = {}): void {
   if (saved === null || typeof saved !== 'object' || saved.format !== 'freshet-pipeline-state') throw stateMismatch('the saved state is not the state of a pipeline');
   if (saved.delta === true) throw stateMismatch('the saved state holds only the changes since an earlier checkpoint; it cannot be restored on its own');
   if (saved.version !== PIPELINE_STATE_VERSION) throw stateMismatch(`the saved pipeline state has format version ${saved.version}, this version of Freshet reads version ${PIPELINE_STATE_VERSION}`);
   const byId = new Map(saved.operators.map((o) => [o.id, o]));
   const planIds = p.stateful.map((s) => s.id);
   for (const o of saved.operators) {
-    if (!p.stateful.some((s) => s.id === o.id)) {
+    if (!p.stateful.some((s) => s.id === o.id) && opts.allowUnclaimed !== true) {
       throw stateMismatch(`the saved state has state for operator ${o.id}, which this plan does not have (its stateful operators: ${planIds.join(', ') || 'none'})`);
     }
   }

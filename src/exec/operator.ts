@@ -39,13 +39,41 @@ export interface Operator {
 /** Processing time, as the running job sees it: the wall clock, or a clock a test moves by hand. */
 export interface Clock {
   now(): number;
+  /**
+   * Resolves once the clock has reached `time` (delays such as a restart's back-off), or once `signal`
+   * is aborted. Clocks without it are polled (see sleepUntil).
+   */
+  sleepUntil?(time: number, signal?: AbortSignal): Promise<void>;
 }
 
-export const wallClock: Clock = { now: () => Date.now() };
+export const wallClock: Clock = {
+  now: () => Date.now(),
+  sleepUntil: async (time, signal) => {
+    // timers may fire a little early: wait again until the clock has really got there
+    while (Date.now() < time && signal?.aborted !== true) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, Math.max(1, time - Date.now()));
+        function done(): void {
+          clearTimeout(t);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        }
+        signal?.addEventListener('abort', done);
+      });
+    }
+  },
+};
+
+/** Waits until `clock` reads `time` or later, or until `signal` is aborted. */
+export async function sleepUntil(clock: Clock, time: number, signal?: AbortSignal): Promise<void> {
+  if (clock.sleepUntil) return clock.sleepUntil(time, signal);
+  while (clock.now() < time && signal?.aborted !== true) await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, time - clock.now()))));
+}
 
 /** A clock that only moves when told to: deterministic processing time for tests. */
 export class ManualClock implements Clock {
   private t: number;
+  private sleepers: Array<{ time: number; wake: () => void }> = [];
 
   constructor(start = 0) {
     this.t = start;
@@ -56,11 +84,31 @@ export class ManualClock implements Clock {
   }
 
   advance(ms: number): void {
-    this.t += ms;
+    this.set(this.t + ms);
   }
 
   set(t: number): void {
     this.t = t;
+    const due = this.sleepers.filter((s) => s.time <= t);
+    this.sleepers = this.sleepers.filter((s) => s.time > t);
+    for (const s of due) s.wake();
+  }
+
+  sleepUntil(time: number, signal?: AbortSignal): Promise<void> {
+    if (time <= this.t || signal?.aborted === true) return Promise.resolve();
+    return new Promise((resolve) => {
+      const sleeper = { time, wake: resolve };
+      this.sleepers.push(sleeper);
+      signal?.addEventListener('abort', () => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        resolve();
+      });
+    });
+  }
+
+  /** The times sleepers wait for, ascending (tests check a delay without moving the clock). */
+  get sleeping(): number[] {
+    return this.sleepers.map((s) => s.time).sort((a, b) => a - b);
   }
 }
 

@@ -22,7 +22,11 @@ import { FunctionLoader } from './function-loader.ts';
 import { wallClock, type Clock } from '../exec/operator.ts';
 import { fileIOFor } from '../fs/resolve.ts';
 import { JobStore } from './job-store.ts';
-import { resumeJobs } from './recovery.ts';
+import { restartJob, resumeJobs } from './recovery.ts';
+import type { JobRecord } from './job-store.ts';
+import type { JobEntry } from './jobs.ts';
+import type { FileIO } from '../fs/file-io.ts';
+import { joinPath } from '../fs/file-io.ts';
 import { MaterializedTableManager } from './materialized/manager.ts';
 import '../connectors/builtin.ts';
 
@@ -38,7 +42,7 @@ export interface EngineOptions {
   config?: Record<string, string>;
   /** Resume the jobs the warehouse records as running (default true). */
   resumeJobs?: boolean;
-  /** Processing time (tests use a ManualClock); the wall clock by default. */
+  /** Processing time of the engine's jobs and refresh schedules (default: the wall clock); tests pass a ManualClock. */
   clock?: Clock;
 }
 
@@ -55,7 +59,7 @@ export class Engine {
   /** Modules of user-defined functions, loaded once per engine. */
   readonly functions = new FunctionLoader();
   /** Background jobs (streaming INSERTs). */
-  readonly jobs = new JobManager();
+  readonly jobs: JobManager;
   /** Processing time of the jobs this engine runs; tests replace it with a ManualClock. */
   clock: Clock = wallClock;
   /** Records and checkpoints of continuous jobs in the warehouse (`_jobs/`). */
@@ -65,9 +69,15 @@ export class Engine {
   /** Job records in the warehouse that could not be read when the engine opened (each names its file). */
   readonly recoveryErrors: string[] = [];
 
+  /** Options (S3 endpoint and credentials, ...) for files outside the catalog: checkpoints, savepoints. */
+  private readonly ioOptions: Record<string, string>;
+
   private constructor(opts: EngineOptions, def: Catalog, warehouse: string) {
     this.warehouse = warehouse;
-    this.jobStore = new JobStore(fileIOFor(warehouse, opts.catalogOptions ?? {}), warehouse.endsWith('/') && warehouse.length > 1 ? warehouse.slice(0, -1) : warehouse);
+    this.ioOptions = opts.catalogOptions ?? {};
+    const root = warehouse.endsWith('/') && warehouse.length > 1 ? warehouse.slice(0, -1) : warehouse;
+    this.jobStore = new JobStore(fileIOFor(warehouse, this.ioOptions), root);
+    this.jobs = new JobManager({ defaultDir: joinPath(root, '_savepoints'), io: (path) => this.fileIO(path) });
     this.config = opts.config ?? {};
     this.catalogs.set(def.name, def);
     this.defaultCatalog = def.name;
@@ -85,6 +95,16 @@ export class Engine {
       await engine.materialized.start();
     }
     return engine;
+  }
+
+  /** The FileIO for a path of the warehouse's kind or another (a savepoint directory), with the engine's S3 options. */
+  fileIO(path: string): FileIO {
+    return fileIOFor(path, this.ioOptions);
+  }
+
+  /** Starts a failed job again under its id (used by the job supervisor; see recovery.ts). */
+  restartJob(record: JobRecord, entry: JobEntry): Promise<void> {
+    return restartJob(this, record, entry);
   }
 
   createSession(config: Record<string, string> = {}): Session {

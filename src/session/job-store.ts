@@ -6,16 +6,19 @@
  *   <warehouse>/_jobs/<job id>/chk-<n>/     its checkpoints (exec/stream/checkpoint-storage.ts)
  *
  * Only jobs with checkpoints (`execution.checkpointing.interval` > 0) that run in the background get a
- * record. A record whose status is RUNNING is resumed by the next engine opened on the warehouse. Once
- * a job has finished, been stopped or cancelled (and that is recorded) its checkpoints are deleted; a
- * failed job keeps them.
+ * record. A record whose status is RUNNING or RESTARTING (a failed job waiting for its restart) is
+ * resumed by the next engine opened on the warehouse. Once a job has finished, been stopped or
+ * cancelled (and that is recorded) its checkpoints are deleted; a failed job keeps them.
  */
 import { randomUUID } from 'node:crypto';
 import { joinPath, type FileIO } from '../fs/file-io.ts';
 import { CheckpointStorage } from '../exec/stream/checkpoint-storage.ts';
 
-/** SUSPENDED: stopped with a last checkpoint to resume from when asked (a suspended materialized table), not at start. */
-export type JobRecordStatus = 'RUNNING' | 'SUSPENDED' | 'FINISHED' | 'STOPPED' | 'CANCELED' | 'FAILED';
+/**
+ * RESTARTING: failed, waiting for its restart (resumed at start); SUSPENDED: stopped with a last
+ * checkpoint to resume from when asked (a suspended materialized table), not at start.
+ */
+export type JobRecordStatus = 'RUNNING' | 'RESTARTING' | 'SUSPENDED' | 'FINISHED' | 'STOPPED' | 'CANCELED' | 'FAILED';
 
 export interface JobRecord {
   format: 'freshet-job';
@@ -35,6 +38,16 @@ export interface JobRecord {
   submitted: number;
   /** Why it failed, once it has. */
   error?: string;
+  /** How often it was restarted after a failure, and the failure that caused the last restart. */
+  restarts?: number;
+  lastFailure?: string;
+  /** The savepoint it started from: where a restart begins while the job has no checkpoint of its own. */
+  savepoint?: string;
+}
+
+/** Whether a job with this status runs on when an engine opens on the warehouse. */
+export function resumable(status: JobRecordStatus): boolean {
+  return status === 'RUNNING' || status === 'RESTARTING';
 }
 
 /** Jobs running in this process, by directory: a second engine on the same warehouse leaves them alone. */
@@ -50,7 +63,7 @@ export class JobStore {
   }
 
   /** A new record (not saved yet). */
-  newRecord(fields: Pick<JobRecord, 'id' | 'name' | 'statement' | 'options' | 'catalog' | 'database'>): JobRecord {
+  newRecord(fields: Pick<JobRecord, 'id' | 'name' | 'statement' | 'options' | 'catalog' | 'database' | 'savepoint'>): JobRecord {
     return { format: 'freshet-job', version: 1, ...fields, commitUser: randomUUID(), status: 'RUNNING', submitted: Date.now() };
   }
 

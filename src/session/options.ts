@@ -21,6 +21,16 @@ export interface OptionDef {
 const duration = (v: string): string | undefined => (parseDuration(v) === undefined ? `'${v}' is not a duration; write e.g. '10 s', '5 min', '1 h' or a number of milliseconds` : undefined);
 const positiveInt = (v: string): string | undefined => (/^\d+$/.test(v.trim()) && Number(v) > 0 ? undefined : `'${v}' is not a positive integer`);
 const bool = ['true', 'false'];
+const numberAtLeast = (min: number, max = Infinity) => (v: string): string | undefined => {
+  const n = Number(v.trim());
+  return v.trim() !== '' && Number.isFinite(n) && n >= min && n <= max ? undefined : `'${v}' is not a number ${max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`}`;
+};
+/** Flink's names of the restart strategies (and their aliases). */
+export const RESTART_STRATEGIES: Record<string, 'none' | 'fixed-delay' | 'exponential-delay'> = {
+  'none': 'none', 'off': 'none', 'disable': 'none',
+  'fixed-delay': 'fixed-delay', 'fixeddelay': 'fixed-delay',
+  'exponential-delay': 'exponential-delay', 'exponentialdelay': 'exponential-delay',
+};
 
 export function systemTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -41,6 +51,19 @@ export const OPTION_DEFS: OptionDef[] = [
   { key: 'table.exec.mini-batch.size', default: '1000', validate: positiveInt, description: 'Most input rows buffered with mini-batch before updates are emitted.' },
   { key: 'execution.checkpointing.interval', default: '0 ms', validate: duration, description: 'How often streaming jobs checkpoint: sinks make what they received visible (0 = only when the job ends). Background jobs with checkpoints resume from the latest one after a restart.' },
   { key: 'execution.checkpointing.num-retained', default: '1', validate: positiveInt, description: 'Complete checkpoints kept per job (a newer one that cannot be read falls back to an older one).' },
+  { key: 'state.savepoints.dir', default: '', description: "Where STOP JOB .. WITH SAVEPOINT writes savepoints (a directory or s3:// location; default: the warehouse's _savepoints directory)." },
+  { key: 'execution.savepoint.path', default: '', description: 'A savepoint the next INSERT jobs start from (operator state and source positions), until RESET.' },
+  { key: 'execution.savepoint.ignore-unclaimed-state', default: 'false', values: bool, description: 'Start from a savepoint even when it holds state of operators the new plan does not have (that state is dropped).' },
+  { key: 'restart-strategy.type', default: '', description: "How a failed job with checkpoints is restarted: none, fixed-delay or exponential-delay (default: exponential-delay for jobs with checkpoints, which are the only ones restarted).",
+    validate: (v) => (v === '' || RESTART_STRATEGIES[v.trim().toLowerCase()] !== undefined ? undefined : `'${v}' is not a restart strategy; use none, fixed-delay or exponential-delay`) },
+  { key: 'restart-strategy.fixed-delay.attempts', default: '1', validate: positiveInt, description: 'fixed-delay: restarts before the job fails for good.' },
+  { key: 'restart-strategy.fixed-delay.delay', default: '1 s', validate: duration, description: 'fixed-delay: time between a failure and the restart.' },
+  { key: 'restart-strategy.exponential-delay.initial-backoff', default: '1 s', validate: duration, description: 'exponential-delay: the first delay before a restart.' },
+  { key: 'restart-strategy.exponential-delay.max-backoff', default: '1 min', validate: duration, description: 'exponential-delay: the longest delay before a restart.' },
+  { key: 'restart-strategy.exponential-delay.backoff-multiplier', default: '1.5', validate: numberAtLeast(1), description: 'exponential-delay: each delay is the one before times this.' },
+  { key: 'restart-strategy.exponential-delay.reset-backoff-threshold', default: '1 h', validate: duration, description: 'exponential-delay: a job that ran this long since its last restart starts again from the initial backoff and a fresh count of attempts.' },
+  { key: 'restart-strategy.exponential-delay.attempts-before-reset-backoff', default: '10', validate: positiveInt, description: 'exponential-delay: restarts (since the backoff was last reset) before the job fails for good (Flink: unbounded).' },
+  { key: 'restart-strategy.exponential-delay.jitter-factor', default: '0.1', validate: numberAtLeast(0, 1), description: 'exponential-delay: each delay varies at random by up to this fraction, so jobs that failed together do not restart together.' },
   { key: 'execution.checkpointing.incremental', default: 'true', values: bool, description: 'Whether durable checkpoints write only the keyed state that changed since the previous checkpoint (group aggregates, joins, deduplication, Top-N), so their duration and size follow the change rate rather than the state size.' },
   { key: 'execution.checkpointing.incremental.max-deltas', default: '20', validate: positiveInt, description: 'Incremental checkpoints in a row after a full one; the next writes the full state again, so recovery reads a bounded chain (one is also written when the changes add up to more than the full state).' },
   { key: 'materialized-table.refresh-mode.freshness-threshold', default: '30 min', validate: duration, description: 'Materialized tables whose FRESHNESS is below this refresh continuously; at or above it they refresh on a schedule (FULL or INCREMENTAL).' },

@@ -22,6 +22,7 @@ import { describe, describeExtended, show } from './statements/show.ts';
 import { executeCall } from './statements/call.ts';
 import { alterMaterializedTable, createMaterializedTable } from './statements/materialized.ts';
 import { T, notNull } from '../types/data-type.ts';
+import { statusOf } from './jobs.ts';
 import type { CatalogTable, ObjectIdentifier } from '../catalog/objects.ts';
 import { START_SNAPSHOTS_OPTION, startSnapshotScans } from './materialized/start-snapshots.ts';
 import { executeSubscribe } from './statements/subscribe.ts';
@@ -40,6 +41,8 @@ export interface StatementContext {
   now: number;
   timeZone: string;
   cancelled: boolean;
+  /** A savepoint the statement's job starts from, overriding `execution.savepoint.path` (the embedding API). */
+  savepoint?: string;
 }
 
 /** What a long statement tells its client when it starts (a manual REFRESH of a materialized table). */
@@ -123,9 +126,21 @@ export class Session {
     return out;
   }
 
+  /**
+   * Executes an INSERT (or statement set) whose job starts from the savepoint at `path`: as with
+   * `SET 'execution.savepoint.path'`, for this statement only (materialized tables resume through it).
+   */
+  async executeFromSavepoint(sql: string, path: string): Promise<StatementResult> {
+    const st = parseStatement(sql, { dialect: this.dialect });
+    if (st.kind !== 'insert' && st.kind !== 'statementSet') {
+      throw new FreshetError(SqlState.invalidParameterValue, 'only an INSERT or a statement set can start from a savepoint', { hint: 'A savepoint restores the state of a continuous INSERT job.' });
+    }
+    return this.executeParsed(st, sql, { savepoint: path });
+  }
+
   /** Executes a parsed statement whose locations refer to `source`. */
-  async executeParsed(st: A.Statement, source: string): Promise<StatementResult> {
-    return this.within(source, (ctx) => this.dispatch(st, ctx));
+  async executeParsed(st: A.Statement, source: string, extra: Pick<StatementContext, 'savepoint'> = {}): Promise<StatementResult> {
+    return this.within(source, (ctx) => this.dispatch(st, ctx), extra);
   }
 
   /**
@@ -148,8 +163,8 @@ export class Session {
   }
 
   /** Runs `fn` as the current statement: cancellable, with errors located in `source`. */
-  private async within<T>(source: string, fn: (ctx: StatementContext) => Promise<T>): Promise<T> {
-    const ctx: StatementContext = { source, now: this.engine.clock.now(), timeZone: this.options.timeZone(), cancelled: false };
+  private async within<T>(source: string, fn: (ctx: StatementContext) => Promise<T>, extra: Pick<StatementContext, 'savepoint'> = {}): Promise<T> {
+    const ctx: StatementContext = { source, now: this.engine.clock.now(), timeZone: this.options.timeZone(), cancelled: false, ...extra };
     this.current = ctx;
     this.systemCatalog?.refresh();
     try {
@@ -188,21 +203,34 @@ export class Session {
       }
       case 'createFunction': return createFunction(this, ctx, st);
       case 'call': return executeCall(this, ctx, st);
-      case 'stopJob': {
-        const b = this.binder(ctx);
-        const entry = b.located(st.loc, () => this.engine.jobs.get(st.jobId));
-        if (entry.job.status !== 'RUNNING') {
-          throw b.error(SqlState.objectInUse, `job '${entry.id}' is not running (${entry.job.status})`, st.loc, 'SHOW JOBS lists the jobs and their status.');
-        }
-        await this.engine.jobs.stop(entry.id);
-        return ok('STOP JOB', `job ${entry.id} stopped; what it wrote is committed`);
-      }
+      case 'stopJob': return this.stopJob(st, ctx);
       case 'subscribe': return executeSubscribe(this, ctx, st);
       case 'copy': case 'declareCursor': case 'fetch': case 'closeCursor':
         throw new FreshetError(SqlState.featureNotSupported, `${WIRE_ONLY[st.kind]} works only over the Postgres protocol (freshet server), where the connection carries the data and keeps the cursors`, {
           hint: 'Connect with psql or another Postgres client to use it.',
         });
     }
+  }
+
+  /** STOP JOB 'id' [WITH SAVEPOINT]: the savepoint's path comes back as a row, as Flink's client shows it. */
+  private async stopJob(st: A.StopJob, ctx: StatementContext): Promise<StatementResult> {
+    const b = this.binder(ctx);
+    const entry = b.located(st.loc, () => this.engine.jobs.get(st.jobId));
+    if (st.withDrain) {
+      throw b.error(SqlState.featureNotSupported, 'STOP JOB .. WITH DRAIN is not supported', st.loc,
+        `Draining would fire every event-time window and timer before the job stops, so a job started from the savepoint could not go on where it left off. Use STOP JOB '${entry.id}' WITH SAVEPOINT: windows that are open then fire in the job started from it.`);
+    }
+    const status = statusOf(entry);
+    if (status !== 'RUNNING' && status !== 'RESTARTING') {
+      throw b.error(SqlState.objectInUse, `job '${entry.id}' is not running (${status})`, st.loc, 'SHOW JOBS lists the jobs and their status.');
+    }
+    if (!st.withSavepoint) {
+      await this.engine.jobs.stop(entry.id);
+      return ok('STOP JOB', `job ${entry.id} stopped; what it wrote is committed`);
+    }
+    const dir = this.options.explicit().get('state.savepoints.dir')?.trim() || undefined;
+    const path = await this.engine.jobs.stopWithSavepoint(entry.id, dir);
+    return { kind: 'rows', command: 'STOP JOB', columns: [{ name: 'savepoint path', type: notNull(T.string()) }], rows: [[path]], warnings: [] };
   }
 
   private set(st: A.SetStatement): StatementResult {

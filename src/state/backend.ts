@@ -7,11 +7,16 @@
  * reads) changes this module, not the operators' plans.
  *
  * Time-to-live (`table.exec.state.ttl`): a key not written for `ttl` milliseconds of processing time is
- * forgotten. `StateTtl` tracks the last write per slot and sweeps on a processing-time timer.
+ * forgotten. `StateTtl` tracks the last write per slot. Expired state is never read, whether or not it
+ * was removed yet (as Flink's NeverReturnExpired): operators check on access, remove it on a
+ * processing-time sweep and when a checkpoint is taken (so it is not saved), and compact their key
+ * spaces and row stores once most of their slots are free (state/compaction.ts), so memory and
+ * checkpoints shrink after expiry. Outputs do not depend on when the sweep ran.
  */
 import type { DataType } from '../types/data-type.ts';
 import { KeySlots } from './key-slots.ts';
 import { RowArena } from './row-arena.ts';
+import { remapTyped } from './compaction.ts';
 import type { ChangedSlots } from './changed-slots.ts';
 import { FULL_STATE, type StateWriter } from './state-delta.ts';
 
@@ -61,10 +66,27 @@ export class HeapStateBackend implements StateBackend {
     for (const r of this.registered) r.state.resetChanges();
   }
 
+  /**
+   * Whether a key space or row store was compacted since the last checkpoint (state TTL gives back
+   * the memory of expired keys): slot numbers changed, so the next incremental checkpoint writes a
+   * full base instead of a delta.
+   */
+  compactedSinceCheckpoint(): boolean {
+    for (const r of this.registered) if (r.state.compactedSinceCheckpoint) return true;
+    return false;
+  }
+
   /** Keys and rows held, over all operators. */
   entries(): number {
     let n = 0;
     for (const r of this.registered) n += r.state.size;
+    return n;
+  }
+
+  /** Slots the key spaces and row stores have storage for (what memory follows; shrinks when they compact). */
+  allocated(): number {
+    let n = 0;
+    for (const r of this.registered) n += r.state.allocated;
     return n;
   }
 }
@@ -89,6 +111,16 @@ export class StateTtl {
       this.lastWrite = next;
     }
     this.lastWrite[slot] = now;
+  }
+
+  /** Whether slot s was last written at or before now - ttl: its state is gone, whether or not it was swept yet. */
+  isExpired(slot: number, now: number): boolean {
+    return this.lastWrite[slot]! <= now - this.ttl;
+  }
+
+  /** Follows a compaction of the key space (see state/compaction.ts). */
+  compact(remap: Int32Array, n: number): void {
+    this.lastWrite = remapTyped(this.lastWrite, remap, n, 0, 256);
   }
 
   /** Last-write times of slots [0, n) (written only for slots the key space marks as changed). */

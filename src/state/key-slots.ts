@@ -16,6 +16,7 @@ import { physicalOf } from '../types/data-type.ts';
 import { keyEncoder, type KeyEncoder, type KeyValue } from '../types/key-encoder.ts';
 import { NumberTable } from '../util/number-table.ts';
 import { SlotColumns, type SlotColumnsSnapshot } from './slot-columns.ts';
+import { liveRemap } from './compaction.ts';
 import { internalError } from '../util/errors.ts';
 import { ChangedSlots } from './changed-slots.ts';
 import { FULL_STATE, type StateWriter } from './state-delta.ts';
@@ -38,11 +39,11 @@ import { TupleIndex } from './tuple-index.ts';
 export class KeySlots {
   private readonly ids = new Map<KeyValue, number>();
   private readonly encode: KeyEncoder;
-  private readonly numbers: NumberTable | null;
+  private numbers: NumberTable | null;
   private readonly stringKey: boolean;
   private readonly noKeys: boolean;
   /** Set when there are several key columns, all numeric. */
-  private readonly tuples: TupleIndex | null;
+  private tuples: TupleIndex | null;
   /** Per slot: 1 when its key is in `tuples` (not in the Map). */
   private inTuples = new Uint8Array(0);
   /** The key values of each slot, so operators can emit them. */
@@ -58,6 +59,8 @@ export class KeySlots {
   readonly changed: ChangedSlots;
   /** The free list's shortest length since the last checkpoint: entries below it are unchanged. */
   private freeLow = 0;
+  /** Set by `compact` until the next checkpoint (see compactedSinceCheckpoint). */
+  private renumbered = false;
   private high = 0;
   private live = 0;
   private out = new Int32Array(1024);
@@ -261,6 +264,15 @@ export class KeySlots {
   resetChanges(): void {
     this.changed.clear();
     this.freeLow = this.free.length;
+    this.renumbered = false;
+  }
+
+  /**
+   * Whether `compact` renumbered the slots since the last checkpoint: the marks no longer say what
+   * changed against the checkpoint's slot numbers, so the next incremental checkpoint must be a full base.
+   */
+  get compactedSinceCheckpoint(): boolean {
+    return this.renumbered;
   }
 
   /** Restores into an empty key space of the same key types: every key gets its old slot back. */
@@ -273,11 +285,16 @@ export class KeySlots {
     this.live = s.live;
     this.nullSlot = s.nullSlot;
     this.resetChanges();
+    this.indexAll();
+  }
+
+  /** Puts the key of every live slot into the index its kind goes to (as `slots` does). */
+  private indexAll(): void {
     const live: number[] = [];
     for (const slot of this.liveSlots()) if (slot !== this.nullSlot) live.push(slot);
     const m = live.length;
     if (m === 0 || this.noKeys) return;
-    // the keys of all live slots as columns, then each key into the index its kind goes to (as `slots` does)
+    // the keys of all live slots as columns, then each key into its index
     const cols = this.keys.gather(live, m);
     const numbers = this.numbers;
     for (let k = 0; k < m; k++) {
@@ -300,6 +317,35 @@ export class KeySlots {
         this.index(this.encode(cols, k)!, slot);
       }
     }
+  }
+
+  /**
+   * Renumbers the live keys densely, keeping their order (slot s becomes the number of live slots below
+   * it), and rebuilds the hash indexes over them: the memory of released keys (expired state, groups
+   * that emptied) is given back instead of waiting on the free list. Returns old slot → new slot (-1 for
+   * released slots); the owner renumbers its per-slot arrays with it (see compaction.ts).
+   */
+  compact(): Int32Array {
+    const remap = liveRemap(this.high, this.free);
+    const n = this.live;
+    this.keys.compact(remap, n);
+    this.nullSlot = this.nullSlot >= 0 ? remap[this.nullSlot]! : -1;
+    this.free = [];
+    this.freeLow = 0;
+    this.renumbered = true;
+    this.high = n;
+    this.ids.clear();
+    this.encoded = [];
+    if (this.numbers !== null) this.numbers = new NumberTable(Math.max(n, 16));
+    if (this.tuples !== null) this.tuples = new TupleIndex(this.keys, this.keys.width);
+    this.inTuples = new Uint8Array(this.inTuples.length > 0 ? Math.max(n, 256) : 0);
+    this.indexAll();
+    return remap;
+  }
+
+  /** Slots the key storage has room for (shrinks when compacted). */
+  get allocated(): number {
+    return this.keys.allocated;
   }
 
   private index(key: KeyValue, slot: number): void {

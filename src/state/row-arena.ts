@@ -5,6 +5,7 @@
 import type { Column } from '../types/batch.ts';
 import type { DataType } from '../types/data-type.ts';
 import { SlotColumns, type SlotColumnsSnapshot } from './slot-columns.ts';
+import { liveRemap } from './compaction.ts';
 import { internalError } from '../util/errors.ts';
 import { ChangedSlots } from './changed-slots.ts';
 import { FULL_STATE, type StateWriter } from './state-delta.ts';
@@ -26,6 +27,8 @@ export class RowArena {
   readonly changed: ChangedSlots;
   /** The free list's shortest length since the last checkpoint. */
   private freeLow = 0;
+  /** Set by `compact` until the next checkpoint (see compactedSinceCheckpoint). */
+  private renumbered = false;
 
   /** `trackChanges`: mark what changes for incremental checkpoints (see `changed`). */
   constructor(types: readonly DataType[], trackChanges = false) {
@@ -36,6 +39,11 @@ export class RowArena {
   /** Rows held. */
   get size(): number {
     return this.live;
+  }
+
+  /** Rows the storage has room for (shrinks when compacted). */
+  get allocated(): number {
+    return this.columns.allocated;
   }
 
   /** One past the highest id handed out (per-row side arrays need this many entries). */
@@ -72,6 +80,15 @@ export class RowArena {
   resetChanges(): void {
     this.changed.clear();
     this.freeLow = this.free.length;
+    this.renumbered = false;
+  }
+
+  /**
+   * Whether `compact` renumbered the rows since the last checkpoint: the marks no longer say what
+   * changed against the checkpoint's row ids, so the next incremental checkpoint must be a full base.
+   */
+  get compactedSinceCheckpoint(): boolean {
+    return this.renumbered;
   }
 
   /** Restores into an empty arena of the same column types; row ids stay what they were. */
@@ -82,6 +99,21 @@ export class RowArena {
     this.high = s.high;
     this.live = s.live;
     this.resetChanges();
+  }
+
+  /**
+   * Renumbers the rows densely, keeping their order (row `id` becomes the number of live rows below it)
+   * and gives back the memory of released ones. Returns old id → new id (-1 for released ids); the
+   * owner renumbers whatever it keeps by row id.
+   */
+  compact(): Int32Array {
+    const remap = liveRemap(this.high, this.free);
+    this.columns.compact(remap, this.live);
+    this.free = [];
+    this.freeLow = 0;
+    this.renumbered = true;
+    this.high = this.live;
+    return remap;
   }
 
   /** All columns of rows ids[0..n). */

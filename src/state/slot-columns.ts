@@ -106,6 +106,41 @@ export class SlotColumns {
     this.cap = cap;
   }
 
+  /** Slots the storage has room for (its arrays' length): what compaction gives back. */
+  get allocated(): number {
+    return this.cap;
+  }
+
+  /**
+   * Moves the value of every slot s with remap[s] >= 0 to slot remap[s] and forgets the others, into
+   * new arrays sized for the `n` slots left: memory held for released slots is given back.
+   */
+  compact(remap: Int32Array, n: number): void {
+    const cap = Math.max(n, 16);
+    const m = Math.min(remap.length, this.cap);
+    for (let c = 0; c < this.stores.length; c++) {
+      const old = this.stores[c]!;
+      let store: Store;
+      if (Array.isArray(old)) {
+        const a = new Array<unknown>(cap).fill(null);
+        for (let s = 0; s < m; s++) if (remap[s]! >= 0) a[remap[s]!] = old[s];
+        store = a;
+      } else {
+        const a = new (old.constructor as Float64ArrayConstructor)(cap);
+        for (let s = 0; s < m; s++) if (remap[s]! >= 0) a[remap[s]!] = (old as Float64Array)[s]!;
+        store = a;
+      }
+      this.stores[c] = store;
+      const nn = this.nulls[c]!;
+      if (nn !== NO_NULLS) {
+        const a = new Uint8Array(cap);
+        for (let s = 0; s < m; s++) if (remap[s]! >= 0) a[remap[s]!] = nn[s]!;
+        this.nulls[c] = a;
+      }
+    }
+    this.cap = cap;
+  }
+
   /** Makes slots below `n` addressable. */
   ensure(n: number): void {
     if (n <= this.cap) return;

@@ -1,7 +1,8 @@
 /**
  * Key spaces against a reference Map: random keys of one or several columns (numbers, strings, NULLs,
- * wide BIGINTs) are looked up, created and released in any order; slots must stay unique per live key,
- * released slots must be reused, and stored key values must read back.
+ * wide BIGINTs) are looked up, created, released and compacted in any order; slots must stay unique per
+ * live key, released slots must be reused, compaction must renumber live keys densely in order and
+ * keep finding them, and stored key values must read back.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -10,14 +11,16 @@ import { columnFromValues } from '../../src/types/batch.ts';
 import { T, type DataType } from '../../src/types/data-type.ts';
 import { groupKeyOf } from '../../src/types/value.ts';
 import { SlotColumns } from '../../src/state/slot-columns.ts';
+import { RowArena } from '../../src/state/row-arena.ts';
 
-type Op = { kind: 'add'; key: unknown[] } | { kind: 'release'; pick: number };
+type Op = { kind: 'add'; key: unknown[] } | { kind: 'release'; pick: number } | { kind: 'compact' };
 
 function check(types: DataType[], value: fc.Arbitrary<unknown> | fc.Arbitrary<unknown>[]): void {
   const values = Array.isArray(value) ? value : types.map(() => value);
   const op: fc.Arbitrary<Op> = fc.oneof(
     fc.record({ kind: fc.constant('add' as const), key: fc.tuple(...values) }),
     fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }),
+    fc.record({ kind: fc.constant('compact' as const) }),
   );
   fc.assert(fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
     const ks = new KeySlots(types);
@@ -39,6 +42,16 @@ function check(types: DataType[], value: fc.Arbitrary<unknown> | fc.Arbitrary<un
         }
         // the stored key is the first one written: equal as a grouping key (-0 = 0, NaN = NaN)
         types.forEach((_, c) => expect(groupKeyOf(ks.keys.get(c, s))).toBe(groupKeyOf(o.key[c] ?? null)));
+      } else if (o.kind === 'compact') {
+        // live keys are renumbered densely, in order; every one is found under its new slot
+        const order = [...ref].sort((a, b) => a[1] - b[1]);
+        const remap = ks.compact();
+        order.forEach(([name, s], k) => {
+          expect(remap[s]).toBe(k);
+          ref.set(name, k);
+        });
+        expect(ks.capacity).toBe(ref.size);
+        expect(Array.from(remap).filter((x) => x >= 0)).toHaveLength(ref.size);
       } else if (ref.size > 0) {
         const entries = [...ref];
         const [name, s] = entries[o.pick % entries.length]!;
@@ -49,6 +62,7 @@ function check(types: DataType[], value: fc.Arbitrary<unknown> | fc.Arbitrary<un
     }
     // every live key is found, and only those
     for (const [, s] of ref) expect(s).toBeLessThan(ks.capacity);
+    expect([...ks.liveSlots()].sort((a, b) => a - b)).toEqual([...ref.values()].sort((a, b) => a - b));
   }), { seed: 42, numRuns: 150 });
 }
 
@@ -68,6 +82,29 @@ describe('KeySlots', () => {
     expect(ks.find(cols(1, 2), 0)).toBe(-1);
     expect(ks.slots(cols(5, 6), null, 1)[0]).toBe(s1);
     expect(ks.capacity).toBe(2);
+  });
+});
+
+describe('RowArena.compact', () => {
+  it('renumbers rows densely in order, keeps their values and gives the memory back', () => {
+    const arena = new RowArena([T.int(), T.string()]);
+    const ids: number[] = [];
+    for (let i = 0; i < 1000; i++) ids.push(arena.add([columnFromValues(T.int(), [i]), columnFromValues(T.string(), [i % 3 === 0 ? null : `s${i}`])], 0));
+    for (let i = 0; i < 1000; i++) if (i % 10 !== 0) arena.release(ids[i]!);
+    const before = arena.allocated;
+    const remap = arena.compact();
+    expect(arena.size).toBe(100);
+    expect(arena.capacity).toBe(100);
+    expect(arena.allocated).toBeLessThan(before / 5);
+    for (let i = 0; i < 1000; i += 10) {
+      const id = remap[ids[i]!]!;
+      expect(id).toBe(i / 10);
+      expect(arena.columns.get(0, id)).toBe(i);
+      expect(arena.columns.get(1, id)).toBe(i % 3 === 0 ? null : `s${i}`);
+    }
+    expect(remap[ids[1]!]).toBe(-1);
+    // new rows go after the live ones
+    expect(arena.add([columnFromValues(T.int(), [7]), columnFromValues(T.string(), ['x'])], 0)).toBe(100);
   });
 });
 

@@ -140,12 +140,17 @@ export class TestJob {
     return deserialize(serialize(snapshotPipeline(this.pipeline))) as PipelineSnapshot;
   }
 
+  /** Whether the last `checkpoint` wrote the full state. */
+  wroteBase = false;
+
   /**
    * A checkpoint's state, as the job driver takes it, through the on-disk encoding: the full state
-   * (`base`) or only what changed since the previous checkpoint; either way changes are counted anew.
+   * (`base`, or when state was compacted since the last checkpoint, as the driver decides) or only
+   * what changed since the previous checkpoint; either way changes are counted anew.
    */
   checkpoint(base: boolean): PipelineSnapshot {
-    const s = deserialize(serialize(snapshotPipeline(this.pipeline, base ? FULL_STATE : CHANGED_STATE))) as PipelineSnapshot;
+    this.wroteBase = base || this.state.compactedSinceCheckpoint();
+    const s = deserialize(serialize(snapshotPipeline(this.pipeline, this.wroteBase ? FULL_STATE : CHANGED_STATE))) as PipelineSnapshot;
     this.state.resetChanges();
     return s;
   }

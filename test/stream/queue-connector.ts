@@ -5,7 +5,8 @@
  *
  * A queue is a log: batches stay after they are read, and a read is at an offset (the batches taken so
  * far), which it reports as its position, so a job resumed from a checkpoint reads the batches after the
- * checkpoint again. A read started afresh begins where earlier reads of the queue got to.
+ * checkpoint again. A read started afresh begins where earlier reads of the queue got to. A queue can
+ * be told to fail its next reads (failReads), for tests of restarts.
  */
 import type { Batch, Field } from '../../src/types/batch.ts';
 import { batchFromRows } from '../../src/types/batch.ts';
@@ -19,6 +20,8 @@ interface Queue {
   wake: (() => void) | null;
   /** The source has taken every batch and waits for more (so everything pushed has been processed). */
   idle: boolean;
+  /** Reads of a batch that fail on purpose before it is handed out (see failReads). */
+  failures: { left: number; message: string };
 }
 
 const queues = new Map<string, Queue>();
@@ -26,7 +29,7 @@ const queues = new Map<string, Queue>();
 function queue(name: string): Queue {
   let q = queues.get(name);
   if (!q) {
-    q = { batches: [], taken: 0, wake: null, idle: false };
+    q = { batches: [], taken: 0, wake: null, idle: false, failures: { left: 0, message: '' } };
     queues.set(name, q);
   }
   return q;
@@ -56,6 +59,11 @@ export async function drained(name: string, ms = 5000): Promise<void> {
     if (Date.now() - start > ms) throw new Error(`queue ${name} was not drained`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** The next `times` reads of a batch of queue `name` throw an Error with `message` (a source failing on purpose). */
+export function failReads(name: string, times: number, message: string): void {
+  queue(name).failures = { left: times, message };
 }
 
 /** The next read of queue `name` started afresh begins with its first batch. */
@@ -99,6 +107,10 @@ class QueueSource implements ScanSource {
         q.wake = null;
       }
       q.idle = false;
+      if (q.failures.left > 0) {
+        q.failures.left--;
+        throw new Error(q.failures.message);
+      }
       const next = q.batches[offset++]!;
       q.taken = Math.max(q.taken, offset);
       if (next === 'end') return;

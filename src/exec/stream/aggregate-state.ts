@@ -84,6 +84,16 @@ export class AggregateState {
     for (const a of this.accs) a.reset(s);
   }
 
+  /** Whether every call's accumulators can follow a compaction of the key space (see compact). */
+  get compactable(): boolean {
+    return this.accs.every((a) => a.compact !== undefined);
+  }
+
+  /** Renumbers the slots after the key space was compacted (remap[old] = new, -1: gone); n are left. */
+  compact(remap: Int32Array, n: number): void {
+    for (const a of this.accs) a.compact!(remap, n);
+  }
+
   /** Every call's accumulators, as plain data (see accumulator-snapshot.ts); with the delta writer, the groups in `changed`. */
   exportState(w?: StateWriter, changed?: ChangedSlots): unknown[] {
     return this.accs.map((a) => snapshotAccumulators(a, w, changed));

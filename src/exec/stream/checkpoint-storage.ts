@@ -62,6 +62,8 @@ export interface CheckpointData {
 export interface RunnerPosition {
   ended: boolean;
   source: unknown;
+  /** What the source reads (its describe()), so a position is not restored into a source of another table. */
+  reads?: string;
 }
 
 /** A shared state file of incremental checkpoints (name under <dir>/shared/), as a checkpoint recorded it. */

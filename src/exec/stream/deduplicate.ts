@@ -4,6 +4,10 @@
  * time the first row is final at once (append-only output); by event time an earlier row may still
  * arrive, and keeping the last row always updates. Ties on event time keep the row that arrived first
  * (ASC) or last (DESC). Changes within a batch are folded into one per key.
+ *
+ * With state TTL a key not written for the TTL is gone the moment it expires (see state/backend.ts):
+ * its next row is a first row again, whether or not the sweep removed the key yet; expired keys are
+ * removed by the sweep and before a snapshot, and keys and rows are compacted once mostly free.
  */
 import type { Batch, Column } from '../../types/batch.ts';
 import type { DataType } from '../../types/data-type.ts';
@@ -13,6 +17,7 @@ import type { KeySlots } from '../../state/key-slots.ts';
 import type { RowArena } from '../../state/row-arena.ts';
 import { StateTtl } from '../../state/backend.ts';
 import { growI32Filled } from '../../util/grow.ts';
+import { remapTyped, worthCompacting } from '../../state/compaction.ts';
 import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
 import type { RowArenaSnapshot } from '../../state/row-arena.ts';
 import { PendingTimer, i32From, snapshotOf, stateOf, type IncrementalCheckpointable, type OperatorSnapshot } from './checkpointable.ts';
@@ -69,6 +74,15 @@ export class DeduplicateOperator extends ForwardingOperator implements Increment
     const keyCols: Column[] = this.spec.keys.map((k) => batch.columns[k]!);
     const slots = this.keys.slots(keyCols, null, n);
     this.kept = growI32Filled(this.kept, this.keys.capacity, -1);
+    if (this.ttl.enabled) {
+      // expired state is gone even before the sweep removes it: the key's next row is a first row again
+      const created = this.keys.created;
+      const now = this.ctx.clock.now();
+      for (let i = 0; i < n; i++) {
+        const s = slots[i]!;
+        if (created[i] === 0 && this.kept[s] !== -1 && this.ttl.isExpired(s, now)) this.forget(s);
+      }
+    }
     const time = batch.columns[timeColumn]!;
     const tv = time.values as Float64Array;
     const tn = time.nulls;
@@ -137,18 +151,48 @@ export class DeduplicateOperator extends ForwardingOperator implements Increment
   }
 
   private expire(): void {
-    const expired = this.ttl.expired(this.keys.liveSlots(), this.ctx.clock.now());
-    for (const s of expired) {
-      const id = this.kept[s]!;
-      if (id >= 0 && id !== SEEN) this.rows.release(id);
-      this.kept[s] = -1;
+    this.removeExpired(this.ctx.clock.now());
+    if (this.keys.size > 0) this.scheduleTtl();
+  }
+
+  /** A key's state as if it had never been written (the key stays). */
+  private forget(s: number): void {
+    const id = this.kept[s]!;
+    if (id >= 0 && id !== SEEN) this.rows.release(id);
+    this.kept[s] = -1;
+  }
+
+  /**
+   * Removes the expired keys and their rows, then (when `compact` allows) compacts keys and rows when
+   * most of them are free.
+   */
+  private removeExpired(now: number, compact = true): void {
+    for (const s of this.ttl.expired(this.keys.liveSlots(), now)) {
+      this.forget(s);
       this.keys.release(s);
     }
-    if (this.keys.size > 0) this.scheduleTtl();
+    if (!compact) return;
+    if (worthCompacting(this.rows.capacity, this.rows.size)) {
+      const remap = this.rows.compact();
+      for (let s = 0; s < this.keys.capacity; s++) {
+        const id = this.kept[s]!;
+        if (id >= 0 && id !== SEEN) this.kept[s] = remap[id]!;
+      }
+    }
+    if (worthCompacting(this.keys.capacity, this.keys.size)) {
+      const remap = this.keys.compact();
+      const n = this.keys.capacity;
+      this.kept = remapTyped(this.kept, remap, n, -1, 256);
+      this.ttl.compact(remap, n);
+    }
   }
 
   /** Incremental: the kept row per key changes only for keys a batch touched or that expired. */
   snapshotState(w: StateWriter = FULL_STATE): OperatorSnapshot {
+    // expired keys are not saved: they are gone already, so a restored job never sees them (their
+    // release marks them, so a delta records the removal); a delta is written on the slot and row
+    // numbers of the chain's base, so it never compacts (the sweep does; the next checkpoint is a base)
+    if (this.ttl.enabled) this.removeExpired(this.ctx.clock.now(), !w.delta);
     const cap = this.keys.capacity;
     const changed = this.keys.changed;
     const state: DeduplicateState = {

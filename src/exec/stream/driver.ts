@@ -36,7 +36,7 @@ import { buildPipeline, restorePipeline, snapshotPipeline, type BuiltPipeline, t
 import { HeapStateBackend } from '../../state/backend.ts';
 import { TimerQueue } from '../../state/timer-queue.ts';
 import { eventLoopTurn, type SourceRunner } from '../operators/sources.ts';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, needsFullBase, type CheckpointData, type CheckpointStorage, type CompletedCheckpoint, type RunnerPosition, type StateChain } from './checkpoint-storage.ts';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, needsFullBase, type CheckpointData, type CheckpointStorage, type CompletedCheckpoint, type IncrementalWrite, type RunnerPosition, type StateChain } from './checkpoint-storage.ts';
 import { CHANGED_STATE, FULL_STATE } from '../../state/state-delta.ts';
 import { FreshetError, SqlState } from '../../util/errors.ts';
 
@@ -77,7 +77,16 @@ export interface StreamRunOptions {
   onSourceBatch?: (commit: SourceCommit | undefined) => void;
   /** Called when source `id` (one of StreamJob.sourceIds) has read every commit so far (ScanContext.reportCaughtUp). */
   onSourceCaughtUp?: (id: number, time: number) => void;
+  /**
+   * Set when `resumeFrom` is a savepoint (a job started from the state another job left): its
+   * committables were committed before it was written, so nothing is committed again, and it may
+   * hold state for operators this plan no longer has when `allowUnclaimed`.
+   */
+  savepoint?: { path: string; allowUnclaimed: boolean };
 }
+
+/** Writes the savepoint of a job stopping with one; returns where it went. */
+export type SavepointWriter = (data: CheckpointData) => Promise<string>;
 
 /** What SHOW JOBS tells about a job's checkpoints. */
 export interface CheckpointStats {
@@ -164,6 +173,8 @@ export class StreamJob {
   /** Set while a checkpoint's cut is being taken: sources hold their next batch until it resolves. */
   gate: Promise<void> | null = null;
   readonly checkpointStats: CheckpointStats = { completed: 0, lastId: 0, lastDuration: null, lastSize: null };
+  /** Set when the job failed before it ran: its plan could not be built or did not fit the state it resumed from. */
+  failedToStart = false;
   /** Ended without a trace in the job's records (a simulated crash, an engine closing): it resumes later. */
   private detached: 'abandon' | 'suspend' | null = null;
   /** Incremental checkpoints: the shared state files of the last checkpoint, which the next delta goes on from. */
@@ -191,6 +202,7 @@ export class StreamJob {
     });
     job.status = 'FAILED';
     job.failure = e;
+    job.failedToStart = true;
     job.rejectDone(e);
     return job;
   }
@@ -276,6 +288,7 @@ export class StreamJob {
         if (await this.resume(this.opts.resumeFrom)) return;
       }
     } catch (e) {
+      this.failedToStart = true;
       await this.fail(e);
       throw e;
     }
@@ -297,21 +310,38 @@ export class StreamJob {
    * job's final one: nothing is left to run, and the job ends here with the status it ended with.
    */
   private async resume(c: CompletedCheckpoint): Promise<boolean> {
-    restorePipeline(this.pipeline!, c.pipeline);
-    // the restored state is the checkpoint's: the next incremental checkpoint writes changes on its chain
-    this.stateChain = c.chain ?? null;
-    for (const r of this.runners) {
-      const p = c.data.positions[r.id];
-      if (p === undefined || p === null) {
-        throw new FreshetError(SqlState.dataCorrupted, `checkpoint ${c.id} has no position for source ${r.id} of this plan`, { hint: 'State can only be restored into a job built from the same query plan.' });
+    const savepoint = this.opts.savepoint;
+    try {
+      restorePipeline(this.pipeline!, c.pipeline, { allowUnclaimed: savepoint?.allowUnclaimed === true });
+      // the restored state is the checkpoint's: the next incremental checkpoint writes changes on its
+      // chain (a savepoint has none, and a chain of another directory is never gone on with: see needsFullBase)
+      this.stateChain = savepoint === undefined ? c.chain ?? null : null;
+      // the job of a final checkpoint had ended: nothing is read again, so positions are not restored
+      // (a materialized table's incremental refresh commits its last run's final checkpoint again with
+      // a plan that reads other snapshots)
+      if (c.data.final === undefined) {
+        for (const r of this.runners) {
+          const p = c.data.positions[r.id];
+          if (p === undefined || p === null) {
+            throw new FreshetError(SqlState.dataCorrupted, `checkpoint ${c.id} has no position for source ${r.id} of this plan`, { hint: 'State can only be restored into a job built from the same query plan.' });
+          }
+          if (!r.restorePosition) throw new FreshetError(SqlState.featureNotSupported, `source ${r.id} of this plan cannot resume from a position`);
+          r.restorePosition(p);
+        }
       }
-      if (!r.restorePosition) throw new FreshetError(SqlState.featureNotSupported, `source ${r.id} of this plan cannot resume from a position`);
-      r.restorePosition(p);
+      const unclaimed = c.data.positions.findIndex((p, id) => p !== null && p !== undefined && !this.runners.some((r) => r.id === id));
+      if (unclaimed >= 0 && savepoint?.allowUnclaimed !== true) {
+        throw new FreshetError(SqlState.dataCorrupted, `checkpoint ${c.id} has a position for source ${unclaimed}, which this plan does not have (it reads ${this.runners.length} source(s))`, { hint: 'State can only be restored into a job built from the same query plan.' });
+      }
+    } catch (e) {
+      throw savepoint === undefined ? e : notFitting(savepoint.path, e);
     }
-    if (c.data.committables.length !== this.writers.length) {
-      throw new FreshetError(SqlState.dataCorrupted, `checkpoint ${c.id} has committables for ${c.data.committables.length} sink(s), this plan has ${this.writers.length}`, { hint: 'State can only be restored into a job built from the same query plan.' });
+    if (savepoint === undefined) {
+      if (c.data.committables.length !== this.writers.length) {
+        throw new FreshetError(SqlState.dataCorrupted, `checkpoint ${c.id} has committables for ${c.data.committables.length} sink(s), this plan has ${this.writers.length}`, { hint: 'State can only be restored into a job built from the same query plan.' });
+      }
+      await this.commitPrepared(c.id, c.data.committables);
     }
-    await this.commitPrepared(c.id, c.data.committables);
     this.checkpointStats.lastId = c.id;
     this.checkpointStats.lastSize = c.size;
     if (c.data.final === undefined) return false;
@@ -447,28 +477,15 @@ export class StreamJob {
     this.gate = new Promise((r) => { release = r; });
     const id = ++this.checkpointId;
     let data: CheckpointData | null = null;
-    const incremental = storage !== undefined && this.opts.incrementalCheckpoints !== undefined;
-    let base = true;
+    let incremental: IncrementalWrite | undefined;
     try {
       await this.drain();
       if (storage) {
         // the cut: sources hold their next batch, sink writes have drained, operators are between batches
-        const positions: Array<RunnerPosition | null> = [];
-        for (const r of this.runners) positions[r.id] = this.positionOf(r);
-        if (incremental) base = needsFullBase(this.stateChain, storage.dir, this.opts.incrementalCheckpoints!.maxDeltas);
-        const pipeline = serialize(snapshotPipeline(this.pipeline!, base ? FULL_STATE : CHANGED_STATE));
-        // what changes from here on goes into the next checkpoint (a failed checkpoint fails the job)
-        if (incremental) this.state.resetChanges();
-        const committables: unknown[] = [];
-        for (const w of this.writers) {
-          if (w.prepareCommit) committables.push(await w.prepareCommit({ id }));
-          else {
-            // one-phase sinks publish at the cut: at-least-once across a restart
-            if (w.commit) await w.commit({ id });
-            committables.push(undefined);
-          }
-        }
-        data = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, id, time: Date.now(), pipeline, positions, committables, final };
+        const cut = this.capture(id, final);
+        data = cut.data;
+        incremental = cut.incremental;
+        data.committables = await this.prepareCommits(id);
       } else {
         for (const w of this.writers) if (w.commit) await w.commit({ id });
       }
@@ -476,17 +493,130 @@ export class StreamJob {
       this.gate = null;
       release();
     }
-    if (storage && data) {
-      const { size, chain } = await storage.write(data, incremental ? { previous: base ? null : this.stateChain } : undefined);
+    if (storage && data) await this.complete(data, incremental);
+    this.completed(id, started);
+    for (const s of this.sources) await s.checkpointed();
+  }
+
+  /**
+   * The parts of a checkpoint taken at the cut that cannot change anything: each source's position and
+   * the operators' state (committables are added by prepareCommits). Throws, naming the source or
+   * operator, when the job cannot record them. With incremental checkpoints it also says how the state
+   * is stored (a delta on the job's chain, or a new base) and counts changes afresh from here.
+   */
+  private capture(id: number, final: 'FINISHED' | 'STOPPED' | undefined, full = false): { data: CheckpointData; incremental: IncrementalWrite | undefined } {
+    const positions: Array<RunnerPosition | null> = [];
+    for (const r of this.runners) positions[r.id] = this.positionOf(r);
+    const storage = this.opts.checkpointStorage;
+    const max = this.opts.incrementalCheckpoints?.maxDeltas;
+    const incremental = storage !== undefined && max !== undefined;
+    // a delta goes on with the job's chain; a full base starts a new one when the chain asks for it, when
+    // state was compacted since the last checkpoint (slot and row numbers moved, so the marks say
+    // nothing about the base's), or when `full` (a savepoint holds its whole state)
+    const base = !incremental || full || needsFullBase(this.stateChain, storage.dir, max) || this.state.compactedSinceCheckpoint();
+    const pipeline = serialize(snapshotPipeline(this.pipeline!, base ? FULL_STATE : CHANGED_STATE));
+    // what changes from here on goes into the next checkpoint (a failed checkpoint fails the job)
+    if (incremental) this.state.resetChanges();
+    const data: CheckpointData = { format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, id, time: Date.now(), pipeline, positions, committables: [], final };
+    return { data, incremental: incremental ? { previous: base ? null : this.stateChain } : undefined };
+  }
+
+  /** At the cut: two-phase sinks prepare their files (the committables); one-phase sinks publish. */
+  private async prepareCommits(id: number): Promise<unknown[]> {
+    const committables: unknown[] = [];
+    for (const w of this.writers) {
+      if (w.prepareCommit) committables.push(await w.prepareCommit({ id }));
+      else {
+        // one-phase sinks publish at the cut: at-least-once across a restart
+        if (w.commit) await w.commit({ id });
+        committables.push(undefined);
+      }
+    }
+    return committables;
+  }
+
+  /**
+   * Writes a durable checkpoint (with incremental checkpoints, its state as a base or a delta on the
+   * job's chain), then (it is complete) commits what the sinks prepared for it.
+   */
+  private async complete(data: CheckpointData, incremental: IncrementalWrite | undefined): Promise<void> {
+    const storage = this.opts.checkpointStorage;
+    if (storage) {
+      const { size, chain } = await storage.write(data, incremental);
       if (incremental) this.stateChain = chain ?? null;
-      // the checkpoint is complete: publish what the sinks prepared for it
-      await this.commitPrepared(id, data.committables);
       this.checkpointStats.lastSize = size;
     }
+    await this.commitPrepared(data.id, data.committables);
+  }
+
+  private completed(id: number, started: number): void {
     this.checkpointStats.completed++;
     this.checkpointStats.lastId = id;
     this.checkpointStats.lastDuration = Math.round(performance.now() - started);
-    for (const s of this.sources) await s.checkpointed();
+  }
+
+  /**
+   * STOP JOB .. WITH SAVEPOINT: a checkpoint whose cut is the job's last. Sources hold their next batch
+   * from the cut until the savepoint is written; sinks commit what they received (a durable job also
+   * completes the checkpoint in its own directory first), then `write` stores the savepoint and the
+   * job stops, taking nothing after the cut. Resolves with the savepoint's path once the job has ended.
+   *
+   * When the job cannot record its state (a source without positions, an operator that cannot be
+   * snapshotted) or writing the savepoint fails, the call fails and the job runs on; when preparing or
+   * committing the sinks fails, the job fails as it would at any checkpoint.
+   */
+  async stopWithSavepoint(write: SavepointWriter): Promise<string> {
+    if (this.status !== 'RUNNING' || this.mode !== 'run') {
+      throw new FreshetError(SqlState.objectInUse, `the job is not running (${this.mode !== 'run' ? 'stopping' : this.status})`);
+    }
+    while (this.checkpointing) await this.checkpointing;
+    let path: string | undefined;
+    let failure: unknown;
+    this.checkpointing = (async () => {
+      try {
+        path = await this.runSavepoint(write);
+      } catch (e) {
+        failure = e;
+      } finally {
+        this.checkpointing = null;
+      }
+    })();
+    await this.checkpointing;
+    if (path === undefined) throw failure;
+    // the savepoint stands even if ending the job after it fails (SHOW JOBS then says why)
+    await this.done.catch(() => undefined);
+    return path;
+  }
+
+  private async runSavepoint(write: SavepointWriter): Promise<string> {
+    const started = performance.now();
+    let release!: () => void;
+    this.gate = new Promise((r) => { release = r; });
+    try {
+      await this.drain();
+      if (this.mode !== 'run') throw new FreshetError(SqlState.objectInUse, 'the job stopped before its savepoint was taken');
+      const id = this.checkpointId + 1;
+      // nothing is prepared yet: a job that cannot record its state refuses here and runs on
+      // in full: the savepoint must not refer to the job's chain of state files, which goes with the job
+      const { data, incremental } = this.capture(id, undefined, true);
+      this.checkpointId = id;
+      try {
+        data.committables = await this.prepareCommits(id);
+        await this.complete(data, incremental);
+      } catch (e) {
+        this.reportError(e);
+        throw e;
+      }
+      this.completed(id, started);
+      for (const s of this.sources) await s.checkpointed();
+      // the sinks committed what they prepared: a job started from the savepoint commits nothing again
+      const path = await write({ ...data, committables: data.committables.map(() => undefined) });
+      this.mode = 'stop';
+      return path;
+    } finally {
+      this.gate = null;
+      release();
+    }
   }
 
   /** A source runner's position at the cut; fails, naming the source, for sources that cannot resume. */
@@ -557,6 +687,18 @@ export class StreamJob {
   }
 }
 
+/** A restore error of a job started from a savepoint, naming the savepoint. */
+function notFitting(path: string, e: unknown): FreshetError {
+  const inner = e instanceof FreshetError ? e : undefined;
+  const what = e instanceof Error ? e.message : String(e);
+  const unclaimed = /which this plan does not have/.test(what);
+  return new FreshetError(inner?.sqlState ?? SqlState.dataCorrupted, `savepoint ${path} does not fit this job: ${what}`, {
+    hint: unclaimed
+      ? "The savepoint holds state this plan has no place for: SET 'execution.savepoint.ignore-unclaimed-state' = 'true' to drop it, or start from a savepoint of the same query."
+      : "A savepoint restores into a job of the same query (the same stateful operators and sources); RESET 'execution.savepoint.path' to start without it.",
+  });
+}
+
 /** A source of a streaming job: reads batches until its input ends or the job stops. */
 export class StreamSourceRunner implements SourceRunner {
   readonly id: number;
@@ -595,16 +737,20 @@ export class StreamSourceRunner implements SourceRunner {
   }
 
   snapshotPosition(): RunnerPosition {
-    if (this.ended) return { ended: true, source: null };
+    if (this.ended) return { ended: true, source: null, reads: this.source.describe() };
     if (this.source.resumable !== true) {
       throw new FreshetError(SqlState.featureNotSupported, `source ${this.source.describe()} cannot record its read position, so the job cannot take a checkpoint to resume from`, {
         hint: "Read it in a job without checkpoints (SET 'execution.checkpointing.interval' = '0'), or from a source that can resume (table-store, nexmark, datagen, filesystem).",
       });
     }
-    return { ended: false, source: this.position ?? this.restored?.source };
+    return { ended: false, source: this.position ?? this.restored?.source, reads: this.source.describe() };
   }
 
   restorePosition(p: RunnerPosition): void {
+    const reads = this.source.describe();
+    if (p.reads !== undefined && p.reads !== reads) {
+      throw new FreshetError(SqlState.dataCorrupted, `the saved position of source ${this.id} is for ${p.reads}; source ${this.id} of this plan reads ${reads}`, { hint: 'State can only be restored into a job built from the same query plan.' });
+    }
     this.restored = p;
     this.position = p.source;
   }

@@ -4,6 +4,10 @@
  * emits one change, and a change that leaves the result as it was emits nothing. A key's first row is
  * `+I`, a change `-U old, +U new`, and a key whose count falls to zero `-D` (its state is dropped).
  * Without GROUP BY there is exactly one row, which exists even over no input (COUNT(*) = 0).
+ *
+ * With state TTL a key not written for the TTL is gone the moment it expires (see state/backend.ts):
+ * a row for it starts the key over (+I), whether or not the sweep has removed it yet; expired keys are
+ * removed by the sweep and before a snapshot, and the key space is compacted once mostly free.
  */
 import type { Batch, Column } from '../../types/batch.ts';
 import type { DataType } from '../../types/data-type.ts';
@@ -12,6 +16,7 @@ import type { Emitter, ExecContext, Operator } from '../operator.ts';
 import type { KeySlots } from '../../state/key-slots.ts';
 import { StateTtl } from '../../state/backend.ts';
 import { growF64, growI32, growU8 } from '../../util/grow.ts';
+import { remapTyped, worthCompacting } from '../../state/compaction.ts';
 import { AggregateState } from './aggregate-state.ts';
 import { ChangeBuilder, sameResult } from './change-builder.ts';
 import { PendingTimer, f64From, u8From, snapshotOf, stateMismatch, stateOf, type IncrementalCheckpointable, type OperatorSnapshot } from './checkpointable.ts';
@@ -104,13 +109,18 @@ export class GroupAggregateOperator implements Operator, IncrementalCheckpointab
     if (n === 0) return;
     const keyCols: Column[] = this.groupKeys.map((k) => batch.columns[k]!);
     const slots = this.keys.slots(keyCols, null, n);
+    const created = this.keys.created;
     this.ensure(this.keys.capacity);
     this.buffers(n);
     const kinds = batch.kinds;
+    const ttl = this.ttl.enabled;
+    const now = ttl ? this.ctx.clock.now() : 0;
     let na = 0;
     let ns = 0;
     for (let i = 0; i < n; i++) {
       const s = slots[i]!;
+      // expired state is gone even before the sweep removes it: the key starts over (its first touch here)
+      if (ttl && created[i] === 0 && this.dirtyMark[s] === 0 && this.ttl.isExpired(s, now)) this.forget(s);
       this.touch(s);
       const k = kinds === null ? 0 : kinds[i]!;
       if (k === 0 || k === 2) {
@@ -139,8 +149,7 @@ export class GroupAggregateOperator implements Operator, IncrementalCheckpointab
       this.aggs.retract(batch, this.subRows, this.subSlots, m);
       if (dropped > 0) this.ctx.countSkipped('GroupAggregate', 'retraction of a row the aggregate has no state for (expired or never inserted)');
     }
-    if (this.ttl.enabled) {
-      const now = this.ctx.clock.now();
+    if (ttl) {
       for (let i = 0; i < n; i++) this.ttl.touch(slots[i]!, now);
       this.scheduleTtl();
     }
@@ -210,6 +219,10 @@ export class GroupAggregateOperator implements Operator, IncrementalCheckpointab
    * small and written whole.
    */
   snapshotState(w: StateWriter = FULL_STATE): OperatorSnapshot {
+    // expired keys are not saved: they are gone already, so a restored job never sees them (their
+    // release marks them, so a delta records the removal); a delta is written on the slot numbers of
+    // the chain's base, so it never compacts (the sweep does, and the next checkpoint is a full base)
+    if (this.ttl.enabled) this.removeExpired(this.ctx.clock.now(), !w.delta);
     const cap = this.keys.capacity;
     const changed = this.keys.changed;
     const state: GroupAggregateState = {
@@ -254,14 +267,36 @@ export class GroupAggregateOperator implements Operator, IncrementalCheckpointab
   /** State not written for the TTL is forgotten silently, as Flink does: a later row for the key starts over. */
   private expire(): void {
     this.flush();
-    const expired = this.ttl.expired(this.keys.liveSlots(), this.ctx.clock.now());
-    for (const s of expired) {
-      this.counts[s] = 0;
-      this.emitted[s] = 0;
-      this.aggs.reset(s);
+    this.removeExpired(this.ctx.clock.now());
+    if (this.keys.size > 0) this.scheduleTtl();
+  }
+
+  /** A key's state as if it had never been written (the key stays). */
+  private forget(s: number): void {
+    this.counts[s] = 0;
+    this.emitted[s] = 0;
+    this.aggs.reset(s);
+  }
+
+  /**
+   * Removes the expired keys (those of the pending mini-batch were written within it and stay), then
+   * compacts the key space when most of it is free (and `compact` allows). Emits nothing: the keys are
+   * gone already.
+   */
+  private removeExpired(now: number, compact = true): void {
+    for (const s of this.ttl.expired(this.keys.liveSlots(), now)) {
+      if (this.dirtyMark[s] !== 0) continue;
+      this.forget(s);
       this.keys.release(s);
     }
-    if (this.keys.size > 0) this.scheduleTtl();
+    if (!compact || this.dirty.length > 0 || !worthCompacting(this.keys.capacity, this.keys.size) || !this.aggs.compactable) return;
+    const remap = this.keys.compact();
+    const n = this.keys.capacity;
+    this.counts = remapTyped(this.counts, remap, n, 0, 256);
+    this.emitted = remapTyped(this.emitted, remap, n, 0, 256);
+    this.dirtyMark = new Int32Array(Math.max(n, 256));
+    this.aggs.compact(remap, n);
+    this.ttl.compact(remap, n);
   }
 
   watermark(wm: number): void {

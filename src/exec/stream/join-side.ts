@@ -3,6 +3,10 @@
  * a doubly linked list of row ids threaded through typed arrays, so holding millions of rows costs no object per
  * row. `matches` counts, per row, the rows of the other side it joins with (outer, semi and anti joins
  * need to know when that count leaves or reaches zero).
+ *
+ * State TTL: rows written before the limit the join sets per batch are invisible (never matched, found
+ * or re-evaluated), as if removed, until the sweep or a snapshot removes them; rows and keys are
+ * compacted once mostly free (state/compaction.ts).
  */
 import type { Column } from '../../types/batch.ts';
 import type { DataType } from '../../types/data-type.ts';
@@ -13,6 +17,7 @@ import { growI32Filled, growI32 } from '../../util/grow.ts';
 import type { KeySlotsSnapshot } from '../../state/key-slots.ts';
 import type { RowArenaSnapshot } from '../../state/row-arena.ts';
 import { f64From, i32From } from './checkpointable.ts';
+import { remapTyped, renumberIds, worthCompacting } from '../../state/compaction.ts';
 import { FULL_STATE, type StateWriter } from '../../state/state-delta.ts';
 
 /** A join side in bulk: rows, keys, and the per-key lists as the typed arrays that thread them. */
@@ -44,6 +49,8 @@ export class JoinSide {
   /** Rows held per key. */
   private sizes = new Int32Array(256);
   private emptied: number[] = [];
+  /** Rows written before this time are expired, so invisible (state TTL); -Infinity: all are visible. */
+  private expiredBefore = -Infinity;
 
   constructor(state: StateBackend, name: string, types: readonly DataType[], keyCols: readonly number[], nullSafe: readonly boolean[]) {
     this.arena = state.rowStore(name, types);
@@ -66,14 +73,26 @@ export class JoinSide {
     return this.keyCols.map((c) => cols[c]!);
   }
 
-  /** First row id of the key of row i of `keyCols`, or -1. */
+  /** From now on rows written before `limit` are expired: invisible, as if removed (state TTL). */
+  hideWrittenBefore(limit: number): void {
+    this.expiredBefore = limit;
+  }
+
+  /** `id`, or the first row after it in its key's list that has not expired; -1 when none. */
+  private visible(id: number): number {
+    const limit = this.expiredBefore;
+    if (limit !== -Infinity) while (id >= 0 && this.written[id]! < limit) id = this.next[id]!;
+    return id;
+  }
+
+  /** First (visible) row id of the key of row i of `keyCols`, or -1. */
   first(keyCols: readonly Column[], i: number): number {
     const s = this.keys.find(keyCols, i);
-    return s < 0 ? -1 : this.head[s]!;
+    return s < 0 ? -1 : this.visible(this.head[s]!);
   }
 
   nextOf(id: number): number {
-    return this.next[id]!;
+    return this.visible(this.next[id]!);
   }
 
   /** Stores row i of `cols` (this side's layout); returns its id. */
@@ -123,15 +142,43 @@ export class JoinSide {
   /** Forgets rows written before `limit` (state TTL: no retractions are emitted for them). Returns how many. */
   expireBefore(limit: number): number {
     const old: number[] = [];
-    for (const id of this.allRows()) if (this.written[id]! < limit) old.push(id);
+    for (const s of this.keys.liveSlots()) for (let id = this.head[s]!; id >= 0; id = this.next[id]!) if (this.written[id]! < limit) old.push(id);
     for (const id of old) this.remove(id);
     this.releaseEmptyKeys();
     return old.length;
   }
 
-  /** The id of a stored row equal to row i of `cols`, or -1. */
+  /**
+   * Compacts rows and keys once most of them are free (between batches). Returns the renumbering of
+   * the rows (old id → new id) when they moved, for arrays the join keeps per row; else null.
+   */
+  compact(): Int32Array | null {
+    let rows: Int32Array | null = null;
+    if (worthCompacting(this.arena.capacity, this.arena.size)) {
+      rows = this.arena.compact();
+      const n = this.arena.capacity;
+      this.next = remapTyped(this.next, rows, n, -1, 256);
+      this.prev = remapTyped(this.prev, rows, n, -1, 256);
+      renumberIds(this.next, rows, n);
+      renumberIds(this.prev, rows, n);
+      renumberIds(this.head, rows, this.keys.capacity);
+      this.slotOf = remapTyped(this.slotOf, rows, n, 0, 256);
+      this.matches = remapTyped(this.matches, rows, n, 0, 256);
+      if (this.written.length > 0) this.written = remapTyped(this.written, rows, n, 0, 256);
+    }
+    if (worthCompacting(this.keys.capacity, this.keys.size)) {
+      const slots = this.keys.compact();
+      const k = this.keys.capacity;
+      this.head = remapTyped(this.head, slots, k, -1, 256);
+      this.sizes = remapTyped(this.sizes, slots, k, 0, 256);
+      renumberIds(this.slotOf, slots, this.arena.capacity);
+    }
+    return rows;
+  }
+
+  /** The id of a stored (visible) row equal to row i of `cols`, or -1. */
   find(cols: readonly Column[], keyCols: readonly Column[], i: number): number {
-    for (let id = this.first(keyCols, i); id >= 0; id = this.next[id]!) {
+    for (let id = this.first(keyCols, i); id >= 0; id = this.nextOf(id)) {
       if (this.arena.equalsRow(id, cols, i)) return id;
     }
     return -1;
@@ -207,9 +254,9 @@ export class JoinSide {
     this.emptied = [];
   }
 
-  /** Every stored row id (for re-evaluating all rows when a global condition flips). */
+  /** Every stored row id that has not expired (for re-evaluating all rows when a global condition flips). */
   *allRows(): IterableIterator<number> {
-    for (const s of this.keys.liveSlots()) for (let id = this.head[s]!; id >= 0; id = this.next[id]!) yield id;
+    for (const s of this.keys.liveSlots()) for (let id = this.visible(this.head[s]!); id >= 0; id = this.nextOf(id)) yield id;
   }
 
   /** Columns of the stored rows, indexed by row id, for compiled predicates. */

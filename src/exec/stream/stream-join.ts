@@ -21,6 +21,7 @@ import type { Emitter, ExecContext, Operator } from '../operator.ts';
 import { WatermarkMerger } from '../operator.ts';
 import { JoinSide, type JoinSideSnapshot } from './join-side.ts';
 import { PendingTimer, snapshotOf, stateOf, u8From, type IncrementalCheckpointable, type OperatorSnapshot } from './checkpointable.ts';
+import { remapTyped } from '../../state/compaction.ts';
 import { FULL_STATE, type StateWriter } from '../../state/state-delta.ts';
 
 const KIND = 'StreamJoin';
@@ -116,9 +117,24 @@ export class StreamJoinOperator implements Operator, IncrementalCheckpointable {
   }
 
   private expire(): void {
+    this.removeExpired();
+    if (this.sides[0].rows + this.sides[1].rows > 0) this.scheduleExpiry();
+  }
+
+  /** Rows written before now - TTL are expired: invisible from here on, as if removed (see join-side.ts). */
+  private hideExpired(): void {
+    const limit = this.ctx.clock.now() - this.ctx.state.ttl;
+    for (const side of this.sides) side.hideWrittenBefore(limit);
+  }
+
+  /** Removes the expired rows (between batches), then (when `compact` allows) compacts sides that are mostly free. */
+  private removeExpired(compact = true): void {
     const limit = this.ctx.clock.now() - this.ctx.state.ttl;
     for (const side of this.sides) side.expireBefore(limit);
-    if (this.sides[0].rows + this.sides[1].rows > 0) this.scheduleExpiry();
+    if (!compact) return;
+    const rows = this.sides[0].compact();
+    if (rows !== null) this.leftState = remapTyped(this.leftState, rows, this.sides[0].arena.capacity, 0, 256);
+    this.sides[1].compact();
   }
 
   /**
@@ -127,6 +143,10 @@ export class StreamJoinOperator implements Operator, IncrementalCheckpointable {
    * other side's rows); the rest is a few counters.
    */
   snapshotState(w: StateWriter = FULL_STATE): OperatorSnapshot {
+    // expired rows are not saved: they are gone already, so a restored job never sees them (removing
+    // them marks them, so a delta records the removal); a delta is written on the row and slot numbers
+    // of the chain's base, so it never compacts (the sweep does; the next checkpoint is a full base)
+    if (this.ctx.state.ttl > 0) this.removeExpired(!w.delta);
     const state: StreamJoinState = {
       sides: [this.sides[0].exportState(w), this.sides[1].exportState(w)],
       leftState: w.slots(this.leftState, this.sides[0].arena.capacity, this.sides[0].arena.changed),
@@ -165,6 +185,7 @@ export class StreamJoinOperator implements Operator, IncrementalCheckpointable {
   push(batch: Batch, port: number): void {
     const n = batch.length;
     if (n === 0) return;
+    if (this.ctx.state.ttl > 0) this.hideExpired();
     const S = this.sides[port]!;
     const O = this.sides[1 - port]!;
     const cols = batch.columns;

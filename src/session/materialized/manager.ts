@@ -246,14 +246,9 @@ export class MaterializedTableManager {
 
   /** Suspends a continuous job: a last checkpoint, then it stops; it resumes from there on RESUME. */
   async suspendContinuous(jobId: string): Promise<void> {
-    if (this.engine.jobs.has(jobId)) {
-      const e = this.engine.jobs.get(jobId);
-      if (e.job.status === 'RUNNING') {
-        e.job.suspend();
-        // a job that fails while suspending keeps its earlier checkpoint to resume from
-        await e.job.done.catch(() => undefined);
-      }
-    }
+    // a job that fails while suspending keeps its earlier checkpoint to resume from; one waiting for
+    // its restart after a failure is not restarted (it resumes from its latest checkpoint on RESUME)
+    if (this.engine.jobs.has(jobId)) await this.engine.jobs.suspend(jobId);
     const record = await this.engine.jobStore.read(jobId);
     if (record) await this.engine.jobStore.save({ ...record, status: 'SUSPENDED' });
   }
@@ -271,7 +266,12 @@ export class MaterializedTableManager {
 
   /** Ends a continuous job for good (what it received is committed) and deletes its checkpoints. */
   async stopContinuous(jobId: string): Promise<void> {
-    if (this.engine.jobs.has(jobId) && this.engine.jobs.get(jobId).job.status === 'RUNNING') await this.engine.jobs.stop(jobId);
+    if (this.engine.jobs.has(jobId)) {
+      const e = this.engine.jobs.get(jobId);
+      if (e.job.status === 'RUNNING' && e.restarting === undefined) await this.engine.jobs.stop(jobId);
+      // a job waiting for its restart after a failure is not restarted: its checkpoints go below
+      else await this.engine.jobs.suspend(jobId);
+    }
     const record = await this.engine.jobStore.read(jobId);
     if (record && record.status !== 'STOPPED' && record.status !== 'FINISHED') await this.engine.jobStore.save({ ...record, status: 'STOPPED' });
     await this.engine.jobStore.dropCheckpoints(jobId);

@@ -10,6 +10,7 @@ import { likeMatcher } from '../../exec/functions/scalar/operators.ts';
 import { SqlState } from '../../util/errors.ts';
 import type { RowsResult, TextResult } from '../result.ts';
 import type { Session, StatementContext } from '../session.ts';
+import { statusOf } from '../jobs.ts';
 import { describeMaterialized, showCreateMaterializedTable, showMaterializedTables } from './materialized.ts';
 
 function listResult(column: string, values: string[], like?: A.ShowStatement['like']): RowsResult {
@@ -98,17 +99,20 @@ export async function show(session: Session, ctx: StatementContext, st: A.ShowSt
     }
     case 'USER FUNCTIONS': return listResult('function name', session.catalogs.userFunctionNames(), st.like);
     case 'JOBS': {
-      // checkpoints: completed by this run; the last one's duration (cut to commit) and state size
+      // checkpoints: completed by this run; the last one's duration (cut to commit) and the bytes it
+      // wrote (with incremental checkpoints, its delta or base and its state file);
+      // restarts after failures (restart-strategy.*) and the failure that caused the last one
       const rows = session.engine.jobs.list().map((j) => {
         const c = j.job.checkpointStats;
         const message = [j.error, ...j.notes].filter((m) => m !== undefined).join('; ');
-        return [j.id, j.name, j.job.status, new Date(j.job.startedAt).toISOString(), c.completed, c.lastDuration, c.lastSize, message === '' ? null : message];
+        return [j.id, j.name, statusOf(j), new Date(j.startedAt).toISOString(), c.completed, c.lastDuration, c.lastSize, j.restarts, j.lastFailure ?? null, message === '' ? null : message];
       });
       return {
         kind: 'rows', command: 'SHOW',
         columns: [
           { name: 'job id', type: T.string() }, { name: 'job name', type: T.string() }, { name: 'status', type: T.string() }, { name: 'start time', type: T.string() },
-          { name: 'checkpoints', type: T.int() }, { name: 'last checkpoint ms', type: T.int() }, { name: 'last checkpoint bytes', type: T.int() }, { name: 'message', type: T.string() },
+          { name: 'checkpoints', type: T.int() }, { name: 'last checkpoint ms', type: T.int() }, { name: 'last checkpoint bytes', type: T.int() },
+          { name: 'restarts', type: T.int() }, { name: 'last failure', type: T.string() }, { name: 'message', type: T.string() },
         ],
         rows, warnings: [],
       };

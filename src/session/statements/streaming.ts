@@ -4,7 +4,12 @@
  * `table.dml-sync` waits for it and reports the rows written.
  *
  * A background job with checkpoints gets a record and durable checkpoints in the warehouse
- * (job-store.ts), so that the next engine on the warehouse resumes it (recovery.ts).
+ * (job-store.ts), so that the next engine on the warehouse resumes it (recovery.ts), and a supervisor
+ * that records how it ends and restarts it when it fails (job-supervisor.ts).
+ *
+ * With `execution.savepoint.path` set (or a path given by the embedding API), an INSERT's job starts
+ * from that savepoint: operator state and source positions restored (see driver.ts). It is a new job,
+ * with a commit user of its own: the savepoint's commits were made by the job that wrote it.
  */
 import { randomBytes } from 'node:crypto';
 import type { LogicalPlan } from '../../planner/logical-plan.ts';
@@ -18,8 +23,11 @@ import type { Clock } from '../../exec/operator.ts';
 import { ok, type OkResult, type StreamResult } from '../result.ts';
 import { ResultQueue } from '../result-queue.ts';
 import type { Session, StatementContext } from '../session.ts';
-import type { JobRecord, JobStore } from '../job-store.ts';
+import type { JobRecord } from '../job-store.ts';
+import type { JobEntry } from '../jobs.ts';
 import type { CheckpointStorage, CompletedCheckpoint } from '../../exec/stream/checkpoint-storage.ts';
+import { readSavepoint } from '../../exec/stream/savepoint-storage.ts';
+import { supervise } from '../job-supervisor.ts';
 
 /** How a job that ran before is started again (recovery.ts). */
 export interface ResumeSpec {
@@ -31,6 +39,10 @@ export interface ResumeSpec {
   lastCheckpointId: number;
   /** Errors met on newer checkpoints that could not be used (each names its file). */
   notes: string[];
+  /** Set when `checkpoint` is the savepoint the job was started from (it has no checkpoint of its own yet). */
+  savepoint?: { path: string; allowUnclaimed: boolean };
+  /** The job being restarted after a failure (a new run under its id); absent at recovery. */
+  restartOf?: JobEntry;
 }
 
 /** Plans a bound statement for the streaming runtime. */
@@ -126,27 +138,48 @@ export async function startStreamingInsert(session: Session, ctx: StatementConte
   const modes = new Map(planned.flatMap((p) => [...p.modes]));
   const sp: StreamPlan = { plan: root, modes, mode: planned[0]!.mode, uniqueKey: null, orderBy: null };
   const opts = streamRunOptions(session, ctx, sp);
+  const engine = session.engine;
+  // a new job may start from a savepoint; a resumed one knows where it starts from
+  const savepointPath = resume === undefined ? ctx.savepoint ?? (session.options.get('execution.savepoint.path').trim() || undefined) : undefined;
+  if (savepointPath !== undefined) {
+    const { checkpoint } = await readSavepoint(engine.fileIO(savepointPath), savepointPath);
+    opts.resumeFrom = checkpoint;
+    opts.lastCheckpointId = checkpoint.id;
+    opts.savepoint = { path: savepointPath, allowUnclaimed: session.options.bool('execution.savepoint.ignore-unclaimed-state') };
+  }
   // a background job with checkpoints is recorded in the warehouse, to be resumed after a restart
-  const store = session.engine.jobStore;
+  const store = engine.jobStore;
   const durable = resume !== undefined || (opts.checkpointInterval > 0 && !session.options.bool('table.dml-sync'));
   const record: JobRecord | undefined = !durable ? undefined : resume?.record ?? store.newRecord({
     id: randomBytes(16).toString('hex'), name: jobName(session, targets), statement: ctx.source,
     options: Object.fromEntries(session.options.explicit()), catalog: session.catalogs.currentCatalog, database: session.catalogs.currentDatabase,
+    savepoint: savepointPath,
   });
   if (record !== undefined) {
     opts.checkpointStorage = resume?.storage ?? store.checkpoints(record.id, session.options.int('execution.checkpointing.num-retained'));
     opts.commitUser = record.commitUser;
-    opts.resumeFrom = resume?.checkpoint;
-    opts.lastCheckpointId = resume?.lastCheckpointId;
+    if (resume !== undefined) {
+      opts.resumeFrom = resume.checkpoint;
+      opts.lastCheckpointId = resume.lastCheckpointId;
+      opts.savepoint = resume.savepoint;
+    }
     if (resume === undefined) await store.save(record);
   }
   const job = new StreamJob(root, opts);
   const sink = { push: () => {}, end: () => {} };
+  const savepointDir = session.options.get('state.savepoints.dir').trim() || undefined;
   if (resume !== undefined) {
+    if (resume.restartOf !== undefined) {
+      engine.jobs.replace(resume.restartOf, job);
+      await job.start(sink);
+      return ok('INSERT', `job ${resume.record.id} restarted`, { jobId: resume.record.id });
+    }
     // a resumed job is listed even when it cannot start (its plan no longer fits its state, ...)
-    const entry = session.engine.jobs.submit(resume.record.name, resume.record.statement, job, resume.record.id);
+    const entry = engine.jobs.submit(resume.record.name, resume.record.statement, job, resume.record.id, {
+      restarts: resume.record.restarts ?? 0, lastFailure: resume.record.lastFailure, savepointDir,
+    });
     entry.notes.push(...resume.notes);
-    entry.recorded = track(store, resume.record, job);
+    supervise(engine, entry, resume.record);
     await job.start(sink);
     return ok('INSERT', `job ${entry.id} resumed`, { jobId: entry.id });
   }
@@ -167,23 +200,7 @@ export async function startStreamingInsert(session: Session, ctx: StatementConte
     const what = statements === 1 ? `into ${targets[0]}` : `by ${statements} statements`;
     return ok('INSERT', `${n} row${n === 1 ? '' : 's'} inserted ${what}`, { rowCount: n, warnings: [...warnings, ...jobWarnings(stats)] });
   }
-  const entry = session.engine.jobs.submit(jobName(session, targets), ctx.source, job, record?.id);
-  if (record !== undefined) entry.recorded = track(store, record, job);
+  const entry = engine.jobs.submit(jobName(session, targets), ctx.source, job, record?.id, { savepointDir });
+  if (record !== undefined) supervise(engine, entry, record);
   return ok('INSERT', `job ${entry.id} submitted`, { jobId: entry.id, warnings });
-}
-
-/** Records how a durable job ended (not when it was abandoned or suspended: it resumes later). */
-function track(store: JobStore, record: JobRecord, job: StreamJob): Promise<void> {
-  store.markLive(record.id, job.done);
-  const save = async (error?: string): Promise<void> => {
-    if (job.isDetached) return;
-    try {
-      await store.save({ ...record, status: job.status, ...(error !== undefined ? { error } : {}) });
-      // it will not resume: its checkpoints are of no more use (a failed job keeps them, to look into)
-      if (job.status !== 'FAILED') await store.dropCheckpoints(record.id);
-    } catch {
-      // the record stays RUNNING: the next engine resumes the job from its final checkpoint and ends it
-    }
-  };
-  return job.done.then(() => save(), (e: unknown) => save(e instanceof Error ? e.message : String(e)));
 }

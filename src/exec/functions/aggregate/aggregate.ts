@@ -32,6 +32,12 @@ export interface Accumulators {
   result(g: number): unknown;
   /** Forgets group g (its id may be reused). */
   reset(g: number): void;
+  /**
+   * Renumbers the groups after the owner compacted its key space: group g becomes remap[g] (-1: gone,
+   * already reset), `n` groups are left (see state/compaction.ts). Accumulators without it keep their
+   * owner from compacting.
+   */
+  compact?(remap: Int32Array, n: number): void;
 }
 
 export interface AggregateFunction {
@@ -46,6 +52,7 @@ export interface AggregateFunction {
 }
 
 export { growF64, growU8, growI32 } from '../../../util/grow.ts';
+export { remapTyped, remapArray } from '../../../state/compaction.ts';
 
 export function isNull(col: Column, i: number): boolean {
   return col.nulls !== null && col.nulls[i] === 1;

@@ -7,6 +7,7 @@ import type { Column } from '../../../types/batch.ts';
 import type { DataType } from '../../../types/data-type.ts';
 import { T, physicalOf, isCharacter, typeToString, nullable } from '../../../types/data-type.ts';
 import type { AggregateFunction, Accumulators, AccumulatorSpec } from './aggregate.ts';
+import { remapArray } from './aggregate.ts';
 import { valuesEqual } from '../../../types/value.ts';
 
 type Finish = (values: unknown[]) => unknown;
@@ -73,6 +74,10 @@ class ValueLists implements Accumulators {
 
   reset(g: number): void {
     this.lists[g] = undefined;
+  }
+
+  compact(remap: Int32Array, n: number): void {
+    this.lists = remapArray(this.lists, remap, n);
   }
 }
 

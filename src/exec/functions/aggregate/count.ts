@@ -2,7 +2,7 @@
 import type { Column } from '../../../types/batch.ts';
 import { T, notNull } from '../../../types/data-type.ts';
 import type { AggregateFunction, Accumulators } from './aggregate.ts';
-import { growF64 } from './aggregate.ts';
+import { growF64, remapTyped } from './aggregate.ts';
 
 class CountAccumulators implements Accumulators {
   private counts = new Float64Array(16);
@@ -40,6 +40,10 @@ class CountAccumulators implements Accumulators {
 
   reset(g: number): void {
     this.counts[g] = 0;
+  }
+
+  compact(remap: Int32Array, n: number): void {
+    this.counts = remapTyped(this.counts, remap, n);
   }
 }
 

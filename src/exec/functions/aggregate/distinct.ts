@@ -4,6 +4,7 @@
  */
 import type { Column } from '../../../types/batch.ts';
 import type { Accumulators } from './aggregate.ts';
+import { remapArray } from './aggregate.ts';
 import { groupKeyOf } from '../../../types/value.ts';
 
 /**
@@ -104,5 +105,15 @@ export class DistinctAccumulators implements Accumulators {
   reset(g: number): void {
     this.seen[g] = undefined;
     this.inner.reset(g);
+  }
+
+  /** Present only when the wrapped accumulators can compact too. */
+  get compact(): ((remap: Int32Array, n: number) => void) | undefined {
+    const inner = this.inner;
+    if (inner.compact === undefined) return undefined;
+    return (remap, n) => {
+      this.seen = remapArray(this.seen, remap, n);
+      inner.compact!(remap, n);
+    };
   }
 }

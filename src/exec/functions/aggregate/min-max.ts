@@ -7,6 +7,7 @@ import type { Column } from '../../../types/batch.ts';
 import type { DataType } from '../../../types/data-type.ts';
 import { physicalOf, typeToString } from '../../../types/data-type.ts';
 import type { AggregateFunction, Accumulators } from './aggregate.ts';
+import { remapArray } from './aggregate.ts';
 import { comparatorFor, groupKeyOf, type Comparator } from '../../../types/value.ts';
 import { internalError } from '../../../util/errors.ts';
 
@@ -113,6 +114,12 @@ class MinMaxAccumulators implements Accumulators {
     this.has[g] = false;
     this.best[g] = null;
     this.bags[g] = undefined;
+  }
+
+  compact(remap: Int32Array, n: number): void {
+    this.has = remapArray(this.has, remap, n);
+    this.best = remapArray(this.best, remap, n);
+    this.bags = remapArray(this.bags, remap, n);
   }
 }
 

@@ -12,6 +12,7 @@ import { physicalOf } from '../../../types/data-type.ts';
 import { comparatorFor, valuesEqual, type Comparator } from '../../../types/value.ts';
 import type { SortKey } from '../../plan-types.ts';
 import type { Accumulators } from './aggregate.ts';
+import { remapArray } from './aggregate.ts';
 
 interface Entry {
   args: unknown[];
@@ -120,5 +121,9 @@ export class OrderedAccumulators implements Accumulators {
 
   reset(g: number): void {
     this.groups[g] = undefined;
+  }
+
+  compact(remap: Int32Array, n: number): void {
+    this.groups = remapArray(this.groups, remap, n);
   }
 }

@@ -5,7 +5,7 @@
 import type { Column } from '../../../types/batch.ts';
 import { T, isNumeric, typeToString, withNullable } from '../../../types/data-type.ts';
 import type { AggregateFunction, Accumulators } from './aggregate.ts';
-import { growF64 } from './aggregate.ts';
+import { growF64, remapTyped } from './aggregate.ts';
 
 type Kind = 'var_pop' | 'var_samp' | 'stddev_pop' | 'stddev_samp';
 
@@ -77,6 +77,12 @@ class Welford implements Accumulators {
     this.mean[g] = 0;
     this.m2[g] = 0;
   }
+
+  compact(remap: Int32Array, n: number): void {
+    this.n = remapTyped(this.n, remap, n);
+    this.mean = remapTyped(this.mean, remap, n);
+    this.m2 = remapTyped(this.m2, remap, n);
+  }
 }
 
 function statistic(kind: Kind, aliases: string[]): AggregateFunction {
@@ -137,6 +143,11 @@ class BoolCounts implements Accumulators {
   reset(g: number): void {
     this.trues[g] = 0;
     this.falses[g] = 0;
+  }
+
+  compact(remap: Int32Array, n: number): void {
+    this.trues = remapTyped(this.trues, remap, n);
+    this.falses = remapTyped(this.falses, remap, n);
   }
 }
 

@@ -8,7 +8,7 @@ import type { Column } from '../../../types/batch.ts';
 import type { DataType } from '../../../types/data-type.ts';
 import { T, isNumeric, isInteger, typeToString, withNullable } from '../../../types/data-type.ts';
 import type { AggregateFunction, Accumulators } from './aggregate.ts';
-import { growF64 } from './aggregate.ts';
+import { growF64, remapArray, remapTyped } from './aggregate.ts';
 import { type Int64, normalize, toBig, INT64_MAX, INT64_MIN, overflow, MAX_SAFE } from '../../../types/int64.ts';
 import { checkPrecision, divRoundHalfUp, pow10Big, rescale } from '../../../types/decimal.ts';
 
@@ -69,6 +69,12 @@ class ExactSums {
     this.counts[g] = 0;
     this.big[g] = undefined;
   }
+
+  compact(remap: Int32Array, n: number): void {
+    this.sums = remapTyped(this.sums, remap, n);
+    this.counts = remapTyped(this.counts, remap, n);
+    this.big = remapArray(this.big, remap, n);
+  }
 }
 
 /** Floating sums with a count (so that SUM over only NULLs is NULL). */
@@ -106,6 +112,11 @@ class DoubleSums {
   reset(g: number): void {
     this.sums[g] = 0;
     this.counts[g] = 0;
+  }
+
+  compact(remap: Int32Array, n: number): void {
+    this.sums = remapTyped(this.sums, remap, n);
+    this.counts = remapTyped(this.counts, remap, n);
   }
 }
 
@@ -148,6 +159,11 @@ class SumAccumulators implements Accumulators {
   reset(g: number): void {
     this.exact?.reset(g);
     this.dbl?.reset(g);
+  }
+
+  compact(remap: Int32Array, n: number): void {
+    this.exact?.compact(remap, n);
+    this.dbl?.compact(remap, n);
   }
 }
 
@@ -200,6 +216,11 @@ class AvgAccumulators implements Accumulators {
   reset(g: number): void {
     this.sum.reset(g);
     this.counts.c[g] = 0;
+  }
+
+  compact(remap: Int32Array, n: number): void {
+    this.sum.compact(remap, n);
+    this.counts.c = remapTyped(this.counts.c, remap, n);
   }
 }
 
