@@ -108,6 +108,12 @@ export async function startStreamingQuery(session: Session, ctx: StatementContex
     orderBy: sp.orderBy ?? undefined,
     warnings: [],
   };
+  endWithJob(job, queue, result);
+  return result;
+}
+
+/** Ends a streaming result's queue when its job ends: closed with the job's warnings, or failed. */
+export function endWithJob(job: StreamJob, queue: ResultQueue, result: StreamResult): void {
   job.done.then(
     (stats) => {
       result.warnings.push(...jobWarnings(stats));
@@ -115,7 +121,6 @@ export async function startStreamingQuery(session: Session, ctx: StatementContex
     },
     (e: unknown) => queue.fail(e),
   );
-  return result;
 }
 
 function readsUnbounded(p: PhysicalPlan): boolean {

@@ -28,7 +28,7 @@ import { SqlState, type FreshetError } from '../../util/errors.ts';
 import type { StreamResult } from '../result.ts';
 import { ResultQueue } from '../result-queue.ts';
 import type { Session, StatementContext } from '../session.ts';
-import { jobWarnings, planStreaming, streamRunOptions } from './streaming.ts';
+import { endWithJob, planStreaming, streamRunOptions } from './streaming.ts';
 
 export interface SubscribeOptions {
   snapshot: boolean;
@@ -95,13 +95,7 @@ export async function executeSubscribe(session: Session, ctx: StatementContext, 
   const result: StreamResult = {
     kind: 'stream', command: 'SUBSCRIBE', columns, changes: queue, cancel, changelog: 'append', warnings: [],
   };
-  job.done.then(
-    (stats) => {
-      result.warnings.push(...jobWarnings(stats));
-      queue.close();
-    },
-    (e: unknown) => queue.fail(e),
-  );
+  endWithJob(job, queue, result);
   return result;
 }
 
