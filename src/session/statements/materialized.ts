@@ -27,7 +27,7 @@ import type { Binder } from '../../sql/bind/binder.ts';
 import { parseStatement } from '../../sql/parse.ts';
 import { planStreaming } from './streaming.ts';
 import { chooseMode, definitionOptions, FRESHNESS_THRESHOLD_OPTION, isMaterialized, userOptions, type MaterializedDefinition, type RefreshMode } from '../materialized/definition.ts';
-import { checkSchedulable, DEFAULT_CONTINUOUS_FRESHNESS, DEFAULT_SCHEDULED_FRESHNESS, freshnessOf, freshnessText, type Freshness } from '../materialized/freshness.ts';
+import { checkSchedulable, DEFAULT_CONTINUOUS_FRESHNESS, DEFAULT_SCHEDULED_FRESHNESS, freshnessMillis, freshnessOf, freshnessText, type Freshness } from '../materialized/freshness.ts';
 import type { MaterializedHandle } from '../materialized/manager.ts';
 import { newStatus, type MaterializedStatus } from '../materialized/status.ts';
 import { scheduleTimeAtOrBefore } from '../materialized/schedule.ts';
@@ -44,11 +44,11 @@ function analyse(session: Session, ctx: StatementContext, query: A.Query): { col
   const b = session.binder(ctx);
   const bound = b.located(query.loc, () => {
     const prev = session.scanOptions;
-    session.scanOptions = (id) => {
+    session.scanOptions = (id, table) => {
       if (session.catalogs.isTemporary(id)) {
         throw new FreshetError(SqlState.featureNotSupported, `the query of a materialized table cannot read temporary table ${id.name}`, { hint: 'It is refreshed outside this session: use a permanent table.' });
       }
-      return prev?.(id, undefined as never);
+      return prev?.(id, table);
     };
     try {
       return bindQuery(session.binder(ctx), query, null);
@@ -299,7 +299,7 @@ async function changeDefinition(session: Session, ctx: StatementContext, h: Mate
     if (wasContinuous && s.jobId) {
       // same job, new commit interval
       const record = await session.engine.jobStore.read(s.jobId);
-      if (record) await session.engine.jobStore.save({ ...record, options: { ...record.options, 'execution.checkpointing.interval': `${def.freshness.value * unitMs(def.freshness)} ms` } });
+      if (record) await session.engine.jobStore.save({ ...record, options: { ...record.options, 'execution.checkpointing.interval': `${freshnessMillis(def.freshness)} ms` } });
       if (active) await manager.resumeContinuous(s.jobId, {});
     } else if (active) {
       // the table holds the result at the last refresh's snapshots: the job continues from there
@@ -313,10 +313,6 @@ async function changeDefinition(session: Session, ctx: StatementContext, h: Mate
   await manager.saveStatus(nh, s);
   if (active) manager.arm(h.id);
   return ok('ALTER MATERIALIZED TABLE', `materialized table ${h.id.name}: freshness ${freshnessText(def.freshness)}, refresh mode ${def.mode === 'CONTINUOUS' ? 'CONTINUOUS' : def.logicalMode === 'AUTOMATIC' ? 'scheduled (FULL or INCREMENTAL by cost)' : def.logicalMode} (${reason})`);
-}
-
-function unitMs(f: Freshness): number {
-  return { SECOND: 1000, MINUTE: 60_000, HOUR: 3_600_000, DAY: 86_400_000 }[f.unit];
 }
 
 /** The stored definition's query, parsed again. */
