@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // many files wait on child processes, sockets and disk (kill tests, s3rver, psql): three workers
+    // overlap that waiting on a two-core machine
+    maxWorkers: 3,
   },
 });
