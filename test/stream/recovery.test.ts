@@ -19,12 +19,13 @@ import type { CheckpointData } from '../../src/exec/stream/checkpoint-storage.ts
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/session/engine.ts';
-import type { Session } from '../../src/session/session.ts';
 import { registerConnector } from '../../src/connectors/registry.ts';
 import type { ScanContext, ScanRequest } from '../../src/connectors/connector.ts';
 import { batchFromRows, type Batch } from '../../src/types/batch.ts';
-import { drained, endQueue, pushRows, resetQueues, rewindQueue } from './queue-connector.ts';
+import { drained, pushRows, resetQueues, rewindQueue } from './queue-connector.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+// the job under test, its input and its oracle are shared with the savepoint, restart and TTL tests
+import { TOTALS, endInput, expected, plain, pushOrders, rows, sessions, showJobs, startJob, until } from './job-kit.ts';
 import { setFaultHandler } from '../../src/store/fault-points.ts';
 
 const engines: Engine[] = [];
@@ -45,90 +46,16 @@ async function open(): Promise<Engine> {
   return e;
 }
 
-function sessions(e: Engine): { batch: Session; streaming: Session } {
-  return {
-    batch: e.createSession({ 'execution.runtime-mode': 'batch', 'table.local-time-zone': 'UTC' }),
-    streaming: e.createSession({ 'execution.runtime-mode': 'streaming', 'table.local-time-zone': 'UTC' }),
-  };
-}
-
-async function rows(s: Session, sql: string): Promise<unknown[][]> {
-  const r = await s.execute(sql);
-  if (r.kind !== 'rows') throw new Error(`expected rows from ${sql}, got ${r.kind}`);
-  return [...r.rows].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-}
-
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// the job: orders joined with customer names, totals per customer
-
-const QUERY = `INSERT INTO totals
-  SELECT o.customer, c.name, COUNT(*), SUM(o.amount)
-  FROM orders AS o JOIN customers AS c ON o.customer = c.id
-  GROUP BY o.customer, c.name`;
-
-async function createTables(s: Session): Promise<void> {
-  await s.execute("CREATE TABLE orders (customer INT, amount BIGINT) WITH ('connector' = 'test-queue', 'queue' = 'orders')");
-  await s.execute("CREATE TABLE customers (id INT, name STRING) WITH ('connector' = 'test-queue', 'queue' = 'customers')");
-  await s.execute("CREATE TABLE totals (customer INT, name STRING, orders BIGINT, total BIGINT, PRIMARY KEY (customer) NOT ENFORCED) WITH ('bucket' = '2')");
-}
-
-/** Input batches: customers first, then orders in batches (a pure function of the batch number). */
-const customerRows = (): unknown[][] => Array.from({ length: 12 }, (_, i) => [i, `c${i}`]);
-const orderBatch = (n: number): unknown[][] => Array.from({ length: 20 }, (_, i) => [(n * 7 + i * 5) % 12, n * 100 + i]);
-
-/** The oracle: the query folded over the given order batches. */
-function expected(batches: number): unknown[][] {
-  const by = new Map<number, { n: number; s: number }>();
-  for (let b = 0; b < batches; b++) {
-    for (const [k, v] of orderBatch(b) as Array<[number, number]>) {
-      const t = by.get(k) ?? { n: 0, s: 0 };
-      t.n++;
-      t.s += v;
-      by.set(k, t);
-    }
-  }
-  return [...by].map(([k, t]) => [k, `c${k}`, t.n, t.s]).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-}
-
-const TOTALS = 'SELECT customer, name, orders, total FROM totals';
-
-/** Normalizes BIGINT values (numbers or bigints) for comparison. */
-const plain = (rs: unknown[][]): unknown[][] => rs.map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v)));
-
-async function pushOrders(from: number, to: number): Promise<void> {
-  for (let b = from; b < to; b++) pushRows('orders', orderBatch(b));
-  await drained('orders');
-}
-
-function endInput(): void {
-  endQueue('orders');
-  endQueue('customers');
-}
-
-async function startJob(e: Engine, opts: Record<string, string> = {}): Promise<{ id: string; s: ReturnType<typeof sessions> }> {
-  const s = sessions(e);
-  await createTables(s.batch);
-  await s.streaming.execute("SET 'execution.checkpointing.interval' = '1 h'"); // checkpoints are taken by the test
-  for (const [k, v] of Object.entries(opts)) await s.streaming.execute(`SET '${k}' = '${v}'`);
-  const r = await s.streaming.execute(QUERY);
-  if (r.kind !== 'ok' || r.jobId === undefined) throw new Error('expected a job');
-  pushRows('customers', customerRows());
-  await drained('customers');
-  return { id: r.jobId, s };
-}
-
-async function showJobs(e: Engine): Promise<Array<Record<string, unknown>>> {
-  const r = await e.createSession().execute('SHOW JOBS');
-  if (r.kind !== 'rows') throw new Error('expected rows');
-  return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c.name, row[i]])));
+/**
+ * Feeds order batches [from, 8), ends the input, waits for the resumed job and checks the table against
+ * the oracle (replaying from an older checkpoint rewrites committed keys with the same values).
+ */
+async function finishAndCheck(e: Engine, id: string, from = 6): Promise<void> {
+  const job = e.jobs.get(id).job;
+  await pushOrders(from, 8);
+  endInput();
+  await job.done;
+  expect(plain(await rows(sessions(e).batch, TOTALS))).toEqual(expected(8));
 }
 
 function jobDir(id: string): string {
@@ -325,15 +252,6 @@ describe('damaged checkpoints', () => {
     return id;
   }
 
-  async function finishAndCheck(e: Engine, id: string, from = 6): Promise<void> {
-    const job = e.jobs.get(id).job;
-    await pushOrders(from, 8);
-    endInput();
-    await job.done;
-    // replaying from checkpoint 1 rewrites the keys checkpoint 2 had committed with the same values
-    expect(plain(await rows(sessions(e).batch, TOTALS))).toEqual(expected(8));
-  }
-
   it('a corrupted state file is reported by name and the previous checkpoint is used', async () => {
     const id = await crashAfterTwo();
     const state = join(jobDir(id), 'chk-2', 'state');
@@ -468,14 +386,6 @@ describe('incremental checkpoints', () => {
     const [base, delta] = sharedFiles(id).map((n) => join(jobDir(id), 'shared', n)) as [string, string];
     expect(chainOf(id, 2)).toEqual(['1-base', '2-delta']);
     return { id, base, delta };
-  }
-
-  async function finishAndCheck(e: Engine, id: string, from = 6): Promise<void> {
-    const job = e.jobs.get(id).job;
-    await pushOrders(from, 8);
-    endInput();
-    await job.done;
-    expect(plain(await rows(sessions(e).batch, TOTALS))).toEqual(expected(8));
   }
 
   it('a corrupted delta file is reported by name and the previous checkpoint is used', async () => {
